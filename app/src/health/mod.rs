@@ -1,0 +1,135 @@
+//! "Check connection": a button in each shell that calls a server function which writes to
+//! and reads from Postgres, then shows the answer. It proves that SSR, hydration, server
+//! functions and the database work together, and tells a user at a glance that the platform
+//! is reachable.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+
+/// Which side of the platform asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    Shop,
+    Merchant,
+}
+
+impl Area {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Shop => "shop",
+            Area::Merchant => "merchant",
+        }
+    }
+}
+
+/// What the server answers to a connection check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionReport {
+    pub check_id: i64,
+    pub area: Area,
+    #[serde(with = "time::serde::rfc3339")]
+    pub checked_at: OffsetDateTime,
+    /// How many checks this area has recorded, this one included.
+    pub area_total: i64,
+}
+
+impl ConnectionReport {
+    /// The sentence shown to the user.
+    pub fn summary(&self) -> String {
+        format!(
+            "Server and database answered at {} — check #{} ({} from this console so far).",
+            self.time_utc(),
+            self.check_id,
+            self.area_total
+        )
+    }
+
+    /// `HH:MM:SS UTC`, the same on the server and in every browser.
+    pub fn time_utc(&self) -> String {
+        let t = self.checked_at.to_offset(time::UtcOffset::UTC);
+        format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
+    }
+}
+
+/// Records a connection check in Postgres and returns it.
+#[server(prefix = "/api", endpoint = "check_connection")]
+pub async fn check_connection(area: Area) -> Result<ConnectionReport, AppError> {
+    let pool = crate::db::pool()?;
+    Ok(crate::db::health::record_check(&pool, area).await?)
+}
+
+/// The most recent connection check of an area, if any.
+#[server(prefix = "/api", endpoint = "last_connection_check")]
+pub async fn last_connection_check(area: Area) -> Result<Option<ConnectionReport>, AppError> {
+    let pool = crate::db::pool()?;
+    Ok(crate::db::health::last_check(&pool, area).await?)
+}
+
+#[component]
+pub fn ConnectionCheck(area: Area) -> impl IntoView {
+    let check = ServerAction::<CheckConnection>::new();
+    let pending = check.pending();
+    let value = check.value();
+    // Rendered on the server from Postgres, and read again after every new check.
+    let last = Resource::new(move || check.version().get(), move |_| last_connection_check(area));
+
+    view! {
+        <section class="card connection-check" aria-labelledby="connection-check-title">
+            <h2 id="connection-check-title">"Connection"</h2>
+            <p class="muted">"Make sure the platform and its database answer."</p>
+            <Transition fallback=|| view! { <p class="muted">"Loading the last check…"</p> }>
+                {move || Suspend::new(async move {
+                    let text = match last.await? {
+                        Some(report) => format!("Last check: #{} at {}", report.check_id, report.time_utc()),
+                        None => "No check has been made from here yet.".to_string(),
+                    };
+                    Ok::<_, AppError>(view! { <p class="last-check">{text}</p> })
+                })}
+            </Transition>
+            <ActionForm action=check>
+                <input type="hidden" name="area" value=area.as_str()/>
+                <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                    {move || if pending.get() { "Checking…" } else { "Check connection" }}
+                </button>
+            </ActionForm>
+            <p role="status" class="check-result" aria-live="polite">
+                {move || match value.get() {
+                    None => String::new(),
+                    Some(Ok(report)) => report.summary(),
+                    Some(Err(err)) => err.to_string(),
+                }}
+            </p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_names_the_check_and_the_time_in_utc() {
+        let report = ConnectionReport {
+            check_id: 42,
+            area: Area::Merchant,
+            checked_at: time::macros::datetime!(2026-11-25 09:05:03 +08:00),
+            area_total: 7,
+        };
+        assert_eq!(
+            report.summary(),
+            "Server and database answered at 01:05:03 UTC — check #42 (7 from this console so far)."
+        );
+    }
+
+    #[test]
+    fn areas_serialize_as_the_database_spells_them() {
+        for area in [Area::Shop, Area::Merchant] {
+            let json = serde_json::to_string(&area).unwrap();
+            assert_eq!(json, format!("\"{}\"", area.as_str()));
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Paydesk's Leptos app: components, routes and server functions shared by the SSR server and
+//! the hydrating WASM client. Each flow lives in its own module, its components and server
+//! functions side by side; SQL lives only in [`db`], which is compiled for the server alone.
+
+#![recursion_limit = "256"]
+
+pub mod error;
+pub mod health;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+
+pub use shell::{App, shell};

@@ -1,0 +1,100 @@
+//! The two shells: the shopper side and the merchant console, each with its own navigation and
+//! a page-level error boundary that turns any error into a readable message.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::error::AppError;
+
+/// One entry of a shell's navigation.
+struct NavItem {
+    href: &'static str,
+    label: &'static str,
+}
+
+const SHOPPER_NAV: &[NavItem] = &[
+    NavItem { href: "/", label: "Shop" },
+    NavItem { href: "/merchant", label: "For merchants" },
+];
+
+const MERCHANT_NAV: &[NavItem] = &[
+    NavItem { href: "/merchant", label: "Overview" },
+    NavItem { href: "/", label: "Shopper site" },
+];
+
+#[component]
+fn Frame(
+    brand: &'static str,
+    home: &'static str,
+    nav_label: &'static str,
+    nav: &'static [NavItem],
+    class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class=format!("frame {class}")>
+            <a class="skip-link" href="#content">"Skip to content"</a>
+            <header class="topbar">
+                <a class="brand" href=home>{brand}</a>
+                <nav aria-label=nav_label>
+                    <ul>
+                        {nav
+                            .iter()
+                            .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            </header>
+            <main id="content" tabindex="-1">
+                <ErrorBoundary fallback=|errors| view! { <PageError errors/> }>{children()}</ErrorBoundary>
+            </main>
+            <footer class="footer">"Paydesk — payments for social commerce"</footer>
+        </div>
+    }
+}
+
+#[component]
+pub fn ShopperLayout(children: Children) -> impl IntoView {
+    view! {
+        <Frame brand="Paydesk" home="/" nav_label="Shopper" nav=SHOPPER_NAV class="shopper">
+            {children()}
+        </Frame>
+    }
+}
+
+#[component]
+pub fn MerchantLayout(children: Children) -> impl IntoView {
+    view! {
+        <Frame
+            brand="Paydesk Merchant"
+            home="/merchant"
+            nav_label="Merchant console"
+            nav=MERCHANT_NAV
+            class="merchant"
+        >
+            {children()}
+        </Frame>
+    }
+}
+
+/// What a page shows instead of its content when something on it failed.
+#[component]
+fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let messages = move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, err)| match err.downcast_ref::<AppError>() {
+                Some(app) => app.to_string(),
+                None => "Something went wrong while showing this page.".to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="card page-error" role="alert">
+            <h1>"This page could not be shown"</h1>
+            <ul>{move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            <p><a href="">"Try again"</a></p>
+        </section>
+    }
+}

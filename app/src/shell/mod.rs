@@ -1,0 +1,73 @@
+//! The page frame: the HTML document, the router, the shopper and merchant shells with their
+//! navigation, the page-level error boundary and the 404 page.
+
+mod layout;
+mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+pub use layout::{MerchantLayout, ShopperLayout};
+pub use pages::{MerchantHome, NotFound, ShopHome};
+
+/// The HTML document that the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Effects run only in the browser, after hydration: the marker tells people's tools and the
+    // end-to-end tests that the page is interactive.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+        <Title formatter=|page: String| if page.is_empty() { "Paydesk".to_string() } else { format!("{page} · Paydesk") }/>
+        <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <Router>
+                <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
+                    <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
+                        <Route path=path!("") view=MerchantHome/>
+                    </ParentRoute>
+                    <ParentRoute path=path!("") view=ShopperLayoutOutlet>
+                        <Route path=path!("") view=ShopHome/>
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </div>
+    }
+}
+
+#[component]
+fn ShopperLayoutOutlet() -> impl IntoView {
+    view! { <ShopperLayout><leptos_router::components::Outlet/></ShopperLayout> }
+}
+
+#[component]
+fn MerchantLayoutOutlet() -> impl IntoView {
+    view! { <MerchantLayout><leptos_router::components::Outlet/></MerchantLayout> }
+}

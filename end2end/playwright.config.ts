@@ -1,0 +1,62 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The server under test: the debug build made by `cargo leptos build`, started from the
+// repository root against the database that `./paydesk test` created for this run.
+const port = Number(process.env.PAYDESK_E2E_PORT ?? 3900);
+const baseURL = `http://127.0.0.1:${port}`;
+const databaseUrl = process.env.PAYDESK_E2E_DATABASE_URL ?? process.env.DATABASE_URL;
+if (!databaseUrl) {
+  throw new Error("Set PAYDESK_E2E_DATABASE_URL (./paydesk test does) to the database the server should use.");
+}
+
+// Debian's Chromium, never a downloaded browser. The background-networking flags keep it from
+// calling out of this closed network.
+const launchOptions = {
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+  },
+  projects: [
+    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions } },
+    { name: "phone", use: { ...devices["Pixel 7"], launchOptions } },
+  ],
+  webServer: {
+    command: "./target/debug/paydesk",
+    cwd: "..",
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: databaseUrl,
+      LEPTOS_OUTPUT_NAME: "paydesk",
+      LEPTOS_SITE_ROOT: "target/site",
+      LEPTOS_SITE_PKG_DIR: "pkg",
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      RUST_LOG: process.env.RUST_LOG ?? "warn",
+    },
+  },
+});

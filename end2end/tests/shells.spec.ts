@@ -1,0 +1,81 @@
+import { expect, test } from "@playwright/test";
+import { expectNoSidewaysScroll, openHydrated } from "./helpers";
+
+test.describe("shopper shell", () => {
+  test("loads, hydrates and completes a round trip to Postgres", async ({ page }) => {
+    await openHydrated(page, "/");
+    await expect(page.getByRole("heading", { level: 1, name: "Shop and pay with confidence" })).toBeVisible();
+    const nav = page.getByRole("navigation", { name: "Shopper" });
+    await expect(nav.getByRole("link", { name: "Shop" })).toBeVisible();
+    await expectNoSidewaysScroll(page);
+
+    const button = page.getByRole("button", { name: "Check connection" });
+    await button.click();
+    const status = page.getByRole("status");
+    await expect(status).toContainText(/Server and database answered at \d\d:\d\d:\d\d UTC — check #\d+/);
+
+    // The last check shown above the button is read back from the database.
+    const checkNumber = (await status.textContent())!.match(/check #(\d+)/)![1];
+    await expect(page.getByText(`Last check: #${checkNumber} at`)).toBeVisible();
+
+    // A second click is a second row, with a higher number.
+    await button.click();
+    await expect(page.getByText(new RegExp(`Last check: #(?!${checkNumber} )\\d+ at`))).toBeVisible();
+  });
+});
+
+test.describe("merchant console shell", () => {
+  test("loads, hydrates and completes a round trip to Postgres", async ({ page }) => {
+    await openHydrated(page, "/merchant");
+    await expect(page.getByRole("heading", { level: 1, name: "Merchant console" })).toBeVisible();
+    await expect(page.getByRole("navigation", { name: "Merchant console" })).toBeVisible();
+    await expectNoSidewaysScroll(page);
+
+    await page.getByRole("button", { name: "Check connection" }).click();
+    await expect(page.getByRole("status")).toContainText("Server and database answered");
+    await expect(page.getByText(/Last check: #\d+ at/)).toBeVisible();
+  });
+
+  test("navigates to the shopper side without a full reload", async ({ page }) => {
+    await openHydrated(page, "/merchant");
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    await page.getByRole("navigation", { name: "Merchant console" }).getByRole("link", { name: "Shopper site" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Shop and pay with confidence" })).toBeVisible();
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  });
+});
+
+test("an unknown address shows the 404 page with status 404", async ({ page }) => {
+  const response = await page.goto("/no/such/page");
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Page not found" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Go to the shop" })).toBeVisible();
+});
+
+test("pages are served fully rendered before any script runs", async ({ request }) => {
+  for (const [path, heading] of [
+    ["/", "Shop and pay with confidence"],
+    ["/merchant", "Merchant console"],
+  ]) {
+    const response = await request.get(path);
+    expect(response.status()).toBe(200);
+    const html = await response.text();
+    expect(html).toContain(heading);
+    expect(html).toContain("Check connection");
+    expect(html).toMatch(/Last check: #\d+|No check has been made from here yet\./);
+  }
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the connection check still works as a plain form", async ({ page }) => {
+    await page.goto("/merchant");
+    await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "false");
+    await page.getByRole("button", { name: "Check connection" }).click();
+    // The server records the check and sends the browser back to the page, which now shows it.
+    await expect(page).toHaveURL(/\/merchant$/);
+    await expect(page.getByText(/Last check: #\d+ at/)).toBeVisible();
+  });
+});

@@ -1,0 +1,105 @@
+//! Configuration from environment variables, read once at start-up.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | (required) | Postgres connection URL; `./paydesk run` starts a local cluster and sets it when unset |
+//! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address and port to listen on |
+//! | `PAYDESK_DB_MAX_CONNECTIONS` | `10` | size of the connection pool |
+//! | `RUST_LOG` | `info,paydesk=debug,server=debug,app=debug` | log filter (tracing `EnvFilter` syntax) |
+
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("DATABASE_URL is not set: point it at a Postgres database, or start the app with `./paydesk run`, which starts a local one")]
+    MissingDatabaseUrl,
+    #[error("DATABASE_URL must start with postgres:// or postgresql://")]
+    BadDatabaseUrl,
+    #[error("PAYDESK_DB_MAX_CONNECTIONS must be a whole number from 1 to 1000, got {0:?}")]
+    BadPoolSize(String),
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub db_acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &"<redacted>")
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Reads the configuration from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads the configuration through `lookup`, so tests need not touch the environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let database_url = lookup("DATABASE_URL")
+            .filter(|v| !v.trim().is_empty())
+            .ok_or(ConfigError::MissingDatabaseUrl)?;
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            return Err(ConfigError::BadDatabaseUrl);
+        }
+        let db_max_connections = match lookup("PAYDESK_DB_MAX_CONNECTIONS") {
+            None => 10,
+            Some(raw) => match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => return Err(ConfigError::BadPoolSize(raw)),
+            },
+        };
+        Ok(Config { database_url, db_max_connections, db_acquire_timeout: Duration::from_secs(3) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_only_the_database_is_given() {
+        let c = from(&[("DATABASE_URL", "postgres://u@localhost/db")]).unwrap();
+        assert_eq!(c.db_max_connections, 10);
+    }
+
+    #[test]
+    fn a_missing_or_foreign_database_url_is_refused_clearly() {
+        assert_eq!(from(&[]).unwrap_err(), ConfigError::MissingDatabaseUrl);
+        assert_eq!(from(&[("DATABASE_URL", "  ")]).unwrap_err(), ConfigError::MissingDatabaseUrl);
+        assert_eq!(from(&[("DATABASE_URL", "mysql://x")]).unwrap_err(), ConfigError::BadDatabaseUrl);
+    }
+
+    #[test]
+    fn pool_size_is_bounded() {
+        let url = ("DATABASE_URL", "postgresql://u@h/d");
+        assert_eq!(from(&[url, ("PAYDESK_DB_MAX_CONNECTIONS", "25")]).unwrap().db_max_connections, 25);
+        for bad in ["0", "-1", "lots", "1001"] {
+            assert_eq!(
+                from(&[url, ("PAYDESK_DB_MAX_CONNECTIONS", bad)]).unwrap_err(),
+                ConfigError::BadPoolSize(bad.into())
+            );
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_database_url() {
+        let c = from(&[("DATABASE_URL", "postgres://u:secret@h/d")]).unwrap();
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+}

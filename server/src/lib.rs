@@ -1,0 +1,64 @@
+//! The Paydesk HTTP server: Axum + leptos_axum serving the SSR pages, the server functions,
+//! the static site and the operational routes. `main.rs` only reads the configuration and
+//! starts it; tests build the same router with [`router`].
+
+pub mod config;
+pub mod health;
+pub mod telemetry;
+
+use axum::{Router, extract::FromRef, routing::get};
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use sqlx::{PgPool, postgres::PgPoolOptions};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+use crate::config::Config;
+
+/// What every request handler can reach: the Leptos options and the database pool.
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// Opens the pool (lazily: the server starts, and `/healthz` reports, even while Postgres is
+/// still coming up).
+pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
+    PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        .acquire_timeout(config.db_acquire_timeout)
+        .connect_lazy(&config.database_url)
+}
+
+/// Applies the embedded migrations.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    app::db::MIGRATOR.run(pool).await
+}
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(app::App);
+    let pool = state.pool.clone();
+    let provide_pool = move || provide_context(pool.clone());
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&state, routes, provide_pool.clone(), move || {
+            app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            provide_pool,
+            app::shell,
+        ))
+        .layer(telemetry::trace_layer())
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,61 @@
+//! `paydesk`: reads the configuration, applies migrations and serves the app until Ctrl-C or
+//! SIGTERM.
+
+use leptos::prelude::get_configuration;
+use server::{AppState, config::Config};
+
+#[tokio::main]
+async fn main() {
+    server::telemetry::init();
+    if let Err(message) = run().await {
+        tracing::error!("{message}");
+        eprintln!("paydesk: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let leptos = get_configuration(None).map_err(|e| format!("Leptos configuration: {e}"))?;
+    let leptos_options = leptos.leptos_options;
+    let addr = leptos_options.site_addr;
+
+    let pool = server::pool(&config).map_err(|e| format!("database URL: {e}"))?;
+    server::migrate(&pool).await.map_err(|e| format!("applying migrations: {e}"))?;
+    tracing::info!("migrations applied");
+
+    let app = server::router(AppState { leptos_options, pool: pool.clone() });
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server: {e}"))?;
+    pool.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
