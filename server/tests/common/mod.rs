@@ -11,7 +11,7 @@ use sqlx::{PgPool, postgres::PgPoolOptions};
 use tower::ServiceExt;
 
 pub fn app(pool: PgPool) -> Router {
-    server::telemetry::init();
+    server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
     server::router(server::AppState { leptos_options, pool })
 }

@@ -1,0 +1,198 @@
+//! Account domain types. Each can only hold a valid value: parse once at the edge, then trust.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A normalised (trimmed, lower-cased) email address.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("Enter your email address.");
+        }
+        if email.len() > Self::MAX_LEN {
+            return Err("That email address is too long.");
+        }
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err("Enter an email address like name@example.com.");
+        };
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control());
+        if !domain_ok || !local_ok {
+            return Err("Enter an email address like name@example.com.");
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = &'static str;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Email::parse(&value)
+    }
+}
+
+impl From<Email> for String {
+    fn from(value: Email) -> Self {
+        value.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password as typed at sign-up: long enough, not absurdly long. Its `Debug` prints nothing,
+/// so it can never reach a log by accident; it is not `Serialize`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let n = raw.chars().count();
+        if n < Self::MIN_CHARS {
+            return Err(format!("Use at least {} characters.", Self::MIN_CHARS));
+        }
+        if n > Self::MAX_CHARS {
+            return Err(format!("Use at most {} characters.", Self::MAX_CHARS));
+        }
+        if raw.trim().is_empty() {
+            return Err("A password cannot be only spaces.".into());
+        }
+        Ok(NewPassword(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NewPassword(********)")
+    }
+}
+
+/// What an account may do. One account has one role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Shopper,
+    Merchant,
+    Staff,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Shopper => "shopper",
+            Role::Merchant => "merchant",
+            Role::Staff => "staff",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Role> {
+        match raw {
+            "shopper" => Some(Role::Shopper),
+            "merchant" => Some(Role::Merchant),
+            "staff" => Some(Role::Staff),
+            _ => None,
+        }
+    }
+
+    /// Where this role lands after signing in.
+    pub fn home(self) -> &'static str {
+        match self {
+            Role::Shopper => "/",
+            Role::Merchant => "/merchant",
+            Role::Staff => "/staff/reviews",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Shopper => "Shopper",
+            Role::Merchant => "Merchant",
+            Role::Staff => "Staff",
+        }
+    }
+}
+
+/// The signed-in user as the app sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub email: Email,
+    pub role: Role,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_normalised() {
+        assert_eq!(Email::parse("  Ann.Lee@Example.COM ").unwrap().as_str(), "ann.lee@example.com");
+        assert_eq!(Email::parse("a+tag@shop.co.uk").unwrap().as_str(), "a+tag@shop.co.uk");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_with_a_message() {
+        for bad in ["", "   ", "ann", "ann@", "@example.com", "ann@example", "ann@.example.com",
+                    "ann@example..com", "ann lee@example.com", "ann@exa mple.com", "a@b@example.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(Email::parse(&long).unwrap_err(), "That email address is too long.");
+    }
+
+    #[test]
+    fn emails_deserialize_only_when_valid() {
+        assert!(serde_json::from_str::<Email>("\"x@y.io\"").is_ok());
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+    }
+
+    #[test]
+    fn passwords_need_ten_to_128_characters() {
+        assert!(NewPassword::parse("123456789").is_err());
+        assert!(NewPassword::parse("1234567890").is_ok());
+        assert!(NewPassword::parse("密码密码密码密码密码").is_ok(), "counted in characters, not bytes");
+        assert!(NewPassword::parse(&"x".repeat(129)).is_err());
+        assert!(NewPassword::parse("          ").is_err());
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let p = NewPassword::parse("correct horse battery").unwrap();
+        assert!(!format!("{p:?}").contains("horse"));
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in [Role::Shopper, Role::Merchant, Role::Staff] {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+}
