@@ -4,9 +4,13 @@
 
 #![recursion_limit = "256"]
 
+pub mod accounts;
 pub mod error;
 pub mod health;
+pub mod merchant;
 pub mod shell;
+pub mod staff;
+pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod db;

@@ -5,6 +5,8 @@
 //! | `DATABASE_URL` | (required) | Postgres connection URL; `./paydesk run` starts a local cluster and sets it when unset |
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address and port to listen on |
 //! | `PAYDESK_DB_MAX_CONNECTIONS` | `10` | size of the connection pool |
+//! | `PAYDESK_COOKIE_SECURE` | `false` | mark the session cookie `Secure` (set it when serving over HTTPS) |
+//! | `PAYDESK_STAFF_EMAIL`, `PAYDESK_STAFF_PASSWORD` | unset | when both are set, the staff account is created (or its password reset) at start-up |
 //! | `RUST_LOG` | `info,paydesk=debug,server=debug,app=debug` | log filter (tracing `EnvFilter` syntax) |
 
 use std::time::Duration;
@@ -17,6 +19,10 @@ pub enum ConfigError {
     BadDatabaseUrl,
     #[error("PAYDESK_DB_MAX_CONNECTIONS must be a whole number from 1 to 1000, got {0:?}")]
     BadPoolSize(String),
+    #[error("PAYDESK_COOKIE_SECURE must be true or false, got {0:?}")]
+    BadBool(String),
+    #[error("set both PAYDESK_STAFF_EMAIL and PAYDESK_STAFF_PASSWORD, or neither")]
+    HalfStaff,
 }
 
 #[derive(Clone)]
@@ -24,6 +30,9 @@ pub struct Config {
     pub database_url: String,
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
+    pub secure_cookies: bool,
+    /// The staff account to create at start-up: email and password.
+    pub staff: Option<(String, String)>,
 }
 
 impl std::fmt::Debug for Config {
@@ -32,6 +41,8 @@ impl std::fmt::Debug for Config {
         f.debug_struct("Config")
             .field("database_url", &"<redacted>")
             .field("db_max_connections", &self.db_max_connections)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("staff", &self.staff.as_ref().map(|(email, _)| email))
             .finish()
     }
 }
@@ -57,7 +68,17 @@ impl Config {
                 _ => return Err(ConfigError::BadPoolSize(raw)),
             },
         };
-        Ok(Config { database_url, db_max_connections, db_acquire_timeout: Duration::from_secs(3) })
+        let secure_cookies = match lookup("PAYDESK_COOKIE_SECURE").as_deref().map(str::trim) {
+            None | Some("") | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => return Err(ConfigError::BadBool(other.to_string())),
+        };
+        let staff = match (lookup("PAYDESK_STAFF_EMAIL"), lookup("PAYDESK_STAFF_PASSWORD")) {
+            (Some(email), Some(password)) => Some((email, password)),
+            (None, None) => None,
+            _ => return Err(ConfigError::HalfStaff),
+        };
+        Ok(Config { database_url, db_max_connections, db_acquire_timeout: Duration::from_secs(3), secure_cookies, staff })
     }
 }
 
@@ -98,8 +119,30 @@ mod tests {
     }
 
     #[test]
-    fn debug_output_hides_the_database_url() {
-        let c = from(&[("DATABASE_URL", "postgres://u:secret@h/d")]).unwrap();
-        assert!(!format!("{c:?}").contains("secret"));
+    fn debug_output_hides_the_database_url_and_the_staff_password() {
+        let c = from(&[
+            ("DATABASE_URL", "postgres://u:secret@h/d"),
+            ("PAYDESK_STAFF_EMAIL", "staff@example.com"),
+            ("PAYDESK_STAFF_PASSWORD", "hunter2hunter2"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secret") && !shown.contains("hunter2"));
+        assert!(shown.contains("staff@example.com"));
+    }
+
+    #[test]
+    fn staff_needs_both_email_and_password() {
+        let url = ("DATABASE_URL", "postgres://h/d");
+        assert_eq!(from(&[url, ("PAYDESK_STAFF_EMAIL", "a@b.co")]).unwrap_err(), ConfigError::HalfStaff);
+        assert_eq!(from(&[url]).unwrap().staff, None);
+    }
+
+    #[test]
+    fn secure_cookies_is_a_boolean() {
+        let url = ("DATABASE_URL", "postgres://h/d");
+        assert!(from(&[url, ("PAYDESK_COOKIE_SECURE", "true")]).unwrap().secure_cookies);
+        assert!(!from(&[url]).unwrap().secure_cookies);
+        assert_eq!(from(&[url, ("PAYDESK_COOKIE_SECURE", "yes")]).unwrap_err(), ConfigError::BadBool("yes".into()));
     }
 }

@@ -19,6 +19,7 @@ use crate::config::Config;
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
+    pub session: app::accounts::session::SessionSettings,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -45,16 +46,20 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
-    let provide_pool = move || provide_context(pool.clone());
+    let session = state.session;
+    let provide_server_context = move || {
+        provide_context(pool.clone());
+        provide_context(session);
+    };
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
-        .leptos_routes_with_context(&state, routes, provide_pool.clone(), move || {
+        .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || {
             app::shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_pool,
+            provide_server_context,
             app::shell,
         ))
         .layer(telemetry::trace_layer())

@@ -24,12 +24,18 @@ async fn run() -> Result<(), String> {
     server::migrate(&pool).await.map_err(|e| format!("applying migrations: {e}"))?;
     tracing::info!("migrations applied");
 
-    let app = server::router(AppState { leptos_options, pool: pool.clone() });
+    if let Some((email, password)) = &config.staff {
+        app::accounts::session::ensure_staff(&pool, email, password).await?;
+        tracing::info!(%email, "staff account ready");
+    }
+
+    let session = app::accounts::session::SessionSettings { secure_cookies: config.secure_cookies };
+    let app = server::router(AppState { leptos_options, pool: pool.clone(), session });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app)
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server: {e}"))?;

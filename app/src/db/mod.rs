@@ -3,7 +3,9 @@
 //! needs no live database and no `.sqlx` cache; the integration tests exercise every query
 //! against a real Postgres.
 
+pub mod accounts;
 pub mod health;
+pub mod qualification;
 
 use leptos::prelude::use_context;
 use sqlx::PgPool;

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::accounts::AccountMenu;
 use crate::error::AppError;
 
 /// One entry of a shell's navigation.
@@ -19,6 +20,12 @@ const SHOPPER_NAV: &[NavItem] = &[
 
 const MERCHANT_NAV: &[NavItem] = &[
     NavItem { href: "/merchant", label: "Overview" },
+    NavItem { href: "/merchant/qualification", label: "Qualification" },
+    NavItem { href: "/", label: "Shopper site" },
+];
+
+const STAFF_NAV: &[NavItem] = &[
+    NavItem { href: "/staff/reviews", label: "Merchant reviews" },
     NavItem { href: "/", label: "Shopper site" },
 ];
 
@@ -44,6 +51,7 @@ fn Frame(
                             .collect_view()}
                     </ul>
                 </nav>
+                <AccountMenu/>
             </header>
             <main id="content" tabindex="-1">
                 <ErrorBoundary fallback=|errors| view! { <PageError errors/> }>{children()}</ErrorBoundary>
@@ -77,11 +85,21 @@ pub fn MerchantLayout(children: Children) -> impl IntoView {
     }
 }
 
+#[component]
+pub fn StaffLayout(children: Children) -> impl IntoView {
+    view! {
+        <Frame brand="Paydesk Staff" home="/staff/reviews" nav_label="Staff" nav=STAFF_NAV class="merchant staff">
+            {children()}
+        </Frame>
+    }
+}
+
 /// What a page shows instead of its content when something on it failed.
 #[component]
 fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let all = errors.clone();
     let messages = move || {
-        errors
+        all
             .get()
             .into_iter()
             .map(|(_, err)| match err.downcast_ref::<AppError>() {
@@ -90,11 +108,18 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    let needs_sign_in = move || {
+        errors.get().into_iter().any(|(_, e)| matches!(e.downcast_ref::<AppError>(), Some(AppError::Unauthenticated)))
+    };
     view! {
         <section class="card page-error" role="alert">
             <h1>"This page could not be shown"</h1>
             <ul>{move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-            <p><a href="">"Try again"</a></p>
+            {move || if needs_sign_in() {
+                view! { <p><a href="/signin">"Sign in"</a>" or "<a href="/signup">"create an account"</a></p> }.into_any()
+            } else {
+                view! { <p><a href="">"Try again"</a></p> }.into_any()
+            }}
         </section>
     }
 }

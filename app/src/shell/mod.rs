@@ -11,7 +11,11 @@ use leptos_router::{
     path,
 };
 
-pub use layout::{MerchantLayout, ShopperLayout};
+pub use layout::{MerchantLayout, ShopperLayout, StaffLayout};
+
+use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
+use crate::merchant::QualificationPage;
+use crate::staff::{ReviewDetailPage, ReviewQueuePage};
 pub use pages::{MerchantHome, NotFound, ShopHome};
 
 /// The HTML document that the server renders around the app.
@@ -37,6 +41,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Auth::provide();
 
     // Effects run only in the browser, after hydration: the marker tells people's tools and the
     // end-to-end tests that the page is interactive.
@@ -52,9 +57,17 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
                     <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
                         <Route path=path!("") view=MerchantHome/>
+                        <Route path=path!("qualification") view=QualificationPage/>
+                    </ParentRoute>
+                    <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
+                        <Route path=path!("reviews") view=ReviewQueuePage/>
+                        <Route path=path!("reviews/:merchant_id") view=ReviewDetailPage/>
                     </ParentRoute>
                     <ParentRoute path=path!("") view=ShopperLayoutOutlet>
                         <Route path=path!("") view=ShopHome/>
+                        <Route path=path!("signup") view=SignUpPage/>
+                        <Route path=path!("signin") view=SignInPage/>
+                        <Route path=path!("account") view=AccountPage/>
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -65,6 +78,11 @@ pub fn App() -> impl IntoView {
 #[component]
 fn ShopperLayoutOutlet() -> impl IntoView {
     view! { <ShopperLayout><leptos_router::components::Outlet/></ShopperLayout> }
+}
+
+#[component]
+fn StaffLayoutOutlet() -> impl IntoView {
+    view! { <StaffLayout><leptos_router::components::Outlet/></StaffLayout> }
 }
 
 #[component]

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::health::{Area, ConnectionCheck};
+use crate::merchant::open_shops;
 
 #[component]
 pub fn ShopHome() -> impl IntoView {
@@ -15,7 +16,29 @@ pub fn ShopHome() -> impl IntoView {
                 "Paydesk takes your payment once, shows your order's status live, and keeps your card details with the payment provider — never in the shop."
             </p>
         </section>
+        <OpenShops/>
         <ConnectionCheck area=Area::Shop/>
+    }
+}
+
+/// The shops whose merchants the platform approved.
+#[component]
+fn OpenShops() -> impl IntoView {
+    let shops = Resource::new(|| (), |_| open_shops());
+    view! {
+        <section class="card" aria-labelledby="shops-title">
+            <h2 id="shops-title">"Shops"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading shops…"</p> }>
+                {move || Suspend::new(async move {
+                    let shops = shops.await?;
+                    Ok::<_, crate::error::AppError>(if shops.is_empty() {
+                        view! { <p class="muted">"No shop is open yet."</p> }.into_any()
+                    } else {
+                        view! { <ul class="shop-list">{shops.into_iter().map(|s| view! { <li>{s.name}</li> }).collect_view()}</ul> }.into_any()
+                    })
+                })}
+            </Transition>
+        </section>
     }
 }
 

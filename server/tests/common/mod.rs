@@ -13,7 +13,7 @@ use tower::ServiceExt;
 pub fn app(pool: PgPool) -> Router {
     server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
-    server::router(server::AppState { leptos_options, pool })
+    server::router(server::AppState { leptos_options, pool, session: Default::default() })
 }
 
 /// A pool that points at a port where nothing listens: the database is "down".
@@ -57,3 +57,60 @@ pub async fn call(app: &Router, endpoint: &str, form: &str) -> Answer {
         .unwrap();
     send(app, request).await
 }
+
+/// A server-function call from a given client: session cookie (if any) and address.
+pub async fn call_as(app: &Router, endpoint: &str, form: &str, cookie: Option<&str>, ip: [u8; 4]) -> Answer {
+    let mut request = Request::post(format!("/api/{endpoint}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("user-agent", "paydesk-tests/1.0");
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    let mut request = request.body(Body::from(form.to_string())).unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+    send(app, request).await
+}
+
+pub const HOME: [u8; 4] = [203, 0, 113, 7];
+
+impl Answer {
+    /// `name=value` of the session cookie this answer sets.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            let pair = c.split(';').next()?.trim();
+            pair.starts_with("paydesk_session=").then(|| pair.to_string())
+        })
+    }
+}
+
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Signs up a new account and returns its session cookie.
+pub async fn signed_up(app: &Router, email: &str, role: &str) -> String {
+    let form = format!("email={}&password={}&role={role}", enc(email), enc("correct horse battery"));
+    let answer = call_as(app, "sign_up", &form, None, HOME).await;
+    assert!(answer.status.is_success() || answer.status.is_redirection(), "sign up: {} {}", answer.status, answer.body);
+    answer.session_cookie().expect("a session cookie")
+}
+
+/// Creates a staff account (as the start-up bootstrap does) and signs it in.
+pub async fn signed_in_staff(app: &Router, pool: &PgPool) -> String {
+    app::accounts::session::ensure_staff(pool, "staff@paydesk.test", "staff password 1").await.unwrap();
+    let answer = call_as(app, "sign_in", "email=staff%40paydesk.test&password=staff+password+1", None, HOME).await;
+    answer.session_cookie().expect("staff signed in")
+}
+
+pub const GOOD_DETAILS: &str = "details[legal_name]=Bright+Trading+Ltd&details[registration_number]=SG-2019-0042\
+&details[country]=SG&details[contact_phone]=%2B65+6123+4567&details[category]=electronics&details[shop_name]=Bright+Gadgets";

@@ -1,0 +1,257 @@
+//! Accounts: sign-up, sign-in, sign-out, the signed-in user, and the account page with its
+//! activity. Server functions are thin wrappers over [`session`], which the tests call too.
+
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::AppError;
+use crate::ui::{Field, FormError, field_error, form_error};
+use domain::CurrentUser;
+#[cfg(feature = "ssr")]
+use domain::Role;
+
+/// Where a request came from, for throttling and the activity log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// One line of a user's account activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub kind: String,
+    pub ip: String,
+    pub user_agent: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl ActivityEntry {
+    pub fn describe(&self) -> &'static str {
+        match self.kind.as_str() {
+            "signed_up" => "Account created",
+            "signed_in" => "Signed in",
+            "signed_out" => "Signed out",
+            "qualification_submitted" => "Business details submitted for review",
+            _ => "Account change",
+        }
+    }
+}
+
+/// `YYYY-MM-DD HH:MM UTC`, identical on server and browser.
+pub fn format_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
+// ---- Server functions -------------------------------------------------------------------
+
+/// Anyone: creates a shopper or merchant account and signs it in.
+#[server(prefix = "/api", endpoint = "sign_up")]
+pub async fn sign_up(email: String, password: String, role: String) -> Result<(), AppError> {
+    let pool = crate::db::pool()?;
+    let new = session::sign_up(&pool, &email, &password, &role, &session::request_meta()).await?;
+    session::set_session_cookie(&new.token);
+    let next = if new.user.role == Role::Merchant { "/merchant/qualification" } else { new.user.role.home() };
+    leptos_axum::redirect(next);
+    Ok(())
+}
+
+/// Anyone: signs in with email and password (throttled).
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+    let pool = crate::db::pool()?;
+    let new = session::sign_in(&pool, &email, &password, &session::request_meta()).await?;
+    session::set_session_cookie(&new.token);
+    leptos_axum::redirect(new.user.role.home());
+    Ok(())
+}
+
+/// Anyone: ends the current session, if there is one.
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    let pool = crate::db::pool()?;
+    if let Some(token) = session::request_token() {
+        session::sign_out(&pool, &token, &session::request_meta()).await?;
+    }
+    session::clear_session_cookie();
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Anyone: the signed-in user, or `None`.
+#[server(prefix = "/api", endpoint = "current_user")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    let pool = crate::db::pool()?;
+    session::current_user(&pool).await
+}
+
+/// Any signed-in user: their own recent account activity.
+#[server(prefix = "/api", endpoint = "my_activity")]
+pub async fn my_activity() -> Result<Vec<ActivityEntry>, AppError> {
+    let pool = crate::db::pool()?;
+    let user = session::require_user(&pool).await?;
+    Ok(crate::db::accounts::recent_activity(&pool, user.id, 20).await?)
+}
+
+// ---- The signed-in user, shared by every page -------------------------------------------
+
+/// The session actions and the user they produce, provided once by the app shell.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_up: ServerAction<SignUp>,
+    pub sign_out: ServerAction<SignOut>,
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+}
+
+impl Auth {
+    pub fn provide() -> Auth {
+        let sign_in = ServerAction::<SignIn>::new();
+        let sign_up = ServerAction::<SignUp>::new();
+        let sign_out = ServerAction::<SignOut>::new();
+        let user = Resource::new(
+            move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
+            |_| get_current_user(),
+        );
+        let auth = Auth { sign_in, sign_up, sign_out, user };
+        provide_context(auth);
+        auth
+    }
+
+    pub fn get() -> Auth {
+        expect_context::<Auth>()
+    }
+}
+
+/// The header's account links: sign in / sign up, or who is signed in and sign out.
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let auth = Auth::get();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! {
+                        <div class="account-menu">
+                            <A href="/account">{user.email.to_string()}</A>
+                            <ActionForm action=auth.sign_out>
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </ActionForm>
+                        </div>
+                    }.into_any(),
+                    _ => view! {
+                        <div class="account-menu">
+                            <A href="/signin">"Sign in"</A>
+                            <A href="/signup">"Sign up"</A>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+// ---- Pages ------------------------------------------------------------------------------
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = Auth::get().sign_up;
+    let value = action.value();
+    let pending = action.pending();
+    view! {
+        <Title text="Create an account"/>
+        <section class="card narrow">
+            <h1>"Create an account"</h1>
+            <ActionForm action=action>
+                <fieldset class="field">
+                    <legend>"I want to"</legend>
+                    <label class="choice"><input type="radio" name="role" value="shopper" checked=true/>" Shop"</label>
+                    <label class="choice"><input type="radio" name="role" value="merchant"/>" Sell as a merchant"</label>
+                    <p class="field-error" id="role-error">{move || field_error(value, "role").get()}</p>
+                </fieldset>
+                <Field label="Email" name="email" kind="email" autocomplete="email" required=true maxlength=254
+                    error=field_error(value, "email")/>
+                <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
+                    hint="At least 10 characters." maxlength=128 error=field_error(value, "password")/>
+                <FormError error=form_error(value)/>
+                <button type="submit" class="button" disabled=move || pending.get()>
+                    {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"Already have an account? " <A href="/signin">"Sign in"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn SignInPage() -> impl IntoView {
+    let action = Auth::get().sign_in;
+    let value = action.value();
+    let pending = action.pending();
+    view! {
+        <Title text="Sign in"/>
+        <section class="card narrow">
+            <h1>"Sign in"</h1>
+            <ActionForm action=action>
+                <Field label="Email" name="email" kind="email" autocomplete="username" required=true maxlength=254
+                    error=field_error(value, "email")/>
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true
+                    maxlength=128 error=field_error(value, "password")/>
+                <FormError error=form_error(value)/>
+                <button type="submit" class="button" disabled=move || pending.get()>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let auth = Auth::get();
+    let activity = Resource::new(move || auth.user.get().map(|u| u.ok().flatten().map(|u| u.id)), |_| my_activity());
+    view! {
+        <Title text="Your account"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
+            {move || Suspend::new(async move {
+                let user = auth.user.await?.ok_or(AppError::Unauthenticated)?;
+                let entries = activity.await?;
+                Ok::<_, AppError>(view! {
+                    <section class="card">
+                        <h1>"Your account"</h1>
+                        <dl class="facts">
+                            <dt>"Email"</dt><dd>{user.email.to_string()}</dd>
+                            <dt>"Account type"</dt><dd>{user.role.label()}</dd>
+                        </dl>
+                    </section>
+                    <section class="card">
+                        <h2>"Recent activity"</h2>
+                        <table class="table">
+                            <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Address"</th><th scope="col">"Device"</th></tr></thead>
+                            <tbody>
+                                {entries.into_iter().map(|e| view! {
+                                    <tr>
+                                        <td>{format_utc(e.at)}</td>
+                                        <td>{e.describe()}</td>
+                                        <td>{e.ip.clone()}</td>
+                                        <td class="wrap">{e.user_agent.clone()}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}

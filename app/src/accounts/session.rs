@@ -1,0 +1,258 @@
+//! Server-side sessions, password hashing, sign-in throttling and the authorization helpers
+//! that every server function calls. Compiled for the server only.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::{OsRng, RngCore}};
+use argon2::Argon2;
+use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use leptos::prelude::use_context;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+use time::{Duration, OffsetDateTime};
+
+use super::RequestMeta;
+use super::domain::{CurrentUser, Email, NewPassword, Role};
+use crate::db;
+use crate::error::AppError;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "paydesk_session";
+/// A session ends after this long without a request…
+pub const IDLE_TIMEOUT: Duration = Duration::hours(12);
+/// …and in any case this long after sign-in.
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::days(7);
+/// Sign-in throttling: failures counted over this window…
+pub const THROTTLE_WINDOW: Duration = Duration::minutes(15);
+/// …at most this many failures per account…
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// …and this many per client address.
+pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+
+/// Settings the server hands to the app through the Leptos context.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SessionSettings {
+    /// Mark the cookie `Secure` (set when the app is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// A fresh session token (sent in the cookie) and its hash (stored).
+pub struct NewSession {
+    pub token: String,
+    pub user: CurrentUser,
+}
+
+pub fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn new_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// argon2id with the crate's default (OWASP-recommended) parameters, off the async threads.
+pub async fn hash_password(password: &NewPassword) -> Result<String, AppError> {
+    let password = password.expose().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)
+}
+
+/// Checks a password against a stored hash. With no hash (unknown email) a dummy hash is
+/// checked instead, so that both cases take the same time.
+pub async fn verify_password(hash: Option<String>, password: &str) -> bool {
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3yF0MEEE9Wc8oQNbnXmuQ7uLtX2I7oH5W3Cjbk7rC6s";
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| DUMMY.to_string());
+    let password = password.to_owned();
+    let ok = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false);
+    ok && known
+}
+
+/// Creates the staff account, or resets its password, from the start-up configuration.
+pub async fn ensure_staff(pool: &PgPool, email: &str, password: &str) -> Result<i64, String> {
+    let email = Email::parse(email).map_err(|m| format!("PAYDESK_STAFF_EMAIL: {m}"))?;
+    let password = NewPassword::parse(password).map_err(|m| format!("PAYDESK_STAFF_PASSWORD: {m}"))?;
+    let hash = hash_password(&password).await.map_err(|e| e.to_string())?;
+    db::accounts::upsert_user(pool, &email, &hash, Role::Staff).await.map_err(|e| format!("creating the staff account: {e}"))
+}
+
+/// Creates a session row for `user`.
+pub async fn start_session(pool: &PgPool, user: CurrentUser, meta: &RequestMeta) -> Result<NewSession, AppError> {
+    let token = new_token();
+    let expires_at = OffsetDateTime::now_utc() + ABSOLUTE_TIMEOUT;
+    db::accounts::insert_session(pool, &token_hash(&token), user.id, expires_at, meta).await?;
+    Ok(NewSession { token, user })
+}
+
+/// Signs up: validates, hashes, creates the user, records the activity and starts a session.
+pub async fn sign_up(pool: &PgPool, email: &str, password: &str, role: &str, meta: &RequestMeta) -> Result<NewSession, AppError> {
+    let mut errors = Vec::new();
+    let email = Email::parse(email).map_err(|m| errors.push(field("email", m))).ok();
+    let password = NewPassword::parse(password).map_err(|m| errors.push(field("password", &m))).ok();
+    let role = match Role::parse(role) {
+        Some(r @ (Role::Shopper | Role::Merchant)) => Some(r),
+        _ => {
+            errors.push(field("role", "Choose whether you shop or sell."));
+            None
+        }
+    };
+    let (Some(email), Some(password), Some(role)) = (email, password, role) else {
+        return Err(AppError::Validation(errors));
+    };
+    let hash = hash_password(&password).await?;
+    let mut tx = pool.begin().await?;
+    let Some(user) = db::accounts::insert_user(&mut *tx, &email, &hash, role).await? else {
+        return Err(AppError::field("email", "An account with this email already exists. Sign in instead."));
+    };
+    db::accounts::record_activity(&mut *tx, user.id, "signed_up", meta).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = user.id, role = role.as_str(), "signed up");
+    start_session(pool, user, meta).await
+}
+
+/// Signs in, throttled per account and per address. A wrong password and an unknown email
+/// get the same answer.
+pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestMeta) -> Result<NewSession, AppError> {
+    let Ok(email) = Email::parse(email) else {
+        return Err(AppError::field("email", "Enter the email address you signed up with."));
+    };
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    throttle(pool, email.as_str(), &meta.ip).await?;
+
+    let found = db::accounts::user_by_email(pool, &email).await?;
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let ok = verify_password(hash, password).await;
+    db::accounts::record_attempt(pool, email.as_str(), &meta.ip, ok).await?;
+    match (ok, user) {
+        (true, Some(user)) => {
+            db::accounts::record_activity(pool, user.id, "signed_in", meta).await?;
+            start_session(pool, user, meta).await
+        }
+        _ => Err(AppError::field("password", "Email or password is incorrect.")),
+    }
+}
+
+async fn throttle(pool: &PgPool, email: &str, ip: &str) -> Result<(), AppError> {
+    let window = THROTTLE_WINDOW.whole_seconds();
+    let recent = db::accounts::recent_failures(pool, email, ip, window).await?;
+    let now = OffsetDateTime::now_utc();
+    let wait = |oldest: Option<OffsetDateTime>| {
+        oldest.map(|t| (t + THROTTLE_WINDOW - now).whole_seconds().max(1) as u64).unwrap_or(1)
+    };
+    if recent.by_email >= MAX_FAILURES_PER_ACCOUNT {
+        return Err(AppError::RateLimited(wait(recent.oldest_by_email)));
+    }
+    if recent.by_ip >= MAX_FAILURES_PER_ADDRESS {
+        return Err(AppError::RateLimited(wait(recent.oldest_by_ip)));
+    }
+    Ok(())
+}
+
+/// Ends the session behind `token`.
+pub async fn sign_out(pool: &PgPool, token: &str, meta: &RequestMeta) -> Result<(), AppError> {
+    if let Some(user_id) = db::accounts::delete_session(pool, &token_hash(token)).await? {
+        db::accounts::record_activity(pool, user_id, "signed_out", meta).await?;
+    }
+    Ok(())
+}
+
+/// The user behind a session token, if the session is live.
+pub async fn user_for_token(pool: &PgPool, token: &str) -> Result<Option<CurrentUser>, AppError> {
+    Ok(db::accounts::session_user(pool, &token_hash(token), IDLE_TIMEOUT.whole_seconds()).await?)
+}
+
+fn field(name: &str, message: &str) -> crate::error::FieldError {
+    crate::error::FieldError { field: name.into(), message: message.into() }
+}
+
+// ---- The request at hand ----------------------------------------------------------------
+
+fn request_parts() -> Option<http::request::Parts> {
+    use_context::<http::request::Parts>()
+}
+
+/// The session token sent by the browser, if any.
+pub fn request_token() -> Option<String> {
+    let parts = request_parts()?;
+    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
+        cookies.split(';').find_map(|pair| {
+            let (name, value) = pair.trim().split_once('=')?;
+            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
+        })
+    })
+}
+
+/// Address and user agent of the request, for throttling and the activity log.
+pub fn request_meta() -> RequestMeta {
+    let Some(parts) = request_parts() else {
+        return RequestMeta { ip: "unknown".into(), user_agent: String::new() };
+    };
+    let ip = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let user_agent = parts
+        .headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(200).collect())
+        .unwrap_or_default();
+    RequestMeta { ip, user_agent }
+}
+
+fn set_cookie(value: String) {
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        if let Ok(v) = http::HeaderValue::from_str(&value) {
+            res.append_header(SET_COOKIE, v);
+        }
+    }
+}
+
+pub fn set_session_cookie(token: &str) {
+    let secure = use_context::<SessionSettings>().unwrap_or_default().secure_cookies;
+    set_cookie(format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        ABSOLUTE_TIMEOUT.whole_seconds(),
+        if secure { "; Secure" } else { "" }
+    ));
+}
+
+pub fn clear_session_cookie() {
+    set_cookie(format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+}
+
+/// The signed-in user of this request, if any.
+pub async fn current_user(pool: &PgPool) -> Result<Option<CurrentUser>, AppError> {
+    match request_token() {
+        Some(token) => user_for_token(pool, &token).await,
+        None => Ok(None),
+    }
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub async fn require_user(pool: &PgPool) -> Result<CurrentUser, AppError> {
+    current_user(pool).await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in user if they have `role`; `Unauthenticated` or `Forbidden` otherwise.
+pub async fn require_role(pool: &PgPool, role: Role) -> Result<CurrentUser, AppError> {
+    let user = require_user(pool).await?;
+    if user.role == role { Ok(user) } else { Err(AppError::Forbidden) }
+}

@@ -1,0 +1,164 @@
+//! SQL for users, sessions, sign-in attempts and account activity.
+
+use sqlx::{PgExecutor, PgPool};
+use time::OffsetDateTime;
+
+use crate::accounts::domain::{CurrentUser, Email, Role};
+use crate::accounts::{ActivityEntry, RequestMeta};
+
+fn to_user(id: i64, email: String, role: String) -> Option<CurrentUser> {
+    Some(CurrentUser { id, email: Email::parse(&email).ok()?, role: Role::parse(&role)? })
+}
+
+/// Inserts a user; `None` when the email is taken.
+pub async fn insert_user(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    password_hash: &str,
+    role: Role,
+) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let id: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO NOTHING RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(password_hash)
+    .bind(role.as_str())
+    .fetch_optional(db)
+    .await?;
+    Ok(id.map(|id| CurrentUser { id, email: email.clone(), role }))
+}
+
+/// Creates the user, or resets its password and role when it exists (the staff bootstrap).
+pub async fn upsert_user(pool: &PgPool, email: &Email, password_hash: &str, role: Role) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO UPDATE SET password_hash = EXCLUDED.password_hash, role = EXCLUDED.role
+         RETURNING id",
+    )
+    .bind(email.as_str())
+    .bind(password_hash)
+    .bind(role.as_str())
+    .fetch_one(pool)
+    .await
+}
+
+/// The user and password hash for an email.
+pub async fn user_by_email(pool: &PgPool, email: &Email) -> Result<Option<(CurrentUser, String)>, sqlx::Error> {
+    let row: Option<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, email, role, password_hash FROM users WHERE email = $1")
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(id, email, role, hash)| Some((to_user(id, email, role)?, hash))))
+}
+
+pub async fn insert_session(
+    db: impl PgExecutor<'_>,
+    token_hash: &[u8],
+    user_id: i64,
+    expires_at: OffsetDateTime,
+    meta: &RequestMeta,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(expires_at)
+    .bind(&meta.ip)
+    .bind(&meta.user_agent)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// The user of a live session, touching its last-seen time. Sessions past their absolute
+/// expiry, or idle for longer than `idle_secs`, are not found.
+pub async fn session_user(pool: &PgPool, token_hash: &[u8], idle_secs: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let row: Option<(i64, String, String)> = sqlx::query_as(
+        "UPDATE sessions s SET last_seen_at = now()
+         FROM users u
+         WHERE s.token_hash = $1 AND u.id = s.user_id
+           AND s.expires_at > now()
+           AND s.last_seen_at > now() - make_interval(secs => $2)
+         RETURNING u.id, u.email, u.role",
+    )
+    .bind(token_hash)
+    .bind(idle_secs as f64)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(id, email, role)| to_user(id, email, role)))
+}
+
+/// Ends a session; returns its user, if it existed.
+pub async fn delete_session(pool: &PgPool, token_hash: &[u8]) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
+}
+
+pub async fn record_attempt(pool: &PgPool, email: &str, ip: &str, succeeded: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sign_in_attempts (email, ip, succeeded) VALUES ($1, $2, $3)")
+        .bind(email)
+        .bind(ip)
+        .bind(succeeded)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// Failed attempts within the window, per email and per address, with the oldest of each
+/// (from which the wait is computed).
+pub struct RecentFailures {
+    pub by_email: i64,
+    pub oldest_by_email: Option<OffsetDateTime>,
+    pub by_ip: i64,
+    pub oldest_by_ip: Option<OffsetDateTime>,
+}
+
+pub async fn recent_failures(pool: &PgPool, email: &str, ip: &str, window_secs: i64) -> Result<RecentFailures, sqlx::Error> {
+    let (by_email, oldest_by_email, by_ip, oldest_by_ip): (i64, Option<OffsetDateTime>, i64, Option<OffsetDateTime>) =
+        sqlx::query_as(
+            "WITH recent AS (
+                 SELECT email, ip, at FROM sign_in_attempts
+                 WHERE NOT succeeded AND at > now() - make_interval(secs => $3)
+                   AND (email = $1 OR ip = $2)
+             )
+             SELECT count(*) FILTER (WHERE email = $1), min(at) FILTER (WHERE email = $1),
+                    count(*) FILTER (WHERE ip = $2),    min(at) FILTER (WHERE ip = $2)
+             FROM recent",
+        )
+        .bind(email)
+        .bind(ip)
+        .bind(window_secs as f64)
+        .fetch_one(pool)
+        .await?;
+    Ok(RecentFailures { by_email, oldest_by_email, by_ip, oldest_by_ip })
+}
+
+pub async fn record_activity(db: impl PgExecutor<'_>, user_id: i64, kind: &str, meta: &RequestMeta) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO account_activity (user_id, kind, ip, user_agent) VALUES ($1, $2, $3, $4)")
+        .bind(user_id)
+        .bind(kind)
+        .bind(&meta.ip)
+        .bind(&meta.user_agent)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn recent_activity(pool: &PgPool, user_id: i64, limit: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
+    let rows: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(
+        "SELECT kind, ip, user_agent, at FROM account_activity WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, ip, user_agent, at)| ActivityEntry { kind, ip, user_agent, at })
+        .collect())
+}

@@ -1,0 +1,254 @@
+//! The merchant side: qualification (submit business details, see the review's outcome,
+//! resubmit) and, for staff, the review itself lives in [`crate::staff`].
+
+pub mod qualification;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::accounts::format_utc;
+use crate::error::AppError;
+use crate::ui::{Field, FormError, SelectField, field_error, form_error};
+use qualification::{BusinessDetailsForm, CATEGORIES, COUNTRIES, QualificationStatus, category_name, country_name};
+
+/// A merchant's qualification as both the merchant and staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Qualification {
+    pub merchant_id: i64,
+    pub merchant_email: String,
+    pub status: QualificationStatus,
+    pub details: BusinessDetailsForm,
+    pub rejection_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One recorded decision: who moved the qualification from what to what, when, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub actor_email: String,
+    pub from: QualificationStatus,
+    pub to: QualificationStatus,
+    pub reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A line of the staff review queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub merchant_id: i64,
+    pub merchant_email: String,
+    pub legal_name: String,
+    pub country: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+/// An open shop, as shoppers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopSummary {
+    pub id: i64,
+    pub name: String,
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    //! The qualification's state changes, each one transaction with its history event.
+
+    use sqlx::PgPool;
+
+    use super::Qualification;
+    use super::qualification::{BusinessDetailsForm, QualificationStatus, RejectionReason, ReviewEvent};
+    use crate::accounts::RequestMeta;
+    use crate::accounts::domain::CurrentUser;
+    use crate::db;
+    use crate::error::AppError;
+
+    /// The merchant submits (or resubmits after a rejection) their business details.
+    pub async fn submit(pool: &PgPool, merchant: &CurrentUser, form: &BusinessDetailsForm, meta: &RequestMeta) -> Result<Qualification, AppError> {
+        let details = form.parse()?;
+        let mut tx = pool.begin().await?;
+        let from = db::qualification::lock_status(&mut tx, merchant.id).await?.unwrap_or(QualificationStatus::Draft);
+        let to = from.apply(&ReviewEvent::Submit)?;
+        db::qualification::save_submission(&mut tx, merchant.id, &details).await?;
+        db::qualification::insert_event(&mut tx, merchant.id, merchant.id, from, to, None).await?;
+        db::accounts::record_activity(&mut *tx, merchant.id, "qualification_submitted", meta).await?;
+        tx.commit().await?;
+        tracing::info!(merchant_id = merchant.id, "qualification submitted");
+        db::qualification::find(pool, merchant.id).await?.ok_or_else(|| AppError::internal("submission vanished"))
+    }
+
+    /// Staff approve or reject a submission. Approval opens the merchant's shop in the same
+    /// transaction.
+    pub async fn decide(pool: &PgPool, staff: &CurrentUser, merchant_id: i64, decision: &str, reason: &str) -> Result<Qualification, AppError> {
+        let event = match decision {
+            "approve" => ReviewEvent::Approve,
+            "reject" => ReviewEvent::Reject(RejectionReason::parse(reason)?),
+            _ => return Err(AppError::BadRequest("decision must be approve or reject".into())),
+        };
+        let mut tx = pool.begin().await?;
+        let from = db::qualification::lock_status(&mut tx, merchant_id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The submission".into()))?;
+        let to = from.apply(&event)?;
+        let reason = match &event {
+            ReviewEvent::Reject(r) => Some(r.as_str()),
+            _ => None,
+        };
+        db::qualification::set_status(&mut tx, merchant_id, to, reason).await?;
+        db::qualification::insert_event(&mut tx, merchant_id, staff.id, from, to, reason).await?;
+        if to == QualificationStatus::Approved {
+            let shop_name: String = sqlx::query_scalar("SELECT shop_name FROM merchant_qualifications WHERE merchant_id = $1")
+                .bind(merchant_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            db::qualification::open_shop(&mut tx, merchant_id, &shop_name).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(merchant_id, staff_id = staff.id, decision, "qualification decided");
+        db::qualification::find(pool, merchant_id).await?.ok_or_else(|| AppError::internal("submission vanished"))
+    }
+}
+
+// ---- Server functions -------------------------------------------------------------------
+
+/// Merchants: their own qualification (`None` before the first submission).
+#[server(prefix = "/api", endpoint = "my_qualification")]
+pub async fn my_qualification() -> Result<Option<Qualification>, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Merchant).await?;
+    Ok(crate::db::qualification::find(&pool, me.id).await?)
+}
+
+/// Merchants: submit or resubmit their own business details.
+#[server(prefix = "/api", endpoint = "submit_qualification")]
+pub async fn submit_qualification(details: BusinessDetailsForm) -> Result<Qualification, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Merchant).await?;
+    service::submit(&pool, &me, &details, &session::request_meta()).await
+}
+
+/// Anyone: the shops that are open (their merchants approved).
+#[server(prefix = "/api", endpoint = "open_shops")]
+pub async fn open_shops() -> Result<Vec<ShopSummary>, AppError> {
+    let pool = crate::db::pool()?;
+    Ok(crate::db::qualification::open_shops(&pool, 50).await?)
+}
+
+// ---- Pages ------------------------------------------------------------------------------
+
+#[component]
+pub fn StatusBadge(status: QualificationStatus) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", status.as_str())>{status.label()}</span> }
+}
+
+#[component]
+pub fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"History"</h2>
+            <ol class="history">
+                {entries.into_iter().rev().map(|e| view! {
+                    <li>
+                        <time>{format_utc(e.at)}</time>" — "
+                        {format!("{} → {} by {}", e.from.label(), e.to.label(), e.actor_email)}
+                        {e.reason.map(|r| view! { <p class="reason">"Reason: "{r}</p> })}
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+pub fn DetailsList(details: BusinessDetailsForm) -> impl IntoView {
+    view! {
+        <dl class="facts">
+            <dt>"Legal name"</dt><dd>{details.legal_name.clone()}</dd>
+            <dt>"Registration number"</dt><dd>{details.registration_number.clone()}</dd>
+            <dt>"Country"</dt><dd>{country_name(&details.country).to_string()}</dd>
+            <dt>"Contact phone"</dt><dd>{details.contact_phone.clone()}</dd>
+            <dt>"Category"</dt><dd>{category_name(&details.category).to_string()}</dd>
+            <dt>"Shop name"</dt><dd>{details.shop_name.clone()}</dd>
+        </dl>
+    }
+}
+
+#[component]
+pub fn QualificationPage() -> impl IntoView {
+    let submit = ServerAction::<SubmitQualification>::new();
+    let current = Resource::new(move || submit.version().get(), |_| my_qualification());
+    view! {
+        <Title text="Qualification"/>
+        <h1>"Business qualification"</h1>
+        <p class="muted">"The platform reviews your business before your shop opens. You can sell once you are approved."</p>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let q = current.await?;
+                let status = q.as_ref().map(|q| q.status).unwrap_or(QualificationStatus::Draft);
+                let editable = matches!(status, QualificationStatus::Draft | QualificationStatus::Rejected);
+                let details = q.as_ref().map(|q| q.details.clone()).unwrap_or_default();
+                let history = q.as_ref().map(|q| q.history.clone()).unwrap_or_default();
+                let reason = q.as_ref().and_then(|q| q.rejection_reason.clone());
+                Ok::<_, AppError>(view! {
+                    <section class="card">
+                        <p class="status-line">"Status: " <StatusBadge status/></p>
+                        {match status {
+                            QualificationStatus::Draft => view! { <p>"Fill in your business details and submit them for review."</p> }.into_any(),
+                            QualificationStatus::Submitted => view! { <p>"Your details are under review. We will tell you the outcome here."</p> }.into_any(),
+                            QualificationStatus::Approved => view! { <p>"Approved — your shop “"{details.shop_name.clone()}"” is open."</p> }.into_any(),
+                            QualificationStatus::Rejected => view! {
+                                <div class="notice" role="note">
+                                    <p><strong>"Your submission was rejected."</strong></p>
+                                    <p>"Reason: "{reason.clone()}</p>
+                                    <p>"Correct your details below and submit them again."</p>
+                                </div>
+                            }.into_any(),
+                        }}
+                    </section>
+                    {if editable {
+                        view! { <QualificationForm action=submit details=details.clone()/> }.into_any()
+                    } else {
+                        view! { <section class="card"><h2>"Submitted details"</h2><DetailsList details=details.clone()/></section> }.into_any()
+                    }}
+                    {(!history.is_empty()).then(|| view! { <History entries=history/> })}
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn QualificationForm(action: ServerAction<SubmitQualification>, details: BusinessDetailsForm) -> impl IntoView {
+    let value = action.value();
+    let pending = action.pending();
+    view! {
+        <section class="card">
+            <h2>"Business details"</h2>
+            <ActionForm action=action>
+                <Field label="Legal name" name="details[legal_name]" value=details.legal_name maxlength=200 required=true
+                    error=field_error(value, "legal_name")/>
+                <Field label="Registration number" name="details[registration_number]" value=details.registration_number
+                    maxlength=40 required=true error=field_error(value, "registration_number")/>
+                <SelectField label="Country" name="details[country]" options=COUNTRIES value=details.country
+                    error=field_error(value, "country")/>
+                <Field label="Contact phone" name="details[contact_phone]" kind="tel" autocomplete="tel" value=details.contact_phone
+                    maxlength=24 required=true error=field_error(value, "contact_phone")/>
+                <SelectField label="Business category" name="details[category]" options=CATEGORIES value=details.category
+                    error=field_error(value, "category")/>
+                <Field label="Shop name" name="details[shop_name]" value=details.shop_name maxlength=60 required=true
+                    error=field_error(value, "shop_name")/>
+                <FormError error=form_error(value)/>
+                <button type="submit" class="button" disabled=move || pending.get()>
+                    {move || if pending.get() { "Submitting…" } else { "Submit for review" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,124 @@
+//! Small form building blocks shared by every flow: labelled fields whose error message sits
+//! next to them (linked with `aria-describedby`), and a form-level error line.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// The latest result of a server action, as the forms read it.
+pub type ActionResult<T> = Option<Result<T, AppError>>;
+
+/// The message for `field` from the action's latest error, if any.
+pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
+where
+    T: Send + Sync + 'static,
+    S: With<Value = ActionResult<T>> + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(err)) => err.message_for(field).map(str::to_string),
+            _ => None,
+        })
+    })
+}
+
+/// The action's latest error when it is not about a particular field.
+pub fn form_error<T, S>(value: S) -> Signal<Option<String>>
+where
+    T: Send + Sync + 'static,
+    S: With<Value = ActionResult<T>> + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        value.with(|v| match v {
+            Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
+            Some(Err(err)) => Some(err.to_string()),
+        })
+    })
+}
+
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(default = false)] required: bool,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if error.with(Option::is_some) {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:has-error=move || error.with(Option::is_some)>
+            <label for=name>{label}</label>
+            {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
+            <input
+                id=name
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                required=required
+                maxlength=maxlength
+                value=value
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=described
+            />
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    #[prop(optional, into)] value: Option<String>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let selected = value.unwrap_or_default();
+    view! {
+        <div class="field" class:has-error=move || error.with(Option::is_some)>
+            <label for=name>{label}</label>
+            <select
+                id=name
+                name=name
+                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-describedby=error_id.clone()
+            >
+                <option value="" selected=selected.is_empty()>"Choose…"</option>
+                {options
+                    .iter()
+                    .map(|(code, text)| {
+                        view! { <option value=*code selected=selected == *code>{*text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <p class="field-error" id=error_id>{move || error.get()}</p>
+        </div>
+    }
+}
+
+/// A form-level error (throttling, outage…), announced to screen readers.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert">{move || error.get()}</p>
+    }
+}
