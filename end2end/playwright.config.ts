@@ -1,4 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
+import { STAFF } from "./tests/helpers";
 
 // The server under test: the debug build made by `cargo leptos build`, started from the
 // repository root against the database that `./paydesk test` created for this run.
@@ -57,6 +58,8 @@ export default defineConfig({
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: process.env.RUST_LOG ?? "warn",
+      PAYDESK_STAFF_EMAIL: STAFF.email,
+      PAYDESK_STAFF_PASSWORD: STAFF.password,
     },
   },
 });

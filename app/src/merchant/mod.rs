@@ -183,7 +183,10 @@ pub fn DetailsList(details: BusinessDetailsForm) -> impl IntoView {
 #[component]
 pub fn QualificationPage() -> impl IntoView {
     let submit = ServerAction::<SubmitQualification>::new();
-    let current = Resource::new(move || submit.version().get(), |_| my_qualification());
+    // Read again only after a successful submission: a refused one must leave the form, and
+    // what the merchant typed, in place.
+    let saved = move || submit.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|q| q.history.len()));
+    let current = Resource::new(saved, |_| my_qualification());
     view! {
         <Title text="Qualification"/>
         <h1>"Business qualification"</h1>

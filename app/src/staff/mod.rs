@@ -79,7 +79,7 @@ pub fn ReviewDetailPage() -> impl IntoView {
     let merchant_id = move || params.with(|p| p.get("merchant_id").and_then(|id| id.parse::<i64>().ok()));
     let decide = ServerAction::<DecideQualification>::new();
     let detail = Resource::new(
-        move || (merchant_id(), decide.version().get()),
+        move || (merchant_id(), decide.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|q| q.history.len()))),
         |(id, _)| async move {
             match id {
                 Some(id) => review_detail(id).await,
