@@ -130,10 +130,17 @@ impl FromServerFnError for AppError {
     /// Serialising the error is the last step of a failed server-function call on the server,
     /// so this is where the response status is set from the variant.
     fn ser(&self) -> leptos::server_fn::Bytes {
+        // A plain HTML form post (no JavaScript) is answered with a redirect back to the form,
+        // carrying the error in the URL; only script callers get the status.
         #[cfg(feature = "ssr")]
-        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(self.status_code()) {
-                res.set_status(status);
+        {
+            let from_html_form = leptos::prelude::use_context::<http::request::Parts>()
+                .and_then(|parts| parts.headers.get(http::header::ACCEPT)?.to_str().ok().map(|a| a.contains("text/html")))
+                .unwrap_or(false);
+            if let (false, Some(res)) = (from_html_form, leptos::prelude::use_context::<leptos_axum::ResponseOptions>()) {
+                if let Ok(status) = http::StatusCode::from_u16(self.status_code()) {
+                    res.set_status(status);
+                }
             }
         }
         <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)

@@ -8,6 +8,27 @@ use crate::error::AppError;
 /// The latest result of a server action, as the forms read it.
 pub type ActionResult<T> = Option<Result<T, AppError>>;
 
+/// An action's latest result, or — when the page was reached by a plain HTML form post that
+/// failed (no JavaScript) — the error the server sent back in the URL for server function `S`.
+/// Actions created inside a route see that error by themselves; this serves the session
+/// actions, which live above the routes.
+pub fn with_url_error<S, T>(value: impl Get<Value = ActionResult<T>> + Send + Sync + 'static) -> Signal<ActionResult<T>>
+where
+    S: leptos::server_fn::ServerFn,
+    T: Clone + Send + Sync + 'static,
+{
+    use leptos::server_fn::error::ServerFnUrlError;
+    let query = leptos_router::hooks::use_query_map();
+    let from_url = move || {
+        query.with(|q| {
+            (q.get_str("__path") == Some(S::PATH))
+                .then(|| q.get_str("__err").map(|e| ServerFnUrlError::<AppError>::decode_err(e)))
+                .flatten()
+        })
+    };
+    Signal::derive(move || value.get().or_else(|| from_url().map(Err)))
+}
+
 /// The message for `field` from the action's latest error, if any.
 pub fn field_error<T, S>(value: S, field: &'static str) -> Signal<Option<String>>
 where

@@ -171,3 +171,22 @@ async fn the_staff_account_comes_from_configuration(pool: PgPool) {
     assert_eq!(users(&pool).await, 1);
     assert!(app::accounts::session::ensure_staff(&pool, "staff@paydesk.test", "short").await.is_err());
 }
+
+/// Regression: a refused sign-in posted by a plain HTML form (no JavaScript) must redirect back
+/// to the form with the error, not answer with raw JSON.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_refused_html_form_post_redirects_back_with_the_error(pool: PgPool) {
+    use axum::body::Body;
+    use axum::http::Request;
+    let app = app(pool);
+    let request = Request::post("/api/sign_in")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", "http://localhost/signin")
+        .body(Body::from("email=x%40example.com&password=wrong+password"))
+        .unwrap();
+    let answer = send(&app, request).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    let location = answer.headers.get("location").unwrap().to_str().unwrap();
+    assert!(location.starts_with("http://localhost/signin?") && location.contains("__err="), "{location}");
+}

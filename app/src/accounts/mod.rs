@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
-use crate::ui::{Field, FormError, field_error, form_error};
+use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::CurrentUser;
 #[cfg(feature = "ssr")]
 use domain::Role;
@@ -165,7 +165,7 @@ pub fn AccountMenu() -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = Auth::get().sign_up;
-    let value = action.value();
+    let value = with_url_error::<SignUp, _>(action.value());
     let pending = action.pending();
     view! {
         <Title text="Create an account"/>
@@ -195,7 +195,7 @@ pub fn SignUpPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = Auth::get().sign_in;
-    let value = action.value();
+    let value = with_url_error::<SignIn, _>(action.value());
     let pending = action.pending();
     view! {
         <Title text="Sign in"/>

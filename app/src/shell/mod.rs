@@ -7,6 +7,7 @@ mod pages;
 use leptos::prelude::*;
 use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
@@ -41,35 +42,21 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Auth::provide();
 
     // Effects run only in the browser, after hydration: the marker tells people's tools and the
     // end-to-end tests that the page is interactive.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
+    // Every page is rendered completely on the server before it is sent (SsrMode::Async):
+    // it works without JavaScript, and what the first paint shows is the real data.
     view! {
         <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
         <Title formatter=|page: String| if page.is_empty() { "Paydesk".to_string() } else { format!("{page} · Paydesk") }/>
         <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <Router>
-                <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
-                    <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
-                        <Route path=path!("") view=MerchantHome/>
-                        <Route path=path!("qualification") view=QualificationPage/>
-                    </ParentRoute>
-                    <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
-                        <Route path=path!("reviews") view=ReviewQueuePage/>
-                        <Route path=path!("reviews/:merchant_id") view=ReviewDetailPage/>
-                    </ParentRoute>
-                    <ParentRoute path=path!("") view=ShopperLayoutOutlet>
-                        <Route path=path!("") view=ShopHome/>
-                        <Route path=path!("signup") view=SignUpPage/>
-                        <Route path=path!("signin") view=SignInPage/>
-                        <Route path=path!("account") view=AccountPage/>
-                    </ParentRoute>
-                </Routes>
+                <Pages/>
             </Router>
         </div>
     }
@@ -78,6 +65,31 @@ pub fn App() -> impl IntoView {
 #[component]
 fn ShopperLayoutOutlet() -> impl IntoView {
     view! { <ShopperLayout><leptos_router::components::Outlet/></ShopperLayout> }
+}
+
+/// The routes, inside the router so that the session actions it provides can see a plain
+/// form's error sent back in the URL (no-JavaScript forms).
+#[component]
+fn Pages() -> impl IntoView {
+    Auth::provide();
+    view! {
+        <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
+                <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
+                    <Route path=path!("") view=MerchantHome ssr=SsrMode::Async/>
+                    <Route path=path!("qualification") view=QualificationPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
+                    <Route path=path!("reviews") view=ReviewQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("reviews/:merchant_id") view=ReviewDetailPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("") view=ShopperLayoutOutlet>
+                    <Route path=path!("") view=ShopHome ssr=SsrMode::Async/>
+                    <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                </ParentRoute>
+        </Routes>
+    }
 }
 
 #[component]
