@@ -5,9 +5,14 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod cart;
+pub mod catalog;
+pub mod checkout;
 pub mod error;
 pub mod health;
 pub mod merchant;
+pub mod money;
+pub mod orders;
 pub mod shell;
 pub mod staff;
 pub mod ui;

@@ -7,6 +7,7 @@
 //! | `PAYDESK_DB_MAX_CONNECTIONS` | `10` | size of the connection pool |
 //! | `PAYDESK_COOKIE_SECURE` | `false` | mark the session cookie `Secure` (set it when serving over HTTPS) |
 //! | `PAYDESK_STAFF_EMAIL`, `PAYDESK_STAFF_PASSWORD` | unset | when both are set, the staff account is created (or its password reset) at start-up |
+//! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order (1–1440) |
 //! | `RUST_LOG` | `info,paydesk=debug,server=debug,app=debug` | log filter (tracing `EnvFilter` syntax) |
 
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub enum ConfigError {
     BadBool(String),
     #[error("set both PAYDESK_STAFF_EMAIL and PAYDESK_STAFF_PASSWORD, or neither")]
     HalfStaff,
+    #[error("PAYDESK_PAYMENT_WINDOW_MINUTES must be a whole number from 1 to 1440, got {0:?}")]
+    BadPaymentWindow(String),
 }
 
 #[derive(Clone)]
@@ -33,6 +36,7 @@ pub struct Config {
     pub secure_cookies: bool,
     /// The staff account to create at start-up: email and password.
     pub staff: Option<(String, String)>,
+    pub payment_window_minutes: i64,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,7 +82,21 @@ impl Config {
             (None, None) => None,
             _ => return Err(ConfigError::HalfStaff),
         };
-        Ok(Config { database_url, db_max_connections, db_acquire_timeout: Duration::from_secs(3), secure_cookies, staff })
+        let payment_window_minutes = match lookup("PAYDESK_PAYMENT_WINDOW_MINUTES") {
+            None => 30,
+            Some(raw) => match raw.trim().parse::<i64>() {
+                Ok(n) if (1..=1440).contains(&n) => n,
+                _ => return Err(ConfigError::BadPaymentWindow(raw)),
+            },
+        };
+        Ok(Config {
+            database_url,
+            db_max_connections,
+            db_acquire_timeout: Duration::from_secs(3),
+            secure_cookies,
+            staff,
+            payment_window_minutes,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod health;
+pub mod images;
 pub mod telemetry;
 
 use axum::{Router, extract::FromRef, routing::get};
@@ -20,6 +21,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub session: app::accounts::session::SessionSettings,
+    pub orders: app::checkout::OrderSettings,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -47,14 +49,21 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(app::App);
     let pool = state.pool.clone();
     let session = state.session;
+    let orders = state.orders;
     let provide_server_context = move || {
         provide_context(pool.clone());
         provide_context(session);
+        provide_context(orders);
     };
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/images/products/{id}", get(images::product_image))
+        .route(
+            "/merchant/products/{id}/image",
+            axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),
+        )
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || {
             app::shell(options.clone())
         })

@@ -30,7 +30,8 @@ async fn run() -> Result<(), String> {
     }
 
     let session = app::accounts::session::SessionSettings { secure_cookies: config.secure_cookies };
-    let app = server::router(AppState { leptos_options, pool: pool.clone(), session });
+    let orders = app::checkout::OrderSettings { payment_window_minutes: config.payment_window_minutes };
+    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -189,8 +189,12 @@ fn request_parts() -> Option<http::request::Parts> {
 
 /// The session token sent by the browser, if any.
 pub fn request_token() -> Option<String> {
-    let parts = request_parts()?;
-    parts.headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
+    token_from_headers(&request_parts()?.headers)
+}
+
+/// The session token in a request's `Cookie` headers, for plain Axum routes.
+pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
         cookies.split(';').find_map(|pair| {
             let (name, value) = pair.trim().split_once('=')?;
             (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())

@@ -4,7 +4,9 @@
 //! against a real Postgres.
 
 pub mod accounts;
+pub mod catalog;
 pub mod health;
+pub mod orders;
 pub mod qualification;
 
 use leptos::prelude::use_context;

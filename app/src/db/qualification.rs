@@ -103,10 +103,11 @@ pub async fn insert_event(
 }
 
 /// Opens the merchant's shop (once).
-pub async fn open_shop(tx: &mut PgConnection, merchant_id: i64, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO shops (merchant_id, name) VALUES ($1, $2) ON CONFLICT (merchant_id) DO NOTHING")
+pub async fn open_shop(tx: &mut PgConnection, merchant_id: i64, name: &str, currency: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO shops (merchant_id, name, currency) VALUES ($1, $2, $3) ON CONFLICT (merchant_id) DO NOTHING")
         .bind(merchant_id)
         .bind(name)
+        .bind(currency)
         .execute(tx)
         .await
         .map(|_| ())

@@ -102,11 +102,13 @@ pub mod service {
         db::qualification::set_status(&mut tx, merchant_id, to, reason).await?;
         db::qualification::insert_event(&mut tx, merchant_id, staff.id, from, to, reason).await?;
         if to == QualificationStatus::Approved {
-            let shop_name: String = sqlx::query_scalar("SELECT shop_name FROM merchant_qualifications WHERE merchant_id = $1")
-                .bind(merchant_id)
-                .fetch_one(&mut *tx)
-                .await?;
-            db::qualification::open_shop(&mut tx, merchant_id, &shop_name).await?;
+            let (shop_name, country): (String, String) =
+                sqlx::query_as("SELECT shop_name, country FROM merchant_qualifications WHERE merchant_id = $1")
+                    .bind(merchant_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let currency = crate::money::Currency::for_country(&country);
+            db::qualification::open_shop(&mut tx, merchant_id, &shop_name, currency.code()).await?;
         }
         tx.commit().await?;
         tracing::info!(merchant_id, staff_id = staff.id, decision, "qualification decided");

@@ -15,12 +15,15 @@ struct NavItem {
 
 const SHOPPER_NAV: &[NavItem] = &[
     NavItem { href: "/", label: "Shop" },
+    NavItem { href: "/cart", label: "Cart" },
+    NavItem { href: "/orders", label: "My orders" },
     NavItem { href: "/merchant", label: "For merchants" },
 ];
 
 const MERCHANT_NAV: &[NavItem] = &[
     NavItem { href: "/merchant", label: "Overview" },
     NavItem { href: "/merchant/qualification", label: "Qualification" },
+    NavItem { href: "/merchant/products", label: "Products" },
     NavItem { href: "/", label: "Shopper site" },
 ];
 

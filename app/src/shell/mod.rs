@@ -15,7 +15,11 @@ use leptos_router::{
 pub use layout::{MerchantLayout, ShopperLayout, StaffLayout};
 
 use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
+use crate::cart::CartPage;
+use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
+use crate::checkout::CheckoutPage;
 use crate::merchant::QualificationPage;
+use crate::orders::{MyOrdersPage, OrderPage};
 use crate::staff::{ReviewDetailPage, ReviewQueuePage};
 pub use pages::{MerchantHome, NotFound, ShopHome};
 
@@ -77,6 +81,7 @@ fn Pages() -> impl IntoView {
                 <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
                     <Route path=path!("") view=MerchantHome ssr=SsrMode::Async/>
                     <Route path=path!("qualification") view=QualificationPage ssr=SsrMode::Async/>
+                    <Route path=path!("products") view=MerchantProductsPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
                     <Route path=path!("reviews") view=ReviewQueuePage ssr=SsrMode::Async/>
@@ -87,6 +92,12 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("shops/:shop_id") view=ShopPage ssr=SsrMode::Async/>
+                    <Route path=path!("products/:product_id") view=ProductPage ssr=SsrMode::Async/>
+                    <Route path=path!("cart") view=CartPage ssr=SsrMode::Async/>
+                    <Route path=path!("checkout/:shop_id") view=CheckoutPage ssr=SsrMode::Async/>
+                    <Route path=path!("orders") view=MyOrdersPage ssr=SsrMode::Async/>
+                    <Route path=path!("orders/:number") view=OrderPage ssr=SsrMode::Async/>
                 </ParentRoute>
         </Routes>
     }

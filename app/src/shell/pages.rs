@@ -34,7 +34,9 @@ fn OpenShops() -> impl IntoView {
                     Ok::<_, crate::error::AppError>(if shops.is_empty() {
                         view! { <p class="muted">"No shop is open yet."</p> }.into_any()
                     } else {
-                        view! { <ul class="shop-list">{shops.into_iter().map(|s| view! { <li>{s.name}</li> }).collect_view()}</ul> }.into_any()
+                        view! { <ul class="shop-list">{shops.into_iter().map(|s| view! {
+                            <li><leptos_router::components::A href=format!("/shops/{}", s.id)>{s.name}</leptos_router::components::A></li>
+                        }).collect_view()}</ul> }.into_any()
                     })
                 })}
             </Transition>

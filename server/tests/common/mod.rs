@@ -13,7 +13,7 @@ use tower::ServiceExt;
 pub fn app(pool: PgPool) -> Router {
     server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
-    server::router(server::AppState { leptos_options, pool, session: Default::default() })
+    server::router(server::AppState { leptos_options, pool, session: Default::default(), orders: Default::default() })
 }
 
 /// A pool that points at a port where nothing listens: the database is "down".
@@ -114,3 +114,39 @@ pub async fn signed_in_staff(app: &Router, pool: &PgPool) -> String {
 
 pub const GOOD_DETAILS: &str = "details[legal_name]=Bright+Trading+Ltd&details[registration_number]=SG-2019-0042\
 &details[country]=SG&details[contact_phone]=%2B65+6123+4567&details[category]=electronics&details[shop_name]=Bright+Gadgets";
+
+/// A merchant whose shop is open (qualification submitted and approved): cookie and shop id.
+pub async fn open_shop(app: &Router, pool: &PgPool, email: &str, country: &str) -> (String, i64) {
+    let merchant = signed_up(app, email, "merchant").await;
+    let details = GOOD_DETAILS.replace("details[country]=SG", &format!("details[country]={country}"));
+    let submitted = call_as(app, "submit_qualification", &details, Some(&merchant), HOME).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    let merchant_id = submitted.json()["merchant_id"].as_i64().unwrap();
+    let staff = match call_as(app, "sign_in", "email=staff%40paydesk.test&password=staff+password+1", None, HOME).await.session_cookie() {
+        Some(cookie) => cookie,
+        None => signed_in_staff(app, pool).await,
+    };
+    let decided = call_as(app, "decide_qualification", &format!("merchant_id={merchant_id}&decision=approve"), Some(&staff), HOME).await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    let shop_id: i64 = sqlx::query_scalar("SELECT id FROM shops WHERE merchant_id = $1").bind(merchant_id).fetch_one(pool).await.unwrap();
+    (merchant, shop_id)
+}
+
+/// Adds an active product to the merchant's shop; returns its id.
+pub async fn add_product(app: &Router, merchant: &str, title: &str, price: &str, stock: i32) -> i64 {
+    let form = format!("product[title]={}&product[price]={}&product[stock]={stock}&product[active]=on", enc(title), enc(price));
+    let answer = call_as(app, "save_product", &form, Some(merchant), HOME).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    answer.json()["id"].as_i64().unwrap()
+}
+
+pub const ADDRESS: &str = "address[name]=Li+Wei&address[phone]=%2B86+138+0013+8000&address[line1]=88+Century+Avenue\
+&address[city]=Shanghai&address[postcode]=200120&address[country]=CN";
+
+pub fn checkout_form(shop_id: i64, key: &str) -> String {
+    format!("shop_id={shop_id}&idempotency_key={key}&{ADDRESS}")
+}
+
+pub fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

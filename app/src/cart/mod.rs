@@ -1,0 +1,291 @@
+//! The cart: kept on the server for signed-in shoppers, so it survives reloads, devices and
+//! signing in again. Quantities are bounded by stock; checkout is per shop.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::money::Money;
+use crate::ui::{FormError, form_error};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartLine {
+    pub product_id: i64,
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub title: String,
+    pub unit_price: Money,
+    pub stock: i32,
+    pub quantity: i32,
+    /// False when the product was archived after it was added.
+    pub available: bool,
+}
+
+impl CartLine {
+    pub fn line_total(&self) -> Money {
+        self.unit_price.checked_mul(self.quantity as i64).unwrap_or(self.unit_price)
+    }
+    /// Why this line cannot be ordered as it stands, if it cannot.
+    pub fn problem(&self) -> Option<String> {
+        if !self.available {
+            Some("This product is no longer sold.".into())
+        } else if self.stock == 0 {
+            Some("Sold out.".into())
+        } else if self.quantity > self.stock {
+            Some(format!("Only {} left in stock.", self.stock))
+        } else {
+            None
+        }
+    }
+}
+
+/// The cart lines of one shop, with their subtotal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartGroup {
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub lines: Vec<CartLine>,
+    pub subtotal: Money,
+}
+
+pub fn group(lines: Vec<CartLine>) -> Vec<CartGroup> {
+    let mut groups: Vec<CartGroup> = Vec::new();
+    for line in lines {
+        match groups.iter_mut().find(|g| g.shop_id == line.shop_id) {
+            Some(g) => {
+                g.subtotal = g.subtotal.checked_add(line.line_total()).unwrap_or(g.subtotal);
+                g.lines.push(line);
+            }
+            None => groups.push(CartGroup {
+                shop_id: line.shop_id,
+                shop_name: line.shop_name.clone(),
+                subtotal: line.line_total(),
+                lines: vec![line],
+            }),
+        }
+    }
+    groups
+}
+
+/// Checks a requested quantity against the stock.
+pub fn check_quantity(quantity: i32, stock: i32) -> Result<i32, AppError> {
+    if quantity < 1 {
+        return Err(AppError::field("quantity", "Choose at least 1."));
+    }
+    if quantity > 999 {
+        return Err(AppError::field("quantity", "At most 999 of one product per order."));
+    }
+    if stock == 0 {
+        return Err(AppError::field("quantity", "This product is sold out."));
+    }
+    if quantity > stock {
+        return Err(AppError::field("quantity", format!("Only {stock} left in stock.")));
+    }
+    Ok(quantity)
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use sqlx::PgPool;
+
+    use crate::accounts::domain::CurrentUser;
+    use crate::db;
+    use crate::error::AppError;
+
+    /// Sets the quantity of a product in the cart (`add` adds to what is there).
+    pub async fn set_quantity(pool: &PgPool, shopper: &CurrentUser, product_id: i64, quantity: i32, add: bool) -> Result<(), AppError> {
+        let product = db::catalog::product_by_id(pool, product_id)
+            .await?
+            .filter(|p| p.active)
+            .ok_or_else(|| AppError::NotFound("The product".into()))?;
+        if quantity == 0 && !add {
+            db::orders::set_cart_quantity(pool, shopper.id, product_id, 0).await?;
+            return Ok(());
+        }
+        let current = if add { db::orders::cart_quantity(pool, shopper.id, product_id).await? } else { 0 };
+        let wanted = current.saturating_add(quantity);
+        if add && quantity < 1 {
+            return Err(AppError::field("quantity", "Choose at least 1."));
+        }
+        let wanted = super::check_quantity(wanted, product.stock)?;
+        db::orders::set_cart_quantity(pool, shopper.id, product_id, wanted).await?;
+        Ok(())
+    }
+}
+
+/// Shoppers: their cart, grouped by shop.
+#[server(prefix = "/api", endpoint = "my_cart")]
+pub async fn my_cart() -> Result<Vec<CartGroup>, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    Ok(group(crate::db::orders::cart_lines(&pool, me.id).await?))
+}
+
+/// Shoppers: add `quantity` of a product to their cart.
+#[server(prefix = "/api", endpoint = "add_to_cart")]
+pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<(), AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::set_quantity(&pool, &me, product_id, quantity, true).await
+}
+
+/// Shoppers: change the quantity of a product in their cart (0 removes it).
+#[server(prefix = "/api", endpoint = "set_cart_quantity")]
+pub async fn set_cart_quantity(product_id: i64, quantity: i32) -> Result<(), AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::set_quantity(&pool, &me, product_id, quantity, false).await
+}
+
+#[component]
+pub fn AddToCart(product_id: i64, stock: i32) -> impl IntoView {
+    let add = ServerAction::<AddToCart>::new();
+    let value = add.value();
+    let pending = add.pending();
+    let added = move || value.with(|v| matches!(v, Some(Ok(()))));
+    view! {
+        {if stock == 0 {
+            view! { <p class="muted">"Sold out."</p> }.into_any()
+        } else {
+            view! {
+                <ActionForm action=add attr:class="add-to-cart">
+                    <input type="hidden" name="product_id" value=product_id/>
+                    <div class="field inline">
+                        <label for="quantity">"Quantity"</label>
+                        <input id="quantity" name="quantity" type="number" min="1" max=stock.min(999) value="1" aria-describedby="quantity-error"/>
+                    </div>
+                    <p class="muted">{format!("{stock} in stock")}</p>
+                    <p class="field-error" id="quantity-error">{move || crate::ui::field_error(value, "quantity").get()}</p>
+                    <FormError error=form_error(value)/>
+                    <button type="submit" class="button" disabled=move || pending.get()>
+                        {move || if pending.get() { "Adding…" } else { "Add to cart" }}
+                    </button>
+                    <p role="status">{move || added().then(|| view! { "Added to your cart. " <A href="/cart">"View cart"</A> })}</p>
+                </ActionForm>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+pub fn CartPage() -> impl IntoView {
+    let update = ServerAction::<SetCartQuantity>::new();
+    let cart = Resource::new(move || update.version().get(), |_| my_cart());
+    let value = update.value();
+    view! {
+        <Title text="Cart"/>
+        <h1>"Your cart"</h1>
+        <FormError error=Signal::derive(move || value.with(|v| match v {
+            Some(Err(e)) => Some(e.message_for("quantity").map(str::to_string).unwrap_or_else(|| e.to_string())),
+            _ => None,
+        }))/>
+        <Transition fallback=|| view! { <p class="muted">"Loading your cart…"</p> }>
+            {move || Suspend::new(async move {
+                let groups = cart.await?;
+                Ok::<_, AppError>(if groups.is_empty() {
+                    view! { <section class="card"><p>"Your cart is empty."</p><p><A href="/">"Browse shops"</A></p></section> }.into_any()
+                } else {
+                    groups.into_iter().map(|g| view! { <CartGroupView group=g update/> }).collect_view().into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> impl IntoView {
+    let orderable = group.lines.iter().all(|l| l.problem().is_none());
+    let heading_id = format!("cart-shop-{}", group.shop_id);
+    view! {
+        <section class="card" aria-labelledby=heading_id.clone()>
+            <h2 id=heading_id.clone()>{group.shop_name.clone()}</h2>
+            <ul class="cart-lines">
+                {group.lines.into_iter().map(|line| {
+                    let qty_id = format!("qty-{}", line.product_id);
+                    let qty_label = format!("Quantity of {}", line.title);
+                    let remove_label = format!("Remove {}", line.title);
+                    let line_total = line.line_total().to_string();
+                    let problem = line.problem();
+                    let each = format!("{} each", line.unit_price);
+                    let title = line.title.clone();
+                    view! {
+                        <li class="cart-line">
+                            <div class="cart-line-title">
+                                <A href=format!("/products/{}", line.product_id)>{title}</A>
+                                <span class="muted">{each}</span>
+                                {problem.map(|p| view! { <span class="field-error">{p}</span> })}
+                            </div>
+                            <ActionForm action=update attr:class="qty-form">
+                                <input type="hidden" name="product_id" value=line.product_id/>
+                                <label for=qty_id.clone() class="visually-hidden">{qty_label}</label>
+                                <input id=qty_id name="quantity" type="number" min="0" max="999" value=line.quantity class="qty"/>
+                                <button type="submit" class="button secondary">"Update"</button>
+                            </ActionForm>
+                            <ActionForm action=update>
+                                <input type="hidden" name="product_id" value=line.product_id/>
+                                <input type="hidden" name="quantity" value="0"/>
+                                <button type="submit" class="link-button">{remove_label}</button>
+                            </ActionForm>
+                            <span class="price">{line_total}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="subtotal">"Subtotal: " <strong>{group.subtotal.to_string()}</strong></p>
+            {if orderable {
+                view! { <A href=format!("/checkout/{}", group.shop_id) attr:class="button">"Check out"</A> }.into_any()
+            } else {
+                view! { <p class="field-error">"Correct the lines above to check out."</p> }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    fn line(shop: i64, price: i64, qty: i32, stock: i32) -> CartLine {
+        CartLine {
+            product_id: price,
+            shop_id: shop,
+            shop_name: format!("Shop {shop}"),
+            title: "x".into(),
+            unit_price: Money::new(price, Currency::USD),
+            stock,
+            quantity: qty,
+            available: true,
+        }
+    }
+
+    #[test]
+    fn lines_group_by_shop_with_subtotals() {
+        let groups = group(vec![line(1, 250, 2, 9), line(2, 100, 1, 9), line(1, 1000, 1, 9)]);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].subtotal, Money::new(1500, Currency::USD));
+        assert_eq!(groups[1].subtotal, Money::new(100, Currency::USD));
+    }
+
+    #[test]
+    fn quantities_are_bounded_by_stock() {
+        assert_eq!(check_quantity(2, 5), Ok(2));
+        assert!(check_quantity(0, 5).is_err());
+        assert!(check_quantity(-1, 5).is_err());
+        assert_eq!(check_quantity(6, 5).unwrap_err().message_for("quantity"), Some("Only 5 left in stock."));
+        assert!(check_quantity(1, 0).is_err());
+        assert!(check_quantity(1000, 5000).is_err());
+    }
+
+    #[test]
+    fn lines_explain_why_they_cannot_be_ordered() {
+        assert_eq!(line(1, 1, 3, 2).problem(), Some("Only 2 left in stock.".into()));
+        assert_eq!(line(1, 1, 1, 0).problem(), Some("Sold out.".into()));
+        assert_eq!(line(1, 1, 1, 1).problem(), None);
+    }
+}

@@ -1,0 +1,443 @@
+//! The catalog: a merchant's products (add, edit, archive, image) and the shop and product
+//! pages shoppers browse. Titles and descriptions are plain text, escaped when shown.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppError, FieldError};
+use crate::money::{Currency, Money};
+use crate::ui::{Field, FormError, field_error, form_error};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shop {
+    pub id: i64,
+    pub merchant_id: i64,
+    pub name: String,
+    pub currency: Currency,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: i64,
+    pub shop_id: i64,
+    pub shop_name: String,
+    pub title: String,
+    pub description: String,
+    pub price: Money,
+    pub stock: i32,
+    pub active: bool,
+    pub has_image: bool,
+}
+
+impl Product {
+    pub fn image_url(&self) -> Option<String> {
+        self.has_image.then(|| format!("/images/products/{}", self.id))
+    }
+}
+
+/// The product form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductForm {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub price: String,
+    pub stock: String,
+    /// A checkbox: present ("on") when ticked.
+    #[serde(default)]
+    pub active: Option<String>,
+}
+
+/// A product that passed every check, priced in the shop's currency.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductInput {
+    pub title: String,
+    pub description: String,
+    pub price: Money,
+    pub stock: i32,
+    pub active: bool,
+}
+
+pub const MAX_STOCK: i32 = 1_000_000;
+
+impl ProductForm {
+    pub fn parse(&self, currency: Currency) -> Result<ProductInput, AppError> {
+        let mut errors = Vec::new();
+        let mut push = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+        let title = self.title.trim().to_string();
+        if title.is_empty() {
+            push("title", "Enter a title.".into());
+        } else if title.chars().count() > 120 || title.chars().any(char::is_control) {
+            push("title", "Use at most 120 characters, on one line.".into());
+        }
+        let description = self.description.trim().to_string();
+        if description.chars().count() > 4000 {
+            push("description", "Keep the description under 4,000 characters.".into());
+        }
+        let price = Money::parse_major(&self.price, currency).map_err(|e| push("price", e.to_string())).ok();
+        let stock = match self.stock.trim().parse::<i64>() {
+            Ok(n) if (0..=MAX_STOCK as i64).contains(&n) => Some(n as i32),
+            Ok(n) if n < 0 => {
+                push("stock", "Stock cannot be negative.".into());
+                None
+            }
+            Ok(_) => {
+                push("stock", format!("Stock can be at most {MAX_STOCK}."));
+                None
+            }
+            Err(_) => {
+                push("stock", "Enter the number of items in stock, e.g. 25.".into());
+                None
+            }
+        };
+        match (price, stock) {
+            (Some(price), Some(stock)) if errors.is_empty() => Ok(ProductInput {
+                title,
+                description,
+                price,
+                stock,
+                active: self.active.is_some(),
+            }),
+            _ => Err(AppError::Validation(errors)),
+        }
+    }
+}
+
+/// What the merchant's product page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyShopData {
+    pub shop: Shop,
+    pub products: Vec<Product>,
+}
+
+/// A shop as shoppers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopPageData {
+    pub shop: Shop,
+    pub products: Vec<Product>,
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use sqlx::PgPool;
+
+    use super::{Product, ProductForm, Shop};
+    use crate::accounts::{domain::Role, session};
+    use crate::db;
+    use crate::error::AppError;
+
+    /// The signed-in merchant's open shop; refused for anyone else, and for merchants whose
+    /// shop is not open (not approved).
+    pub async fn my_open_shop(pool: &PgPool) -> Result<Shop, AppError> {
+        let me = session::require_role(pool, Role::Merchant).await?;
+        db::catalog::shop_of_merchant(pool, me.id)
+            .await?
+            .ok_or_else(|| AppError::Conflict("Your shop opens once the platform approves your qualification.".into()))
+    }
+
+    /// Adds (no `id`) or updates a product of the caller's shop.
+    pub async fn save(pool: &PgPool, shop: &Shop, id: Option<i64>, form: &ProductForm) -> Result<Product, AppError> {
+        let input = form.parse(shop.currency)?;
+        let id = match id {
+            None => db::catalog::insert_product(pool, shop, &input).await?,
+            Some(id) => {
+                if !db::catalog::update_product(pool, shop, id, &input).await? {
+                    return Err(AppError::NotFound("The product".into()));
+                }
+                id
+            }
+        };
+        db::catalog::product_by_id(pool, id).await?.ok_or_else(|| AppError::internal("product vanished"))
+    }
+
+    /// Checks an uploaded image by its bytes (not by the name or the declared type) and returns
+    /// its content type.
+    pub fn image_type(bytes: &[u8]) -> Result<&'static str, AppError> {
+        if bytes.len() > 2 * 1024 * 1024 {
+            return Err(AppError::field("image", "The image is larger than 2 MB."));
+        }
+        if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+            Ok("image/png")
+        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Ok("image/jpeg")
+        } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            Ok("image/webp")
+        } else {
+            Err(AppError::field("image", "Upload a PNG, JPEG or WebP image."))
+        }
+    }
+}
+
+// ---- Server functions -------------------------------------------------------------------
+
+/// Merchants with an open shop: their shop and all its products, archived included.
+#[server(prefix = "/api", endpoint = "my_shop")]
+pub async fn my_shop() -> Result<MyShopData, AppError> {
+    let pool = crate::db::pool()?;
+    let shop = service::my_open_shop(&pool).await?;
+    let products = crate::db::catalog::products_of_shop(&pool, shop.id, true).await?;
+    Ok(MyShopData { shop, products })
+}
+
+/// Merchants with an open shop: add a product (no `id`) or edit one of their own.
+#[server(prefix = "/api", endpoint = "save_product")]
+pub async fn save_product(#[server(default)] id: Option<i64>, product: ProductForm) -> Result<Product, AppError> {
+    let pool = crate::db::pool()?;
+    let shop = service::my_open_shop(&pool).await?;
+    service::save(&pool, &shop, id, &product).await
+}
+
+/// Anyone: an open shop with its active products.
+#[server(prefix = "/api", endpoint = "shop_page")]
+pub async fn shop_page(shop_id: i64) -> Result<ShopPageData, AppError> {
+    let pool = crate::db::pool()?;
+    let shop = crate::db::catalog::shop_by_id(&pool, shop_id).await?.ok_or_else(|| AppError::NotFound("The shop".into()))?;
+    let products = crate::db::catalog::products_of_shop(&pool, shop.id, false).await?;
+    Ok(ShopPageData { shop, products })
+}
+
+/// Anyone: an active product (archived ones are not found).
+#[server(prefix = "/api", endpoint = "product_page")]
+pub async fn product_page(product_id: i64) -> Result<Product, AppError> {
+    let pool = crate::db::pool()?;
+    crate::db::catalog::product_by_id(&pool, product_id)
+        .await?
+        .filter(|p| p.active)
+        .ok_or_else(|| AppError::NotFound("The product".into()))
+}
+
+// ---- Pages ------------------------------------------------------------------------------
+
+#[component]
+pub fn ProductCard(product: Product) -> impl IntoView {
+    let href = format!("/products/{}", product.id);
+    view! {
+        <li class="product-card">
+            {product.image_url().map(|src| view! { <img src=src alt="" loading="lazy" width="160" height="160"/> })}
+            <A href=href>{product.title.clone()}</A>
+            <span class="price">{product.price.to_string()}</span>
+            {(product.stock == 0).then(|| view! { <span class="muted">"Sold out"</span> })}
+        </li>
+    }
+}
+
+#[component]
+pub fn ShopPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.with(|p| p.get("shop_id").and_then(|s| s.parse::<i64>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => shop_page(id).await,
+                None => Err(AppError::NotFound("The shop".into())),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the shop…"</p> }>
+            {move || Suspend::new(async move {
+                let data = data.await?;
+                Ok::<_, AppError>(view! {
+                    <Title text=data.shop.name.clone()/>
+                    <h1>{data.shop.name.clone()}</h1>
+                    {if data.products.is_empty() {
+                        view! { <p class="muted">"This shop has no products yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="product-grid">
+                                {data.products.into_iter().map(|p| view! { <ProductCard product=p/> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let params = use_params_map();
+    let data = Resource::new(
+        move || params.with(|p| p.get("product_id").and_then(|s| s.parse::<i64>().ok())),
+        |id| async move {
+            match id {
+                Some(id) => product_page(id).await,
+                None => Err(AppError::NotFound("The product".into())),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let p = data.await?;
+                Ok::<_, AppError>(view! {
+                    <Title text=p.title.clone()/>
+                    <p><A href=format!("/shops/{}", p.shop_id)>{format!("← {}", p.shop_name)}</A></p>
+                    <article class="card product">
+                        {p.image_url().map(|src| view! { <img src=src alt=p.title.clone() class="product-image"/> })}
+                        <div>
+                            <h1>{p.title.clone()}</h1>
+                            <p class="price big">{p.price.to_string()}</p>
+                            <p class="description">{p.description.clone()}</p>
+                            <crate::cart::AddToCart product_id=p.id stock=p.stock/>
+                        </div>
+                    </article>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// The merchant's products: list, add, edit, archive.
+#[component]
+pub fn MerchantProductsPage() -> impl IntoView {
+    let save = ServerAction::<SaveProduct>::new();
+    let saved = move || save.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|p| (p.id, p.title.clone(), p.stock, p.active, p.price)));
+    let data = Resource::new(saved, |_| my_shop());
+    let editing = RwSignal::new(None::<Product>);
+    view! {
+        <Title text="Products"/>
+        <h1>"Products"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading your products…"</p> }>
+            {move || Suspend::new(async move {
+                let data = data.await?;
+                let currency = data.shop.currency;
+                Ok::<_, AppError>(view! {
+                    <p class="muted">{format!("Shop “{}” sells in {}.", data.shop.name, currency)}</p>
+                    <section class="card">
+                        <h2>"Your products"</h2>
+                        {if data.products.is_empty() {
+                            view! { <p class="muted">"No products yet. Add your first one below."</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="table">
+                                    <thead><tr><th scope="col">"Product"</th><th scope="col">"Price"</th><th scope="col">"Stock"</th><th scope="col">"State"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <tbody>
+                                        {data.products.into_iter().map(|p| {
+                                            let edit = p.clone();
+                                            view! {
+                                                <tr>
+                                                    <td class="wrap">{p.title.clone()}</td>
+                                                    <td>{p.price.to_string()}</td>
+                                                    <td>{p.stock}</td>
+                                                    <td>{if p.active { "Active" } else { "Archived" }}</td>
+                                                    <td><button type="button" class="link-button" on:click=move |_| editing.set(Some(edit.clone()))>
+                                                        {format!("Edit {}", p.title)}
+                                                    </button></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any()
+                        }}
+                    </section>
+                    {move || view! { <ProductEditor action=save currency editing=editing.get()/> }}
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ProductEditor(action: ServerAction<SaveProduct>, currency: Currency, editing: Option<Product>) -> impl IntoView {
+    let value = action.value();
+    let pending = action.pending();
+    let (heading, id, form) = match &editing {
+        Some(p) => (
+            format!("Edit “{}”", p.title),
+            Some(p.id),
+            ProductForm {
+                title: p.title.clone(),
+                description: p.description.clone(),
+                price: p.price.major_string(),
+                stock: p.stock.to_string(),
+                active: p.active.then(|| "on".to_string()),
+            },
+        ),
+        None => ("Add a product".to_string(), None, ProductForm { active: Some("on".into()), ..Default::default() }),
+    };
+    let price_hint = if currency.exponent() == 0 { "Whole amounts only, e.g. 1500." } else { "For example 12.50." };
+    view! {
+        <section class="card" aria-label=heading.clone()>
+            <h2>{heading.clone()}</h2>
+            <ActionForm action=action>
+                {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
+                <Field label="Title" name="product[title]" value=form.title maxlength=120 required=true error=field_error(value, "title")/>
+                <div class="field">
+                    <label for="product[description]">"Description"</label>
+                    <textarea id="product[description]" name="product[description]" rows="4" maxlength="4000">{form.description}</textarea>
+                    <p class="field-error">{move || field_error(value, "description").get()}</p>
+                </div>
+                <Field label=price_label(currency) name="product[price]" value=form.price hint=price_hint required=true error=field_error(value, "price")/>
+                <Field label="Stock" name="product[stock]" kind="number" value=form.stock required=true error=field_error(value, "stock")/>
+                <label class="choice"><input type="checkbox" name="product[active]" checked=form.active.is_some()/>" Active (shown to shoppers)"</label>
+                <FormError error=form_error(value)/>
+                <button type="submit" class="button" disabled=move || pending.get()>
+                    {move || if pending.get() { "Saving…" } else { "Save product" }}
+                </button>
+            </ActionForm>
+            {id.map(|id| view! { <crate::catalog::ImageUpload product_id=id/> })}
+        </section>
+    }
+}
+
+fn price_label(currency: Currency) -> &'static str {
+    // Labels are 'static; the currency list is fixed, so leak-free lookups suffice.
+    match currency {
+        Currency::JPY => "Price (JPY)", Currency::KRW => "Price (KRW)", Currency::VND => "Price (VND)",
+        Currency::EUR => "Price (EUR)", Currency::GBP => "Price (GBP)", Currency::CNY => "Price (CNY)",
+        Currency::SGD => "Price (SGD)", Currency::IDR => "Price (IDR)", _ => "Price",
+    }
+}
+
+/// A plain multipart form that uploads a product image to `/merchant/products/{id}/image`.
+#[component]
+pub fn ImageUpload(product_id: i64) -> impl IntoView {
+    view! {
+        <form class="image-upload" method="post" enctype="multipart/form-data" action=format!("/merchant/products/{product_id}/image")>
+            <div class="field">
+                <label for="image">"Product image (PNG, JPEG or WebP, up to 2 MB)"</label>
+                <input id="image" name="image" type="file" accept="image/png,image/jpeg,image/webp" required=true/>
+            </div>
+            <button type="submit" class="button secondary">"Upload image"</button>
+        </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(price: &str, stock: &str) -> ProductForm {
+        ProductForm { title: "Phone case".into(), description: "Soft".into(), price: price.into(), stock: stock.into(), active: Some("on".into()) }
+    }
+
+    #[test]
+    fn prices_are_parsed_in_the_shop_currency() {
+        assert_eq!(form("12.50", "3").parse(Currency::USD).unwrap().price, Money::new(1250, Currency::USD));
+        assert_eq!(form("1500", "3").parse(Currency::JPY).unwrap().price, Money::new(1500, Currency::JPY));
+        let err = form("12.5", "3").parse(Currency::JPY).unwrap_err();
+        assert_eq!(err.message_for("price"), Some("JPY amounts have no decimals."));
+    }
+
+    #[test]
+    fn bad_products_get_messages_per_field() {
+        let bad = ProductForm { title: "".into(), description: "x".repeat(4001), price: "0".into(), stock: "-1".into(), active: None };
+        let err = bad.parse(Currency::USD).unwrap_err();
+        for f in ["title", "description", "price", "stock"] {
+            assert!(err.message_for(f).is_some(), "{f}");
+        }
+        assert!(form("1.00", "lots").parse(Currency::USD).unwrap_err().message_for("stock").is_some());
+        assert!(form("-3", "1").parse(Currency::USD).unwrap_err().message_for("price").is_some());
+    }
+
+    #[test]
+    fn unticked_checkbox_archives() {
+        let f = ProductForm { active: None, ..form("1", "1") };
+        assert!(!f.parse(Currency::USD).unwrap().active);
+    }
+}

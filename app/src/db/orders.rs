@@ -1,0 +1,347 @@
+//! SQL for carts, orders, order lines, order events and idempotency keys.
+
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::cart::CartLine;
+use crate::checkout::ShippingAddress;
+use crate::money::{Currency, Money};
+use crate::orders::status::{Actor, OrderStatus};
+use crate::orders::{Order, OrderEventView, OrderLine, OrderSummary};
+
+// ---- Cart ---------------------------------------------------------------------------------
+
+pub async fn cart_lines(pool: &PgPool, shopper_id: i64) -> Result<Vec<CartLine>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String, i64, String, i32, i32, bool)> = sqlx::query_as(
+        "SELECT p.id, s.id, s.name, p.title, p.price_minor, p.currency, p.stock, c.quantity, p.active
+         FROM cart_items c JOIN products p ON p.id = c.product_id JOIN shops s ON s.id = p.shop_id
+         WHERE c.shopper_id = $1 ORDER BY s.id, c.added_at, p.id",
+    )
+    .bind(shopper_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(product_id, shop_id, shop_name, title, price, currency, stock, quantity, active)| CartLine {
+            product_id,
+            shop_id,
+            shop_name,
+            title,
+            unit_price: Money::new(price, Currency::parse(&currency).unwrap_or(Currency::USD)),
+            stock,
+            quantity,
+            available: active,
+        })
+        .collect())
+}
+
+pub async fn cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64) -> Result<i32, sqlx::Error> {
+    let q: Option<i32> = sqlx::query_scalar("SELECT quantity FROM cart_items WHERE shopper_id = $1 AND product_id = $2")
+        .bind(shopper_id)
+        .bind(product_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(q.unwrap_or(0))
+}
+
+pub async fn set_cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64, quantity: i32) -> Result<(), sqlx::Error> {
+    if quantity == 0 {
+        sqlx::query("DELETE FROM cart_items WHERE shopper_id = $1 AND product_id = $2")
+            .bind(shopper_id)
+            .bind(product_id)
+            .execute(pool)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO cart_items (shopper_id, product_id, quantity) VALUES ($1, $2, $3)
+             ON CONFLICT (shopper_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity",
+        )
+        .bind(shopper_id)
+        .bind(product_id)
+        .bind(quantity)
+        .execute(pool)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---- Placing an order -----------------------------------------------------------------
+
+/// Claims an idempotency key inside the transaction. `Ok(None)`: the key is new and now held
+/// by this transaction (a concurrent holder makes this wait until it ends). `Ok(Some(..))`: the
+/// key was used before, with that fingerprint and (if it completed) that order.
+pub async fn claim_key(
+    tx: &mut PgConnection,
+    user_id: i64,
+    scope: &str,
+    key: Uuid,
+    fingerprint: &str,
+) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
+    let inserted: Option<i32> = sqlx::query_scalar(
+        "INSERT INTO idempotency_keys (user_id, scope, key, fingerprint) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING 1",
+    )
+    .bind(user_id)
+    .bind(scope)
+    .bind(key)
+    .bind(fingerprint)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if inserted.is_some() {
+        return Ok(None);
+    }
+    sqlx::query_as("SELECT fingerprint, order_id FROM idempotency_keys WHERE user_id = $1 AND scope = $2 AND key = $3")
+        .bind(user_id)
+        .bind(scope)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await
+        .map(Some)
+}
+
+pub async fn complete_key(tx: &mut PgConnection, user_id: i64, scope: &str, key: Uuid, order_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE idempotency_keys SET order_id = $4 WHERE user_id = $1 AND scope = $2 AND key = $3")
+        .bind(user_id)
+        .bind(scope)
+        .bind(key)
+        .bind(order_id)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+/// The shopper's cart lines for one shop, locking the products (in id order, so concurrent
+/// checkouts never deadlock) so that stock cannot change until the transaction ends.
+pub async fn lock_cart_for_shop(tx: &mut PgConnection, shopper_id: i64, shop_id: i64) -> Result<Vec<CartLine>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, String, i64, String, i32, i32, bool)> = sqlx::query_as(
+        "SELECT p.id, s.id, s.name, p.title, p.price_minor, p.currency, p.stock, c.quantity, p.active
+         FROM cart_items c JOIN products p ON p.id = c.product_id JOIN shops s ON s.id = p.shop_id
+         WHERE c.shopper_id = $1 AND p.shop_id = $2
+         ORDER BY p.id FOR UPDATE OF p",
+    )
+    .bind(shopper_id)
+    .bind(shop_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(product_id, shop_id, shop_name, title, price, currency, stock, quantity, active)| CartLine {
+            product_id,
+            shop_id,
+            shop_name,
+            title,
+            unit_price: Money::new(price, Currency::parse(&currency).unwrap_or(Currency::USD)),
+            stock,
+            quantity,
+            available: active,
+        })
+        .collect())
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_order(
+    tx: &mut PgConnection,
+    number: &str,
+    shopper_id: i64,
+    shop_id: i64,
+    total: Money,
+    address: &ShippingAddress,
+    payment_due_at: OffsetDateTime,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO orders (number, shopper_id, shop_id, status, currency, total_minor, ship_name, ship_phone,
+                             ship_line1, ship_line2, ship_city, ship_postcode, ship_country, payment_due_at)
+         VALUES ($1, $2, $3, 'awaiting_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (number) DO NOTHING RETURNING id",
+    )
+    .bind(number)
+    .bind(shopper_id)
+    .bind(shop_id)
+    .bind(total.currency.code())
+    .bind(total.minor)
+    .bind(&address.name)
+    .bind(&address.phone)
+    .bind(&address.line1)
+    .bind(&address.line2)
+    .bind(&address.city)
+    .bind(&address.postcode)
+    .bind(&address.country)
+    .bind(payment_due_at)
+    .fetch_optional(tx)
+    .await
+}
+
+pub async fn insert_line(tx: &mut PgConnection, order_id: i64, line: &CartLine) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_lines (order_id, product_id, title, unit_price_minor, quantity, line_total_minor)
+         VALUES ($1, $2, $3, $4, $5, $4 * $5)",
+    )
+    .bind(order_id)
+    .bind(line.product_id)
+    .bind(&line.title)
+    .bind(line.unit_price.minor)
+    .bind(line.quantity)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE products SET stock = stock - $2 WHERE id = $1")
+        .bind(line.product_id)
+        .bind(line.quantity)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_cart_for_shop(tx: &mut PgConnection, shopper_id: i64, shop_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM cart_items c USING products p WHERE c.product_id = p.id AND c.shopper_id = $1 AND p.shop_id = $2")
+        .bind(shopper_id)
+        .bind(shop_id)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+pub async fn insert_event(
+    tx: &mut PgConnection,
+    order_id: i64,
+    actor: Actor,
+    actor_id: Option<i64>,
+    event: &str,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_events (order_id, actor, actor_id, event, from_status, to_status) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(order_id)
+    .bind(actor.as_str())
+    .bind(actor_id)
+    .bind(event)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .execute(tx)
+    .await
+    .map(|_| ())
+}
+
+// ---- Reading and changing orders ----------------------------------------------------------
+
+/// Locks an order of `shopper_id` by number: its id and status.
+pub async fn lock_shopper_order(tx: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<(i64, OrderStatus)>, sqlx::Error> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, status FROM orders WHERE number = $1 AND shopper_id = $2 FOR UPDATE")
+            .bind(number)
+            .bind(shopper_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    Ok(row.and_then(|(id, s)| Some((id, OrderStatus::parse(&s)?))))
+}
+
+pub async fn set_status(tx: &mut PgConnection, order_id: i64, status: OrderStatus) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1")
+        .bind(order_id)
+        .bind(status.as_str())
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+/// Gives an order's reserved stock back.
+pub async fn release_stock(tx: &mut PgConnection, order_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE products p SET stock = p.stock + l.quantity FROM order_lines l WHERE l.order_id = $1 AND p.id = l.product_id")
+        .bind(order_id)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+type SummaryRow = (String, String, String, i64, String, OffsetDateTime, OffsetDateTime, i64);
+
+fn summary(r: SummaryRow) -> OrderSummary {
+    OrderSummary {
+        number: r.0,
+        shop_name: r.1,
+        status: OrderStatus::parse(&r.2).unwrap_or(OrderStatus::Cancelled),
+        total: Money::new(r.3, Currency::parse(&r.4).unwrap_or(Currency::USD)),
+        payment_due_at: r.5,
+        created_at: r.6,
+        items: r.7,
+    }
+}
+
+/// A shopper's orders: awaiting payment first, then newest first.
+pub async fn shopper_orders(pool: &PgPool, shopper_id: i64) -> Result<Vec<OrderSummary>, sqlx::Error> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT o.number, s.name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)
+         FROM orders o JOIN shops s ON s.id = o.shop_id
+         WHERE o.shopper_id = $1
+         ORDER BY (o.status = 'awaiting_payment') DESC, o.created_at DESC, o.id DESC
+         LIMIT 200",
+    )
+    .bind(shopper_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(summary).collect())
+}
+
+/// One order of `shopper_id` with its lines and history.
+pub async fn shopper_order(pool: &PgPool, shopper_id: i64, number: &str) -> Result<Option<Order>, sqlx::Error> {
+    let row: Option<(i64, SummaryRow, String, String, String, String, String, String, String)> = sqlx::query_as::<_, (i64, String, String, String, i64, String, OffsetDateTime, OffsetDateTime, i64, String, String, String, String, String, String, String)>(
+        "SELECT o.id, o.number, s.name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id),
+                o.ship_name, o.ship_phone, o.ship_line1, o.ship_line2, o.ship_city, o.ship_postcode, o.ship_country
+         FROM orders o JOIN shops s ON s.id = o.shop_id
+         WHERE o.number = $1 AND o.shopper_id = $2",
+    )
+    .bind(number)
+    .bind(shopper_id)
+    .fetch_optional(pool)
+    .await?
+    .map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8), r.9, r.10, r.11, r.12, r.13, r.14, r.15));
+    let Some((id, summary_row, name, phone, line1, line2, city, postcode, country)) = row else {
+        return Ok(None);
+    };
+    let summary = summary(summary_row);
+    let currency = summary.total.currency;
+    let lines: Vec<(i64, String, i64, i32, i64)> = sqlx::query_as(
+        "SELECT product_id, title, unit_price_minor, quantity, line_total_minor FROM order_lines WHERE order_id = $1 ORDER BY product_id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let events: Vec<(String, String, Option<String>, String, OffsetDateTime)> = sqlx::query_as(
+        "SELECT actor, event, from_status, to_status, at FROM order_events WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(Some(Order {
+        summary,
+        address: ShippingAddress { name, phone, line1, line2, city, postcode, country },
+        lines: lines
+            .into_iter()
+            .map(|(product_id, title, unit, quantity, total)| OrderLine {
+                product_id,
+                title,
+                unit_price: Money::new(unit, currency),
+                quantity,
+                line_total: Money::new(total, currency),
+            })
+            .collect(),
+        events: events
+            .into_iter()
+            .map(|(actor, event, from, to, at)| OrderEventView {
+                actor: Actor::parse(&actor).unwrap_or(Actor::System),
+                event,
+                from: from.and_then(|f| OrderStatus::parse(&f)),
+                to: OrderStatus::parse(&to).unwrap_or(OrderStatus::Cancelled),
+                at,
+            })
+            .collect(),
+    }))
+}
+
+pub async fn order_number_by_id(tx: &mut PgConnection, order_id: i64) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT number FROM orders WHERE id = $1").bind(order_id).fetch_one(tx).await
+}

@@ -1,0 +1,276 @@
+//! Orders as the shopper sees them: "My orders" (awaiting payment first, with a countdown to
+//! the payment deadline), the order page with lines, address, status and history, and
+//! cancelling an unpaid order, which gives its stock back.
+
+pub mod status;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::accounts::format_utc;
+use crate::checkout::ShippingAddress;
+use crate::error::AppError;
+use crate::merchant::qualification::country_name;
+use crate::money::Money;
+use crate::ui::{FormError, form_error};
+use status::{Actor, OrderStatus};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: String,
+    pub shop_name: String,
+    pub status: OrderStatus,
+    pub total: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub payment_due_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub items: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: i64,
+    pub title: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    pub line_total: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEventView {
+    pub actor: Actor,
+    pub event: String,
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub summary: OrderSummary,
+    pub address: ShippingAddress,
+    pub lines: Vec<OrderLine>,
+    pub events: Vec<OrderEventView>,
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use sqlx::PgPool;
+
+    use super::status::{Actor, OrderEvent};
+    use crate::accounts::domain::CurrentUser;
+    use crate::db;
+    use crate::error::AppError;
+
+    /// The shopper cancels their unpaid order; its stock is released in the same transaction.
+    pub async fn cancel_by_shopper(pool: &PgPool, shopper: &CurrentUser, number: &str) -> Result<(), AppError> {
+        let mut tx = pool.begin().await?;
+        let (id, from) = db::orders::lock_shopper_order(&mut tx, shopper.id, number)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The order".into()))?;
+        let event = OrderEvent::Cancel(Actor::Shopper);
+        let to = from.apply(event)?;
+        db::orders::set_status(&mut tx, id, to).await?;
+        if from.holds_stock() {
+            db::orders::release_stock(&mut tx, id).await?;
+        }
+        db::orders::insert_event(&mut tx, id, Actor::Shopper, Some(shopper.id), event.name(), Some(from), to).await?;
+        tx.commit().await?;
+        tracing::info!(order = %number, "order cancelled by shopper");
+        Ok(())
+    }
+}
+
+/// Shoppers: their own orders.
+#[server(prefix = "/api", endpoint = "my_orders")]
+pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    Ok(crate::db::orders::shopper_orders(&pool, me.id).await?)
+}
+
+/// Shoppers: one of their own orders (another shopper's order is "not found").
+#[server(prefix = "/api", endpoint = "order_detail")]
+pub async fn order_detail(number: String) -> Result<Order, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))
+}
+
+/// Shoppers: cancel one of their own orders while it awaits payment.
+#[server(prefix = "/api", endpoint = "cancel_order")]
+pub async fn cancel_order(number: String) -> Result<(), AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::cancel_by_shopper(&pool, &me, &number).await
+}
+
+/// "12:34 left to pay", ticking once a second in the browser; the server renders the deadline.
+#[component]
+pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
+    let now = RwSignal::new(None::<OffsetDateTime>);
+    Effect::new(move |_| {
+        now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok());
+        let handle = set_interval_with_handle(
+            move || now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok()),
+            std::time::Duration::from_secs(1),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
+    let text = move || match now.get() {
+        None => format!("Pay by {}", format_utc(due)),
+        Some(now) => {
+            let left = (due - now).whole_seconds();
+            if left <= 0 {
+                "Payment deadline passed".to_string()
+            } else {
+                format!("{:02}:{:02} left to pay", left / 60, left % 60)
+            }
+        }
+    };
+    view! { <span class="countdown" title=format!("Pay by {}", format_utc(due))>{text}</span> }
+}
+
+/// Seconds since the epoch: the browser's clock after hydration, the server's before.
+fn now_secs() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        OffsetDateTime::now_utc().unix_timestamp()
+    }
+}
+
+#[component]
+pub fn StatusTag(status: OrderStatus) -> impl IntoView {
+    view! { <span class=format!("badge order-{}", status.as_str())>{status.label()}</span> }
+}
+
+#[component]
+pub fn MyOrdersPage() -> impl IntoView {
+    let orders = Resource::new(|| (), |_| my_orders());
+    view! {
+        <Title text="My orders"/>
+        <h1>"My orders"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading your orders…"</p> }>
+            {move || Suspend::new(async move {
+                let orders = orders.await?;
+                Ok::<_, AppError>(if orders.is_empty() {
+                    view! { <section class="card"><p>"You have no orders yet."</p></section> }.into_any()
+                } else {
+                    view! {
+                        <ul class="order-list">
+                            {orders.into_iter().map(|o| view! {
+                                <li class="card order-row">
+                                    <A href=format!("/orders/{}", o.number)>{format!("Order {}", o.number)}</A>
+                                    <span>{o.shop_name.clone()}</span>
+                                    <StatusTag status=o.status/>
+                                    <strong>{o.total.to_string()}</strong>
+                                    {(o.status == OrderStatus::AwaitingPayment).then(|| view! { <Countdown due=o.payment_due_at/> })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let cancel = ServerAction::<CancelOrder>::new();
+    let order = Resource::new(
+        move || (params.with(|p| p.get("number")), cancel.version().get()),
+        |(number, _)| async move {
+            match number {
+                Some(n) => order_detail(n).await,
+                None => Err(AppError::NotFound("The order".into())),
+            }
+        },
+    );
+    let value = cancel.value();
+    let pending = cancel.pending();
+    view! {
+        <Title text="Order"/>
+        <p><A href="/orders">"← My orders"</A></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading the order…"</p> }>
+            {move || Suspend::new(async move {
+                let o = order.await?;
+                let s = o.summary.clone();
+                let a = o.address.clone();
+                Ok::<_, AppError>(view! {
+                    <h1>{format!("Order {}", s.number)}</h1>
+                    <section class="card">
+                        <p class="status-line">"Status: " <StatusTag status=s.status/></p>
+                        <p>{format!("From {} · placed {}", s.shop_name, format_utc(s.created_at))}</p>
+                        {(s.status == OrderStatus::AwaitingPayment).then(|| view! {
+                            <p>"Payment due: " <Countdown due=s.payment_due_at/></p>
+                            <ActionForm action=cancel>
+                                <input type="hidden" name="number" value=s.number.clone()/>
+                                <button type="submit" class="button button-danger" disabled=move || pending.get()>"Cancel order"</button>
+                            </ActionForm>
+                            <FormError error=form_error(value)/>
+                        })}
+                    </section>
+                    <section class="card" aria-labelledby="lines-title">
+                        <h2 id="lines-title">"Items"</h2>
+                        <table class="table">
+                            <thead><tr><th scope="col">"Product"</th><th scope="col">"Quantity"</th><th scope="col">"Price"</th><th scope="col">"Total"</th></tr></thead>
+                            <tbody>
+                                {o.lines.iter().map(|l| view! {
+                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total.to_string()}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                        <p class="total">"Total: " <strong>{s.total.to_string()}</strong></p>
+                    </section>
+                    <section class="card" aria-labelledby="ship-title">
+                        <h2 id="ship-title">"Shipping to"</h2>
+                        <address>
+                            {a.name.clone()}<br/>{a.line1.clone()}<br/>
+                            {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
+                            {format!("{} {}", a.postcode, a.city)}<br/>{country_name(&a.country).to_string()}<br/>{a.phone.clone()}
+                        </address>
+                    </section>
+                    <section class="card" aria-labelledby="history-title">
+                        <h2 id="history-title">"History"</h2>
+                        <ol class="history">
+                            {o.events.iter().rev().map(|e| view! {
+                                <li><time>{format_utc(e.at)}</time>" — "{describe(e)}</li>
+                            }).collect_view()}
+                        </ol>
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+fn describe(e: &OrderEventView) -> String {
+    let who = match e.actor {
+        Actor::Shopper => "by you",
+        Actor::Merchant => "by the merchant",
+        Actor::System => "automatically",
+        Actor::Staff => "by Paydesk support",
+    };
+    match e.from {
+        None => format!("Order placed {who}"),
+        Some(from) => format!("{} → {} {who}", from.label(), e.to.label()),
+    }
+}

@@ -1,0 +1,204 @@
+//! The order's life, in one place: a function from (status, event) to the next status or an
+//! error. Every refused transition is an error, never a silent no-op.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    AwaitingPayment,
+    Paid,
+    Shipped,
+    Delivered,
+    Completed,
+    Cancelled,
+}
+
+pub const ALL_STATUSES: &[OrderStatus] = &[
+    OrderStatus::AwaitingPayment,
+    OrderStatus::Paid,
+    OrderStatus::Shipped,
+    OrderStatus::Delivered,
+    OrderStatus::Completed,
+    OrderStatus::Cancelled,
+];
+
+/// Who caused a change: recorded with every order event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actor {
+    Shopper,
+    Merchant,
+    System,
+    Staff,
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Shopper => "shopper",
+            Actor::Merchant => "merchant",
+            Actor::System => "system",
+            Actor::Staff => "staff",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<Actor> {
+        [Actor::Shopper, Actor::Merchant, Actor::System, Actor::Staff].into_iter().find(|a| a.as_str() == raw)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderEvent {
+    /// Payment succeeded.
+    Pay,
+    /// The merchant handed the parcel to the carrier.
+    Ship,
+    /// The parcel reached the shopper.
+    Deliver,
+    /// The return window passed.
+    Complete,
+    /// The shopper (or merchant, or staff) cancelled an unpaid order.
+    Cancel(Actor),
+    /// The payment deadline passed.
+    Expire,
+}
+
+impl OrderEvent {
+    pub fn name(self) -> &'static str {
+        match self {
+            OrderEvent::Pay => "paid",
+            OrderEvent::Ship => "shipped",
+            OrderEvent::Deliver => "delivered",
+            OrderEvent::Complete => "completed",
+            OrderEvent::Cancel(_) => "cancelled",
+            OrderEvent::Expire => "expired",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("An order that is {} cannot be {}.", from.label().to_lowercase(), event)]
+pub struct OrderTransitionError {
+    pub from: OrderStatus,
+    pub event: &'static str,
+}
+
+impl From<OrderTransitionError> for crate::error::AppError {
+    fn from(err: OrderTransitionError) -> Self {
+        crate::error::AppError::Conflict(err.to_string())
+    }
+}
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<OrderStatus> {
+        ALL_STATUSES.iter().copied().find(|s| s.as_str() == raw)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OrderStatus::AwaitingPayment => "Awaiting payment",
+            OrderStatus::Paid => "Paid",
+            OrderStatus::Shipped => "Shipped",
+            OrderStatus::Delivered => "Delivered",
+            OrderStatus::Completed => "Completed",
+            OrderStatus::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Does leaving this status for `Cancelled` give the reserved stock back?
+    pub fn holds_stock(self) -> bool {
+        !matches!(self, OrderStatus::Cancelled)
+    }
+
+    pub fn apply(self, event: OrderEvent) -> Result<OrderStatus, OrderTransitionError> {
+        use OrderStatus::*;
+        match (self, event) {
+            (AwaitingPayment, OrderEvent::Pay) => Ok(Paid),
+            (AwaitingPayment, OrderEvent::Cancel(_) | OrderEvent::Expire) => Ok(Cancelled),
+            (Paid, OrderEvent::Ship) => Ok(Shipped),
+            (Shipped, OrderEvent::Deliver) => Ok(Delivered),
+            (Delivered, OrderEvent::Complete) => Ok(Completed),
+            (from, event) => Err(OrderTransitionError { from, event: event.name() }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderStatus::*;
+
+    #[test]
+    fn every_status_and_event_pair_is_decided() {
+        let events = [
+            OrderEvent::Pay,
+            OrderEvent::Ship,
+            OrderEvent::Deliver,
+            OrderEvent::Complete,
+            OrderEvent::Cancel(Actor::Shopper),
+            OrderEvent::Cancel(Actor::Merchant),
+            OrderEvent::Expire,
+        ];
+        let allowed = |from: OrderStatus, e: OrderEvent| -> Option<OrderStatus> {
+            match (from, e) {
+                (AwaitingPayment, OrderEvent::Pay) => Some(Paid),
+                (AwaitingPayment, OrderEvent::Cancel(_)) => Some(Cancelled),
+                (AwaitingPayment, OrderEvent::Expire) => Some(Cancelled),
+                (Paid, OrderEvent::Ship) => Some(Shipped),
+                (Shipped, OrderEvent::Deliver) => Some(Delivered),
+                (Delivered, OrderEvent::Complete) => Some(Completed),
+                _ => None,
+            }
+        };
+        let mut allowed_count = 0;
+        for from in ALL_STATUSES {
+            for e in events {
+                match (from.apply(e), allowed(*from, e)) {
+                    (Ok(to), Some(want)) => {
+                        assert_eq!(to, want);
+                        allowed_count += 1;
+                    }
+                    (Err(err), None) => {
+                        assert_eq!(err.from, *from);
+                        assert!(err.to_string().starts_with("An order that is"));
+                    }
+                    (got, want) => panic!("{from:?} + {e:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        assert_eq!(allowed_count, 7);
+    }
+
+    #[test]
+    fn terminal_statuses_refuse_everything() {
+        for e in [OrderEvent::Pay, OrderEvent::Cancel(Actor::Shopper), OrderEvent::Expire, OrderEvent::Ship] {
+            assert!(Cancelled.apply(e).is_err());
+            assert!(Completed.apply(e).is_err());
+        }
+    }
+
+    #[test]
+    fn refusals_read_well() {
+        let err = Paid.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is paid cannot be cancelled.");
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in ALL_STATUSES {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(Actor::parse("system"), Some(Actor::System));
+    }
+}
