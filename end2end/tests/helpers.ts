@@ -31,6 +31,8 @@ export async function signUp(page: Page, email: string, role: "Shop" | "Sell as 
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
+  // Signed in once the header offers to sign out.
+  await expect(page.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD) {
