@@ -13,6 +13,7 @@ pub mod health;
 pub mod merchant;
 pub mod money;
 pub mod orders;
+pub mod payments;
 pub mod shell;
 pub mod staff;
 pub mod ui;

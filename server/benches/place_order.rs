@@ -57,7 +57,15 @@ async fn main() {
     let pool = PgPoolOptions::new().max_connections(8).connect(&bench_url).await.unwrap();
     server::migrate(&pool).await.unwrap();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").build();
-    let app = server::router(server::AppState { leptos_options, pool: pool.clone(), session: Default::default(), orders: Default::default() });
+    let provider = app::payments::provider::from_config("sandbox", pool.clone()).unwrap();
+    let app = server::router(server::AppState {
+        leptos_options,
+        pool: pool.clone(),
+        session: Default::default(),
+        orders: Default::default(),
+        provider,
+        callback_secret: b"bench".as_slice().into(),
+    });
 
     // A merchant with an open shop and a product with plenty of stock.
     app::accounts::session::ensure_staff(&pool, "staff@bench.test", "staff password 1").await.unwrap();

@@ -8,6 +8,8 @@
 //! | `PAYDESK_COOKIE_SECURE` | `false` | mark the session cookie `Secure` (set it when serving over HTTPS) |
 //! | `PAYDESK_STAFF_EMAIL`, `PAYDESK_STAFF_PASSWORD` | unset | when both are set, the staff account is created (or its password reset) at start-up |
 //! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order (1–1440) |
+//! | `PAYDESK_PROVIDER` | `sandbox` | the payment provider |
+//! | `PAYDESK_PROVIDER_SECRET` | `sandbox-callback-secret` | shared secret of the provider's signed callbacks (set a real one with a real provider) |
 //! | `RUST_LOG` | `info,paydesk=debug,server=debug,app=debug` | log filter (tracing `EnvFilter` syntax) |
 
 use std::time::Duration;
@@ -37,6 +39,8 @@ pub struct Config {
     /// The staff account to create at start-up: email and password.
     pub staff: Option<(String, String)>,
     pub payment_window_minutes: i64,
+    pub provider: String,
+    pub provider_secret: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for Config {
             .field("db_max_connections", &self.db_max_connections)
             .field("secure_cookies", &self.secure_cookies)
             .field("staff", &self.staff.as_ref().map(|(email, _)| email))
+            .field("provider", &self.provider)
             .finish()
     }
 }
@@ -96,6 +101,8 @@ impl Config {
             secure_cookies,
             staff,
             payment_window_minutes,
+            provider: lookup("PAYDESK_PROVIDER").unwrap_or_else(|| "sandbox".into()),
+            provider_secret: lookup("PAYDESK_PROVIDER_SECRET").unwrap_or_else(|| "sandbox-callback-secret".into()),
         })
     }
 }

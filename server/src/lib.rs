@@ -3,6 +3,7 @@
 //! starts it; tests build the same router with [`router`].
 
 pub mod config;
+pub mod callbacks;
 pub mod health;
 pub mod images;
 pub mod telemetry;
@@ -22,6 +23,9 @@ pub struct AppState {
     pub pool: PgPool,
     pub session: app::accounts::session::SessionSettings,
     pub orders: app::checkout::OrderSettings,
+    pub provider: app::payments::provider::Provider,
+    /// The shared secret provider callbacks are signed with.
+    pub callback_secret: std::sync::Arc<[u8]>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -50,16 +54,19 @@ pub fn router(state: AppState) -> Router {
     let pool = state.pool.clone();
     let session = state.session;
     let orders = state.orders;
+    let provider = state.provider.clone();
     let provide_server_context = move || {
         provide_context(pool.clone());
         provide_context(session);
         provide_context(orders);
+        provide_context(provider.clone());
     };
     let options = state.leptos_options.clone();
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/images/products/{id}", get(images::product_image))
+        .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route(
             "/merchant/products/{id}/image",
             axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),

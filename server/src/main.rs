@@ -31,7 +31,9 @@ async fn run() -> Result<(), String> {
 
     let session = app::accounts::session::SessionSettings { secure_cookies: config.secure_cookies };
     let orders = app::checkout::OrderSettings { payment_window_minutes: config.payment_window_minutes };
-    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders });
+    let provider = app::payments::provider::from_config(&config.provider, pool.clone())?;
+    let callback_secret = config.provider_secret.as_bytes().into();
+    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -41,6 +41,9 @@ impl ActivityEntry {
             "signed_in" => "Signed in",
             "signed_out" => "Signed out",
             "qualification_submitted" => "Business details submitted for review",
+            "payment_method_added" => "Payment method added",
+            "payment_method_removed" => "Payment method removed",
+            "default_method_changed" => "Default payment method changed",
             _ => "Account change",
         }
     }

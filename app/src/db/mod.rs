@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod health;
 pub mod orders;
+pub mod payment_methods;
 pub mod qualification;
 
 use leptos::prelude::use_context;

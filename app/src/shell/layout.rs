@@ -17,6 +17,7 @@ const SHOPPER_NAV: &[NavItem] = &[
     NavItem { href: "/", label: "Shop" },
     NavItem { href: "/cart", label: "Cart" },
     NavItem { href: "/orders", label: "My orders" },
+    NavItem { href: "/account/payment-methods", label: "Payment methods" },
     NavItem { href: "/merchant", label: "For merchants" },
 ];
 

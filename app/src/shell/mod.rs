@@ -20,6 +20,7 @@ use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::merchant::QualificationPage;
 use crate::orders::{MyOrdersPage, OrderPage};
+use crate::payments::PaymentMethodsPage;
 use crate::staff::{ReviewDetailPage, ReviewQueuePage};
 pub use pages::{MerchantHome, NotFound, ShopHome};
 
@@ -92,6 +93,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("account/payment-methods") view=PaymentMethodsPage ssr=SsrMode::Async/>
                     <Route path=path!("shops/:shop_id") view=ShopPage ssr=SsrMode::Async/>
                     <Route path=path!("products/:product_id") view=ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("cart") view=CartPage ssr=SsrMode::Async/>

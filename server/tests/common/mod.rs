@@ -10,10 +10,20 @@ use leptos::prelude::LeptosOptions;
 use sqlx::{PgPool, postgres::PgPoolOptions};
 use tower::ServiceExt;
 
+pub const CALLBACK_SECRET: &str = "test-callback-secret";
+
 pub fn app(pool: PgPool) -> Router {
     server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
-    server::router(server::AppState { leptos_options, pool, session: Default::default(), orders: Default::default() })
+    let provider = app::payments::provider::from_config("sandbox", pool.clone()).unwrap();
+    server::router(server::AppState {
+        leptos_options,
+        pool,
+        session: Default::default(),
+        orders: Default::default(),
+        provider,
+        callback_secret: CALLBACK_SECRET.as_bytes().into(),
+    })
 }
 
 /// A pool that points at a port where nothing listens: the database is "down".

@@ -1,0 +1,115 @@
+//! SQL for bound payment methods.
+
+use sqlx::{PgConnection, PgPool};
+
+use crate::payments::{MethodKind, PaymentMethod};
+
+type Row = (i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool);
+
+fn method(r: Row) -> PaymentMethod {
+    PaymentMethod {
+        id: r.0,
+        kind: MethodKind::parse(&r.1).unwrap_or(MethodKind::CreditCard),
+        brand: r.2,
+        last4: r.3,
+        exp_month: r.4.map(|m| m as u8),
+        exp_year: r.5.map(|y| y as u16),
+        holder_name: r.6,
+        wallet: r.7,
+        wallet_display: r.8,
+        is_default: r.9,
+    }
+}
+
+pub async fn list(pool: &PgPool, shopper_id: i64) -> Result<Vec<PaymentMethod>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, kind, brand, last4, exp_month, exp_year, holder_name, wallet, wallet_display, is_default
+         FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL
+         ORDER BY is_default DESC, id DESC",
+    )
+    .bind(shopper_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(method).collect())
+}
+
+/// What is stored for a new method: never the card number or the security code.
+pub struct NewMethod<'a> {
+    pub kind: MethodKind,
+    pub provider: &'a str,
+    pub token: &'a str,
+    pub brand: Option<&'a str>,
+    pub last4: Option<&'a str>,
+    pub exp_month: Option<i16>,
+    pub exp_year: Option<i16>,
+    pub holder_name: Option<&'a str>,
+    pub wallet: Option<&'a str>,
+    pub wallet_display: Option<&'a str>,
+}
+
+/// Inserts a method; the shopper's first live method becomes the default.
+pub async fn insert(tx: &mut PgConnection, shopper_id: i64, m: &NewMethod<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO payment_methods (shopper_id, kind, provider, token, brand, last4, exp_month, exp_year, holder_name,
+                                      wallet, wallet_display, is_default)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+                 NOT EXISTS (SELECT 1 FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL))
+         RETURNING id",
+    )
+    .bind(shopper_id)
+    .bind(m.kind.as_str())
+    .bind(m.provider)
+    .bind(m.token)
+    .bind(m.brand)
+    .bind(m.last4)
+    .bind(m.exp_month)
+    .bind(m.exp_year)
+    .bind(m.holder_name)
+    .bind(m.wallet)
+    .bind(m.wallet_display)
+    .fetch_one(tx)
+    .await
+}
+
+/// Locks the shopper's live methods; true when `id` is one of them.
+pub async fn lock_owned(tx: &mut PgConnection, shopper_id: i64, id: i64) -> Result<Option<bool>, sqlx::Error> {
+    let ids: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT id, is_default FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL ORDER BY id FOR UPDATE",
+    )
+    .bind(shopper_id)
+    .fetch_all(tx)
+    .await?;
+    Ok(ids.iter().find(|(i, _)| *i == id).map(|(_, is_default)| *is_default))
+}
+
+pub async fn make_default(tx: &mut PgConnection, shopper_id: i64, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payment_methods SET is_default = false WHERE shopper_id = $1 AND is_default")
+        .bind(shopper_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE payment_methods SET is_default = true WHERE id = $1 AND shopper_id = $2")
+        .bind(id)
+        .bind(shopper_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
+/// Removes a method; when it was the default, the newest remaining method takes over.
+pub async fn remove(tx: &mut PgConnection, shopper_id: i64, id: i64, was_default: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payment_methods SET removed_at = now(), is_default = false WHERE id = $1 AND shopper_id = $2")
+        .bind(id)
+        .bind(shopper_id)
+        .execute(&mut *tx)
+        .await?;
+    if was_default {
+        sqlx::query(
+            "UPDATE payment_methods SET is_default = true WHERE id = (
+                 SELECT id FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(shopper_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,388 @@
+//! Payment methods: binding credit cards, debit cards and wallet accounts through the payment
+//! provider, choosing a default, removing one. The provider interface and the sandbox provider
+//! live in [`provider`] (server only); instrument checks in [`instrument`].
+
+pub mod instrument;
+#[cfg(feature = "ssr")]
+pub mod provider;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::ui::{Field, FormError, SelectField, field_error, form_error};
+use instrument::{CardBrand, WALLETS, WalletKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MethodKind {
+    CreditCard,
+    DebitCard,
+    Wallet,
+}
+
+impl MethodKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MethodKind::CreditCard => "credit_card",
+            MethodKind::DebitCard => "debit_card",
+            MethodKind::Wallet => "wallet",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<MethodKind> {
+        [MethodKind::CreditCard, MethodKind::DebitCard, MethodKind::Wallet].into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// A bound method as the shopper sees it: never more than brand, last four digits, expiry,
+/// holder name, or the wallet and its masked account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentMethod {
+    pub id: i64,
+    pub kind: MethodKind,
+    pub brand: Option<String>,
+    pub last4: Option<String>,
+    pub exp_month: Option<u8>,
+    pub exp_year: Option<u16>,
+    pub holder_name: Option<String>,
+    pub wallet: Option<String>,
+    pub wallet_display: Option<String>,
+    pub is_default: bool,
+}
+
+impl PaymentMethod {
+    /// "Visa credit card •••• 4242", "PayPal a***@example.com".
+    pub fn label(&self) -> String {
+        match self.kind {
+            MethodKind::Wallet => format!(
+                "{} {}",
+                self.wallet.as_deref().and_then(WalletKind::parse).map(WalletKind::label).unwrap_or("Wallet"),
+                self.wallet_display.clone().unwrap_or_default()
+            ),
+            kind => format!(
+                "{} {} •••• {}",
+                self.brand.as_deref().and_then(CardBrand::parse).map(CardBrand::label).unwrap_or("Card"),
+                if kind == MethodKind::DebitCard { "debit card" } else { "credit card" },
+                self.last4.clone().unwrap_or_default()
+            ),
+        }
+    }
+}
+
+/// The card form as typed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct CardForm {
+    pub kind: String,
+    pub number: String,
+    pub expiry: String,
+    pub cvc: String,
+    pub holder: String,
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use sqlx::PgPool;
+    use time::OffsetDateTime;
+
+    use super::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
+    use super::provider::{InstrumentDetails, Provider, ProviderError};
+    use super::{CardForm, MethodKind, PaymentMethod};
+    use crate::accounts::RequestMeta;
+    use crate::accounts::domain::CurrentUser;
+    use crate::db;
+    use crate::db::payment_methods::NewMethod;
+    use crate::error::{AppError, FieldError};
+
+    fn refused(field: &str, err: ProviderError) -> AppError {
+        match err {
+            ProviderError::Declined(reason) => AppError::field(field, format!("The provider refused this: {}", reason.message())),
+            other => other.into(),
+        }
+    }
+
+    /// Binds a card: checks every field, asks the provider for a token, keeps only the token
+    /// and what may be shown. The card number and the code are dropped when this returns.
+    pub async fn bind_card(pool: &PgPool, provider: &Provider, me: &CurrentUser, form: CardForm, meta: &RequestMeta) -> Result<PaymentMethod, AppError> {
+        let now = OffsetDateTime::now_utc();
+        let mut errors = Vec::new();
+        let mut push = |f: &str, m: String| errors.push(FieldError { field: f.into(), message: m });
+        let kind = match MethodKind::parse(&form.kind) {
+            Some(k @ (MethodKind::CreditCard | MethodKind::DebitCard)) => Some(k),
+            _ => {
+                push("kind", "Choose credit card or debit card.".into());
+                None
+            }
+        };
+        let number = CardNumber::parse(&form.number).map_err(|m| push("number", m.into())).ok();
+        let expiry = Expiry::parse(&form.expiry, (now.year() as u16, u8::from(now.month()))).map_err(|m| push("expiry", m.into())).ok();
+        let cvc = SecurityCode::parse(&form.cvc, number.as_ref().map(CardNumber::brand)).map_err(|m| push("cvc", m)).ok();
+        let holder = form.holder.split_whitespace().collect::<Vec<_>>().join(" ");
+        if holder.is_empty() || holder.chars().count() > 100 {
+            push("holder", "Enter the name as printed on the card (up to 100 characters).".into());
+        }
+        drop(form);
+        let (Some(kind), Some(number), Some(expiry), Some(cvc)) = (kind, number, expiry, cvc) else {
+            return Err(AppError::Validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AppError::Validation(errors));
+        }
+        let brand = number.brand();
+        let last4 = number.last4();
+        let token = provider
+            .tokenize(InstrumentDetails::Card { number, expiry, cvc, holder: holder.clone() })
+            .await
+            .map_err(|e| refused("number", e))?;
+        let mut tx = pool.begin().await?;
+        let id = db::payment_methods::insert(
+            &mut tx,
+            me.id,
+            &NewMethod {
+                kind,
+                provider: provider.name(),
+                token: &token.0,
+                brand: Some(brand.as_str()),
+                last4: Some(&last4),
+                exp_month: Some(expiry.month as i16),
+                exp_year: Some(expiry.year as i16),
+                holder_name: Some(&holder),
+                wallet: None,
+                wallet_display: None,
+            },
+        )
+        .await?;
+        db::accounts::record_activity(&mut *tx, me.id, "payment_method_added", meta).await?;
+        tx.commit().await?;
+        tracing::info!(shopper_id = me.id, method_id = id, brand = brand.as_str(), "card bound");
+        find(pool, me.id, id).await
+    }
+
+    pub async fn bind_wallet(pool: &PgPool, provider: &Provider, me: &CurrentUser, wallet: &str, account: &str, meta: &RequestMeta) -> Result<PaymentMethod, AppError> {
+        let kind = WalletKind::parse(wallet).ok_or_else(|| AppError::field("wallet", "Choose a wallet from the list."))?;
+        let account = WalletAccount::parse(kind, account).map_err(|m| AppError::field("account", m))?;
+        let display = account.display();
+        let token = provider.tokenize(InstrumentDetails::Wallet(account)).await.map_err(|e| refused("account", e))?;
+        let mut tx = pool.begin().await?;
+        let id = db::payment_methods::insert(
+            &mut tx,
+            me.id,
+            &NewMethod {
+                kind: MethodKind::Wallet,
+                provider: provider.name(),
+                token: &token.0,
+                brand: None,
+                last4: None,
+                exp_month: None,
+                exp_year: None,
+                holder_name: None,
+                wallet: Some(kind.as_str()),
+                wallet_display: Some(&display),
+            },
+        )
+        .await?;
+        db::accounts::record_activity(&mut *tx, me.id, "payment_method_added", meta).await?;
+        tx.commit().await?;
+        tracing::info!(shopper_id = me.id, method_id = id, wallet = kind.as_str(), "wallet bound");
+        find(pool, me.id, id).await
+    }
+
+    async fn find(pool: &PgPool, shopper_id: i64, id: i64) -> Result<PaymentMethod, AppError> {
+        db::payment_methods::list(pool, shopper_id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or_else(|| AppError::NotFound("The payment method".into()))
+    }
+
+    pub async fn set_default(pool: &PgPool, me: &CurrentUser, id: i64, meta: &RequestMeta) -> Result<(), AppError> {
+        let mut tx = pool.begin().await?;
+        if db::payment_methods::lock_owned(&mut tx, me.id, id).await?.is_none() {
+            return Err(AppError::NotFound("The payment method".into()));
+        }
+        db::payment_methods::make_default(&mut tx, me.id, id).await?;
+        db::accounts::record_activity(&mut *tx, me.id, "default_method_changed", meta).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn remove(pool: &PgPool, me: &CurrentUser, id: i64, meta: &RequestMeta) -> Result<(), AppError> {
+        let mut tx = pool.begin().await?;
+        let was_default = db::payment_methods::lock_owned(&mut tx, me.id, id)
+            .await?
+            .ok_or_else(|| AppError::NotFound("The payment method".into()))?;
+        db::payment_methods::remove(&mut tx, me.id, id, was_default).await?;
+        db::accounts::record_activity(&mut *tx, me.id, "payment_method_removed", meta).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+// ---- Server functions -------------------------------------------------------------------
+
+/// Shoppers: their own bound methods, default first.
+#[server(prefix = "/api", endpoint = "my_payment_methods")]
+pub async fn my_payment_methods() -> Result<Vec<PaymentMethod>, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    Ok(crate::db::payment_methods::list(&pool, me.id).await?)
+}
+
+/// Shoppers: bind a credit or debit card.
+#[server(prefix = "/api", endpoint = "bind_card")]
+pub async fn bind_card(card: CardForm) -> Result<PaymentMethod, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::bind_card(&pool, &provider::provider()?, &me, card, &session::request_meta()).await
+}
+
+/// Shoppers: bind a wallet account.
+#[server(prefix = "/api", endpoint = "bind_wallet")]
+pub async fn bind_wallet(wallet: String, account: String) -> Result<PaymentMethod, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::bind_wallet(&pool, &provider::provider()?, &me, &wallet, &account, &session::request_meta()).await
+}
+
+/// Shoppers: make one of their own methods the default.
+#[server(prefix = "/api", endpoint = "set_default_method")]
+pub async fn set_default_method(id: i64) -> Result<(), AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::set_default(&pool, &me, id, &session::request_meta()).await
+}
+
+/// Shoppers: remove one of their own methods.
+#[server(prefix = "/api", endpoint = "remove_method")]
+pub async fn remove_method(id: i64) -> Result<(), AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    service::remove(&pool, &me, id, &session::request_meta()).await
+}
+
+// ---- Page -------------------------------------------------------------------------------
+
+#[component]
+pub fn PaymentMethodsPage() -> impl IntoView {
+    let bind_card = ServerAction::<BindCard>::new();
+    let bind_wallet = ServerAction::<BindWallet>::new();
+    let make_default = ServerAction::<SetDefaultMethod>::new();
+    let remove = ServerAction::<RemoveMethod>::new();
+    let changes = move || {
+        (
+            bind_card.value().with(|v| matches!(v, Some(Ok(_)))).then(|| bind_card.version().get()),
+            bind_wallet.value().with(|v| matches!(v, Some(Ok(_)))).then(|| bind_wallet.version().get()),
+            make_default.version().get(),
+            remove.version().get(),
+        )
+    };
+    let methods = Resource::new(changes, |_| my_payment_methods());
+    let card_value = bind_card.value();
+    let wallet_value = bind_wallet.value();
+    let card_pending = bind_card.pending();
+    let wallet_pending = bind_wallet.pending();
+    let list_error = Signal::derive(move || {
+        remove.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()))
+            .or_else(|| make_default.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string())))
+    });
+    // In the browser too, for comfort: the brand as it is typed, and a checksum message on blur.
+    let typed_number = RwSignal::new(String::new());
+    let number_hint = move || {
+        let n = typed_number.get();
+        let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+        match instrument::CardNumber::parse(&n) {
+            Ok(card) => Some(format!("{} card", card.brand().label())),
+            Err(m) if digits.len() >= 12 => Some(m.to_string()),
+            Err(_) => None,
+        }
+    };
+    view! {
+        <Title text="Payment methods"/>
+        <h1>"Payment methods"</h1>
+        <section class="card" aria-labelledby="methods-title">
+            <h2 id="methods-title">"Your methods"</h2>
+            <FormError error=list_error/>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let list = methods.await?;
+                    Ok::<_, AppError>(if list.is_empty() {
+                        view! { <p class="muted">"No payment method yet. Add a card or a wallet below."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="methods">
+                                {list.into_iter().map(|m| {
+                                    let label = m.label();
+                                    let default_label = format!("Make {label} the default");
+                                    let remove_label = format!("Remove {label}");
+                                    let expiry = m.exp_month.zip(m.exp_year).map(|(mm, yy)| format!("Expires {:02}/{:02}", mm, yy % 100));
+                                    view! {
+                                        <li class="method">
+                                            <span class="method-label">{label}</span>
+                                            {m.holder_name.clone().map(|h| view! { <span class="muted">{h}</span> })}
+                                            {expiry.map(|e| view! { <span class="muted">{e}</span> })}
+                                            {if m.is_default {
+                                                view! { <span class="badge badge-approved">"Default"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <ActionForm action=make_default>
+                                                        <input type="hidden" name="id" value=m.id/>
+                                                        <button type="submit" class="link-button">{default_label}</button>
+                                                    </ActionForm>
+                                                }.into_any()
+                                            }}
+                                            <ActionForm action=remove>
+                                                <input type="hidden" name="id" value=m.id/>
+                                                <button type="submit" class="link-button">{remove_label}</button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    })
+                })}
+            </Transition>
+        </section>
+        <section class="card" aria-labelledby="card-title">
+            <h2 id="card-title">"Add a card"</h2>
+            <ActionForm action=bind_card>
+                <fieldset class="field">
+                    <legend>"Card type"</legend>
+                    <label class="choice"><input type="radio" name="card[kind]" value="credit_card" checked=true/>" Credit card"</label>
+                    <label class="choice"><input type="radio" name="card[kind]" value="debit_card"/>" Debit card"</label>
+                </fieldset>
+                <div class="field" class:has-error=move || field_error(card_value, "number").with(Option::is_some)>
+                    <label for="card-number">"Card number"</label>
+                    <input id="card-number" name="card[number]" inputmode="numeric" autocomplete="cc-number" maxlength="23"
+                        aria-describedby="card-number-hint card-number-error"
+                        on:change=move |ev| typed_number.set(event_target_value(&ev))/>
+                    <p class="hint" id="card-number-hint">{number_hint}</p>
+                    <p class="field-error" id="card-number-error">{move || field_error(card_value, "number").get()}</p>
+                </div>
+                <Field label="Expiry (MM/YY)" name="card[expiry]" autocomplete="cc-exp" maxlength=7 error=field_error(card_value, "expiry")/>
+                <Field label="Security code" name="card[cvc]" autocomplete="cc-csc" maxlength=4 hint="3 digits on the back; 4 on the front for American Express." error=field_error(card_value, "cvc")/>
+                <Field label="Name on card" name="card[holder]" autocomplete="cc-name" maxlength=100 error=field_error(card_value, "holder")/>
+                <FormError error=form_error(card_value)/>
+                <button type="submit" class="button" disabled=move || card_pending.get()>
+                    {move || if card_pending.get() { "Adding card…" } else { "Add card" }}
+                </button>
+            </ActionForm>
+        </section>
+        <section class="card" aria-labelledby="wallet-title">
+            <h2 id="wallet-title">"Add a wallet"</h2>
+            <ActionForm action=bind_wallet>
+                <SelectField label="Wallet" name="wallet" options=WALLETS error=field_error(wallet_value, "wallet")/>
+                <Field label="Wallet account" name="account" autocomplete="username" maxlength=254 hint="The email address or mobile number of the wallet account." error=field_error(wallet_value, "account")/>
+                <FormError error=form_error(wallet_value)/>
+                <button type="submit" class="button" disabled=move || wallet_pending.get()>
+                    {move || if wallet_pending.get() { "Adding wallet…" } else { "Add wallet" }}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

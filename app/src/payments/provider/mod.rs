@@ -1,0 +1,129 @@
+//! The payment provider interface. The flows depend only on [`PaymentProvider`]; the provider
+//! in use is chosen by configuration (`PAYDESK_PROVIDER`, today only `sandbox`). A real
+//! provider is added by implementing this trait in a module beside [`sandbox`] and naming it
+//! in [`from_config`].
+
+pub mod callback;
+pub mod sandbox;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::money::Money;
+use crate::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount};
+
+/// What the shopper typed, on its way to the provider. Never stored, never logged (every
+/// field's `Debug` is masked).
+#[derive(Debug)]
+pub enum InstrumentDetails {
+    Card { number: CardNumber, expiry: Expiry, cvc: SecurityCode, holder: String },
+    Wallet(WalletAccount),
+}
+
+/// The provider's stand-in for the instrument: all the platform keeps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token(pub String);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeclineReason {
+    CardDeclined,
+    InsufficientFunds,
+    ExpiredCard,
+    IncorrectCode,
+    WalletRejected,
+}
+
+impl DeclineReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeclineReason::CardDeclined => "card_declined",
+            DeclineReason::InsufficientFunds => "insufficient_funds",
+            DeclineReason::ExpiredCard => "expired_card",
+            DeclineReason::IncorrectCode => "incorrect_code",
+            DeclineReason::WalletRejected => "wallet_rejected",
+        }
+    }
+    /// What the shopper is told.
+    pub fn message(self) -> &'static str {
+        match self {
+            DeclineReason::CardDeclined => "The card was declined by its bank. Try another payment method.",
+            DeclineReason::InsufficientFunds => "There are not enough funds on this account. Try another payment method.",
+            DeclineReason::ExpiredCard => "The card has expired. Try another payment method.",
+            DeclineReason::IncorrectCode => "The verification code is not correct.",
+            DeclineReason::WalletRejected => "The wallet provider refused this account.",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    #[error("{}", .0.message())]
+    Declined(DeclineReason),
+    #[error("the payment provider is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the payment provider does not know this {0}")]
+    Unknown(&'static str),
+}
+
+impl From<ProviderError> for crate::error::AppError {
+    fn from(err: ProviderError) -> Self {
+        match err {
+            ProviderError::Declined(reason) => crate::error::AppError::Conflict(reason.message().into()),
+            ProviderError::Unavailable(detail) => {
+                tracing::warn!(%detail, "payment provider unavailable");
+                crate::error::AppError::Unavailable
+            }
+            ProviderError::Unknown(what) => crate::error::AppError::internal(format!("provider does not know this {what}")),
+        }
+    }
+}
+
+/// A charge to make: `idempotency_key` makes a retried request the same charge.
+#[derive(Clone, Debug)]
+pub struct ChargeRequest {
+    pub token: Token,
+    pub amount: Money,
+    pub idempotency_key: String,
+}
+
+/// Where a charge stands at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChargeOutcome {
+    Succeeded { reference: String },
+    /// The instrument asks for a one-time verification code.
+    RequiresVerification { reference: String },
+    /// Settles later; the outcome arrives through the signed callback (or `query`).
+    Processing { reference: String },
+    Declined { reference: String, reason: DeclineReason },
+}
+
+#[async_trait]
+pub trait PaymentProvider: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    /// Exchanges an instrument for a token, or refuses it with the reason.
+    async fn tokenize(&self, instrument: InstrumentDetails) -> Result<Token, ProviderError>;
+    /// Charges a tokenized instrument. The same idempotency key returns the same charge.
+    async fn charge(&self, request: ChargeRequest) -> Result<ChargeOutcome, ProviderError>;
+    /// Completes a charge that asked for a verification code.
+    async fn verify(&self, reference: &str, code: &str) -> Result<ChargeOutcome, ProviderError>;
+    /// The current state of a charge (for reconciling after a crash).
+    async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError>;
+    /// Refunds (part of) a succeeded charge. The same idempotency key is the same refund.
+    async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError>;
+}
+
+pub type Provider = Arc<dyn PaymentProvider>;
+
+/// The provider named by configuration.
+pub fn from_config(name: &str, pool: sqlx::PgPool) -> Result<Provider, String> {
+    match name {
+        "sandbox" => Ok(Arc::new(sandbox::Sandbox::new(pool))),
+        other => Err(format!("unknown payment provider {other:?} (known: sandbox)")),
+    }
+}
+
+/// The provider the server put in the Leptos context.
+pub fn provider() -> Result<Provider, crate::error::AppError> {
+    leptos::prelude::use_context::<Provider>().ok_or_else(|| crate::error::AppError::internal("no payment provider in the Leptos context"))
+}

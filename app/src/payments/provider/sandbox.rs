@@ -1,0 +1,279 @@
+//! The built-in sandbox provider: no card network, fixed and documented outcomes per test
+//! instrument (see the README's table). It keeps its own records in `sandbox_*` tables, as a
+//! real provider would on its side: tokens (never the card number) and charges.
+
+use async_trait::async_trait;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, Token};
+use crate::money::Money;
+
+/// How a sandbox instrument behaves when it is charged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    Succeed,
+    Decline(DeclineReason),
+    NeedsVerification,
+    Slow,
+}
+
+impl Behaviour {
+    fn as_str(self) -> &'static str {
+        match self {
+            Behaviour::Succeed => "succeed",
+            Behaviour::Decline(DeclineReason::CardDeclined) => "decline",
+            Behaviour::Decline(DeclineReason::InsufficientFunds) => "insufficient_funds",
+            Behaviour::Decline(DeclineReason::ExpiredCard) => "expired_card",
+            Behaviour::Decline(_) => "decline",
+            Behaviour::NeedsVerification => "needs_verification",
+            Behaviour::Slow => "slow",
+        }
+    }
+    fn parse(raw: &str) -> Behaviour {
+        match raw {
+            "decline" => Behaviour::Decline(DeclineReason::CardDeclined),
+            "insufficient_funds" => Behaviour::Decline(DeclineReason::InsufficientFunds),
+            "expired_card" => Behaviour::Decline(DeclineReason::ExpiredCard),
+            "needs_verification" => Behaviour::NeedsVerification,
+            "slow" => Behaviour::Slow,
+            _ => Behaviour::Succeed,
+        }
+    }
+}
+
+/// Binding: `Err` when the sandbox refuses the instrument itself.
+pub fn behaviour_of(instrument: &InstrumentDetails) -> Result<Behaviour, DeclineReason> {
+    match instrument {
+        InstrumentDetails::Card { number, .. } => match number.expose() {
+            "4000000000000119" => Err(DeclineReason::CardDeclined),
+            "4000000000000002" => Ok(Behaviour::Decline(DeclineReason::CardDeclined)),
+            "4000000000009995" => Ok(Behaviour::Decline(DeclineReason::InsufficientFunds)),
+            "4000000000000069" => Ok(Behaviour::Decline(DeclineReason::ExpiredCard)),
+            "4000000000003220" => Ok(Behaviour::NeedsVerification),
+            "4000000000000259" => Ok(Behaviour::Slow),
+            _ => Ok(Behaviour::Succeed),
+        },
+        InstrumentDetails::Wallet(w) => {
+            if w.account.starts_with("decline") {
+                Err(DeclineReason::WalletRejected)
+            } else if w.account.starts_with("insufficient") {
+                Ok(Behaviour::Decline(DeclineReason::InsufficientFunds))
+            } else {
+                Ok(Behaviour::Succeed)
+            }
+        }
+    }
+}
+
+/// Seconds after which a slow charge settles.
+pub const SLOW_SETTLE_SECS: f64 = 3.0;
+
+pub struct Sandbox {
+    pool: PgPool,
+}
+
+impl Sandbox {
+    pub fn new(pool: PgPool) -> Sandbox {
+        Sandbox { pool }
+    }
+
+    /// The one-time code of a charge that asks for one — what the sandbox "sends" to the
+    /// shopper's phone, shown on the pay page in sandbox mode.
+    pub async fn verification_code(&self, reference: &str) -> Result<Option<String>, ProviderError> {
+        sqlx::query_scalar("SELECT verification_code FROM sandbox_charges WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await
+            .map(Option::flatten)
+            .map_err(unavailable)
+    }
+}
+
+fn unavailable(err: sqlx::Error) -> ProviderError {
+    ProviderError::Unavailable(err.to_string())
+}
+
+fn outcome(reference: String, status: &str, reason: Option<&str>) -> ChargeOutcome {
+    match status {
+        "succeeded" => ChargeOutcome::Succeeded { reference },
+        "requires_verification" => ChargeOutcome::RequiresVerification { reference },
+        "processing" => ChargeOutcome::Processing { reference },
+        _ => ChargeOutcome::Declined {
+            reference,
+            reason: match reason {
+                Some("insufficient_funds") => DeclineReason::InsufficientFunds,
+                Some("expired_card") => DeclineReason::ExpiredCard,
+                Some("incorrect_code") => DeclineReason::IncorrectCode,
+                _ => DeclineReason::CardDeclined,
+            },
+        },
+    }
+}
+
+#[async_trait]
+impl PaymentProvider for Sandbox {
+    fn name(&self) -> &'static str {
+        "sandbox"
+    }
+
+    async fn tokenize(&self, instrument: InstrumentDetails) -> Result<Token, ProviderError> {
+        let behaviour = behaviour_of(&instrument).map_err(ProviderError::Declined)?;
+        let token = format!("sbx_tok_{}", Uuid::new_v4().simple());
+        sqlx::query("INSERT INTO sandbox_tokens (token, behaviour) VALUES ($1, $2)")
+            .bind(&token)
+            .bind(behaviour.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        Ok(Token(token))
+    }
+
+    async fn charge(&self, request: ChargeRequest) -> Result<ChargeOutcome, ProviderError> {
+        let behaviour: Option<String> = sqlx::query_scalar("SELECT behaviour FROM sandbox_tokens WHERE token = $1")
+            .bind(&request.token.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        let behaviour = Behaviour::parse(&behaviour.ok_or(ProviderError::Unknown("token"))?);
+        let (status, reason, code) = match behaviour {
+            Behaviour::Succeed => ("succeeded", None, None),
+            Behaviour::Decline(r) => ("declined", Some(r.code()), None),
+            Behaviour::NeedsVerification => {
+                let code = format!("{:06}", Uuid::new_v4().as_u128() % 1_000_000);
+                ("requires_verification", None, Some(code))
+            }
+            Behaviour::Slow => ("processing", None, None),
+        };
+        let reference = format!("sbx_ch_{}", Uuid::new_v4().simple());
+        // The same idempotency key is the same charge: the first one is returned.
+        let row: (String, String, Option<String>) = sqlx::query_as(
+            "WITH new AS (
+                 INSERT INTO sandbox_charges (reference, token, amount_minor, currency, idempotency_key, status,
+                                              decline_reason, verification_code, settle_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'processing' THEN now() + make_interval(secs => $9) END)
+                 ON CONFLICT (idempotency_key) DO NOTHING
+                 RETURNING reference, status, decline_reason
+             )
+             SELECT reference, status, decline_reason FROM new
+             UNION ALL
+             SELECT reference, status, decline_reason FROM sandbox_charges WHERE idempotency_key = $5
+             LIMIT 1",
+        )
+        .bind(&reference)
+        .bind(&request.token.0)
+        .bind(request.amount.minor)
+        .bind(request.amount.currency.code())
+        .bind(&request.idempotency_key)
+        .bind(status)
+        .bind(reason)
+        .bind(code)
+        .bind(SLOW_SETTLE_SECS)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(outcome(row.0, &row.1, row.2.as_deref()))
+    }
+
+    async fn verify(&self, reference: &str, code: &str) -> Result<ChargeOutcome, ProviderError> {
+        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "UPDATE sandbox_charges SET
+                 status = CASE WHEN status = 'requires_verification' AND verification_code = $2 THEN 'succeeded' ELSE status END
+             WHERE reference = $1
+             RETURNING status, decline_reason, verification_code",
+        )
+        .bind(reference)
+        .bind(code.trim())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (status, reason, expected) = row.ok_or(ProviderError::Unknown("charge"))?;
+        if status == "requires_verification" && expected.as_deref() != Some(code.trim()) {
+            return Err(ProviderError::Declined(DeclineReason::IncorrectCode));
+        }
+        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
+    }
+
+    async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
+        // A slow charge whose time has come settles (successfully) when asked about.
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "UPDATE sandbox_charges SET status = CASE WHEN status = 'processing' AND settle_at <= now() THEN 'succeeded' ELSE status END
+             WHERE reference = $1 RETURNING status, decline_reason",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (status, reason) = row.ok_or(ProviderError::Unknown("charge"))?;
+        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
+    }
+
+    async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError> {
+        let charged: Option<(i64, String)> =
+            sqlx::query_as("SELECT amount_minor, status FROM sandbox_charges WHERE reference = $1")
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        match charged {
+            Some((minor, status)) if status == "succeeded" && amount.minor > 0 && amount.minor <= minor => {
+                // The refund reference is derived from the key: the same key is the same refund.
+                let digest = <sha2::Sha256 as sha2::Digest>::digest(idempotency_key.as_bytes());
+                Ok(format!("sbx_re_{}", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()))
+            }
+            Some(_) => Err(ProviderError::Declined(DeclineReason::CardDeclined)),
+            None => Err(ProviderError::Unknown("charge")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
+
+    fn card(number: &str) -> InstrumentDetails {
+        InstrumentDetails::Card {
+            number: CardNumber::parse(number).unwrap(),
+            expiry: Expiry { month: 12, year: 2030 },
+            cvc: SecurityCode::parse("123", None).unwrap(),
+            holder: "Test".into(),
+        }
+    }
+
+    #[test]
+    fn each_test_instrument_has_its_documented_outcome() {
+        let table = [
+            ("4242424242424242", Ok(Behaviour::Succeed)),
+            ("5555555555554444", Ok(Behaviour::Succeed)),
+            ("4000056655665556", Ok(Behaviour::Succeed)),
+            ("4000000000000002", Ok(Behaviour::Decline(DeclineReason::CardDeclined))),
+            ("4000000000009995", Ok(Behaviour::Decline(DeclineReason::InsufficientFunds))),
+            ("4000000000000069", Ok(Behaviour::Decline(DeclineReason::ExpiredCard))),
+            ("4000000000003220", Ok(Behaviour::NeedsVerification)),
+            ("4000000000000259", Ok(Behaviour::Slow)),
+            ("4000000000000119", Err(DeclineReason::CardDeclined)),
+        ];
+        for (number, want) in table {
+            assert_eq!(behaviour_of(&card(number)), want, "{number}");
+        }
+        let wallet = |a: &str| InstrumentDetails::Wallet(WalletAccount::parse(WalletKind::PayPal, a).unwrap());
+        assert_eq!(behaviour_of(&wallet("ann@example.com")), Ok(Behaviour::Succeed));
+        assert_eq!(behaviour_of(&wallet("decline@example.com")), Err(DeclineReason::WalletRejected));
+        assert_eq!(behaviour_of(&wallet("insufficient@example.com")), Ok(Behaviour::Decline(DeclineReason::InsufficientFunds)));
+    }
+
+    #[test]
+    fn behaviours_survive_storage() {
+        for b in [
+            Behaviour::Succeed,
+            Behaviour::Decline(DeclineReason::CardDeclined),
+            Behaviour::Decline(DeclineReason::InsufficientFunds),
+            Behaviour::Decline(DeclineReason::ExpiredCard),
+            Behaviour::NeedsVerification,
+            Behaviour::Slow,
+        ] {
+            assert_eq!(Behaviour::parse(b.as_str()), b);
+        }
+    }
+}
