@@ -57,7 +57,7 @@ async fn main() {
     let pool = PgPoolOptions::new().max_connections(8).connect(&bench_url).await.unwrap();
     server::migrate(&pool).await.unwrap();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").build();
-    let provider = app::payments::provider::from_config("sandbox", pool.clone()).unwrap();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     let app = server::router(server::AppState {
         leptos_options,
         pool: pool.clone(),

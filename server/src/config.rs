@@ -10,6 +10,7 @@
 //! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order (1–1440) |
 //! | `PAYDESK_PROVIDER` | `sandbox` | the payment provider |
 //! | `PAYDESK_PROVIDER_SECRET` | `sandbox-callback-secret` | shared secret of the provider's signed callbacks (set a real one with a real provider) |
+//! | `PAYDESK_PUBLIC_URL` | `http://<LEPTOS_SITE_ADDR>` | the address the provider's callbacks are sent to |
 //! | `RUST_LOG` | `info,paydesk=debug,server=debug,app=debug` | log filter (tracing `EnvFilter` syntax) |
 
 use std::time::Duration;
@@ -41,6 +42,7 @@ pub struct Config {
     pub payment_window_minutes: i64,
     pub provider: String,
     pub provider_secret: String,
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -103,6 +105,7 @@ impl Config {
             payment_window_minutes,
             provider: lookup("PAYDESK_PROVIDER").unwrap_or_else(|| "sandbox".into()),
             provider_secret: lookup("PAYDESK_PROVIDER_SECRET").unwrap_or_else(|| "sandbox-callback-secret".into()),
+            public_url: lookup("PAYDESK_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_string()),
         })
     }
 }

@@ -31,7 +31,12 @@ async fn run() -> Result<(), String> {
 
     let session = app::accounts::session::SessionSettings { secure_cookies: config.secure_cookies };
     let orders = app::checkout::OrderSettings { payment_window_minutes: config.payment_window_minutes };
-    let provider = app::payments::provider::from_config(&config.provider, pool.clone())?;
+    let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let callbacks = app::payments::provider::CallbackTarget {
+        url: format!("{public_url}/provider/callback"),
+        secret: config.provider_secret.as_bytes().to_vec(),
+    };
+    let provider = app::payments::provider::from_config(&config.provider, pool.clone(), Some(callbacks))?;
     let callback_secret = config.provider_secret.as_bytes().into();
     let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret });
     let listener = tokio::net::TcpListener::bind(&addr)

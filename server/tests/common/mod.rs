@@ -15,7 +15,7 @@ pub const CALLBACK_SECRET: &str = "test-callback-secret";
 pub fn app(pool: PgPool) -> Router {
     server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
-    let provider = app::payments::provider::from_config("sandbox", pool.clone()).unwrap();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     server::router(server::AppState {
         leptos_options,
         pool,

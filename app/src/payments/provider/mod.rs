@@ -115,10 +115,17 @@ pub trait PaymentProvider: Send + Sync + 'static {
 
 pub type Provider = Arc<dyn PaymentProvider>;
 
+/// Where a provider delivers its signed callbacks, and the secret it signs them with.
+#[derive(Clone, Debug)]
+pub struct CallbackTarget {
+    pub url: String,
+    pub secret: Vec<u8>,
+}
+
 /// The provider named by configuration.
-pub fn from_config(name: &str, pool: sqlx::PgPool) -> Result<Provider, String> {
+pub fn from_config(name: &str, pool: sqlx::PgPool, callbacks: Option<CallbackTarget>) -> Result<Provider, String> {
     match name {
-        "sandbox" => Ok(Arc::new(sandbox::Sandbox::new(pool))),
+        "sandbox" => Ok(Arc::new(sandbox::Sandbox::new(pool, callbacks))),
         other => Err(format!("unknown payment provider {other:?} (known: sandbox)")),
     }
 }

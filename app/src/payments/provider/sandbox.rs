@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, Token};
+use super::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, Token};
 use crate::money::Money;
 
 /// How a sandbox instrument behaves when it is charged.
@@ -71,11 +71,12 @@ pub const SLOW_SETTLE_SECS: f64 = 3.0;
 
 pub struct Sandbox {
     pool: PgPool,
+    callbacks: Option<CallbackTarget>,
 }
 
 impl Sandbox {
-    pub fn new(pool: PgPool) -> Sandbox {
-        Sandbox { pool }
+    pub fn new(pool: PgPool, callbacks: Option<CallbackTarget>) -> Sandbox {
+        Sandbox { pool, callbacks }
     }
 
     /// The one-time code of a charge that asks for one — what the sandbox "sends" to the
@@ -172,6 +173,12 @@ impl PaymentProvider for Sandbox {
         .fetch_one(&self.pool)
         .await
         .map_err(unavailable)?;
+        // A new slow charge settles a few seconds later and says so through the callback.
+        if row.0 == reference && row.1 == "processing" {
+            if let Some(target) = self.callbacks.clone() {
+                tokio::spawn(settle_later(self.pool.clone(), target, reference.clone()));
+            }
+        }
         Ok(outcome(row.0, &row.1, row.2.as_deref()))
     }
 
@@ -225,6 +232,47 @@ impl PaymentProvider for Sandbox {
             None => Err(ProviderError::Unknown("charge")),
         }
     }
+}
+
+/// Settles a slow charge after [`SLOW_SETTLE_SECS`] and delivers a signed `charge.succeeded`
+/// event to the platform, retrying with back-off. A delivery lost to a restart is made good by
+/// the platform asking `query` (reconciliation), not by this task.
+async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String) {
+    tokio::time::sleep(std::time::Duration::from_secs_f64(SLOW_SETTLE_SECS)).await;
+    let settled = sqlx::query("UPDATE sandbox_charges SET status = 'succeeded' WHERE reference = $1 AND status = 'processing'")
+        .bind(&reference)
+        .execute(&pool)
+        .await;
+    if let Err(err) = settled {
+        tracing::warn!(%reference, error = %err, "sandbox could not settle a charge");
+        return;
+    }
+    let body = serde_json::json!({
+        "id": format!("evt_{}", Uuid::new_v4().simple()),
+        "type": "charge.succeeded",
+        "reference": reference,
+        "status": "succeeded",
+    })
+    .to_string();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
+    for attempt in 0..5u32 {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let signature = super::callback::sign(&target.secret, now, body.as_bytes());
+        let request = http::Request::post(&target.url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(super::callback::SIGNATURE_HEADER, signature)
+            .body(http_body_util::Full::new(leptos::server_fn::Bytes::from(body.clone())));
+        let delivered = match request {
+            Ok(request) => client.request(request).await.map(|r| r.status().is_success()).unwrap_or(false),
+            Err(_) => false,
+        };
+        if delivered {
+            tracing::debug!(%reference, "sandbox callback delivered");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500 * 2u64.pow(attempt))).await;
+    }
+    tracing::warn!(%reference, "sandbox callback not delivered; the reconciler will ask for it");
 }
 
 #[cfg(test)]
