@@ -38,6 +38,7 @@ async fn run() -> Result<(), String> {
     };
     let provider = app::payments::provider::from_config(&config.provider, pool.clone(), Some(callbacks))?;
     let callback_secret = config.provider_secret.as_bytes().into();
+    tokio::spawn(reconciler(pool.clone(), provider.clone()));
     let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -50,6 +51,20 @@ async fn run() -> Result<(), String> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Every few seconds, finishes payment attempts left in "processing" for more than 10 s (a
+/// crash between the provider's answer and the database write, or a lost callback).
+async fn reconciler(pool: sqlx::PgPool, provider: app::payments::provider::Provider) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tick.tick().await;
+        match app::payments::pay::reconcile(&pool, &provider, 10.0).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(finished = n, "reconciler finished payment attempts"),
+            Err(err) => tracing::warn!(error = %err, "reconciler"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod health;
 pub mod orders;
 pub mod payment_methods;
+pub mod payments;
 pub mod qualification;
 
 use leptos::prelude::use_context;

@@ -221,6 +221,7 @@ pub fn OrderPage() -> impl IntoView {
                         <p>{format!("From {} · placed {}", s.shop_name, format_utc(s.created_at))}</p>
                         {(s.status == OrderStatus::AwaitingPayment).then(|| view! {
                             <p>"Payment due: " <Countdown due=s.payment_due_at/></p>
+                            <p><A href=format!("/orders/{}/pay", s.number) attr:class="button">"Pay now"</A></p>
                             <ActionForm action=cancel>
                                 <input type="hidden" name="number" value=s.number.clone()/>
                                 <button type="submit" class="button button-danger" disabled=move || pending.get()>"Cancel order"</button>

@@ -2,9 +2,28 @@
 //! provider, choosing a default, removing one. The provider interface and the sandbox provider
 //! live in [`provider`] (server only); instrument checks in [`instrument`].
 
+pub mod attempt;
 pub mod instrument;
+pub mod ledger;
+mod pay_page;
+#[cfg(feature = "ssr")]
+pub mod pay;
 #[cfg(feature = "ssr")]
 pub mod provider;
+
+pub use pay_page::{PayOrder, PayPage, PayPageInfo, VerifyPayment, pay_order, pay_page_data, verify_payment};
+
+/// What a "Pay" (or a verification) comes to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayResult {
+    pub attempt_id: i64,
+    pub order_number: String,
+    pub status: attempt::AttemptStatus,
+    /// Why it failed, for the shopper.
+    pub message: Option<String>,
+    /// Sandbox only: the one-time code the sandbox "sent".
+    pub sandbox_code: Option<String>,
+}
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -20,7 +20,7 @@ use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::merchant::QualificationPage;
 use crate::orders::{MyOrdersPage, OrderPage};
-use crate::payments::PaymentMethodsPage;
+use crate::payments::{PayPage, PaymentMethodsPage};
 use crate::staff::{ReviewDetailPage, ReviewQueuePage};
 pub use pages::{MerchantHome, NotFound, ShopHome};
 
@@ -100,6 +100,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("checkout/:shop_id") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("orders") view=MyOrdersPage ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number") view=OrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("orders/:number/pay") view=PayPage ssr=SsrMode::Async/>
                 </ParentRoute>
         </Routes>
     }

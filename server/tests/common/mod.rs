@@ -13,9 +13,19 @@ use tower::ServiceExt;
 pub const CALLBACK_SECRET: &str = "test-callback-secret";
 
 pub fn app(pool: PgPool) -> Router {
+    build_app(pool, None)
+}
+
+/// The app with a sandbox that delivers its callbacks to `url`.
+pub fn app_with_callbacks(pool: PgPool, url: &str) -> Router {
+    build_app(pool, Some(url))
+}
+
+fn build_app(pool: PgPool, callback_url: Option<&str>) -> Router {
     server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
-    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    let callbacks = callback_url.map(|url| app::payments::provider::CallbackTarget { url: url.into(), secret: CALLBACK_SECRET.as_bytes().to_vec() });
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), callbacks).unwrap();
     server::router(server::AppState {
         leptos_options,
         pool,
@@ -159,4 +169,35 @@ pub fn checkout_form(shop_id: i64, key: &str) -> String {
 
 pub fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
+}
+
+/// A shopper with one order awaiting payment (total 25.00 USD) and a bound card: the shopper's
+/// cookie, the order number, and the method id.
+pub async fn order_to_pay(app: &Router, pool: &PgPool, tag: &str, card_number: &str) -> (String, String, i64) {
+    let (merchant, shop_id) = open_shop(app, pool, &format!("shop-{tag}@example.com"), "US").await;
+    let product = add_product(app, &merchant, "Thing", "25.00", 100).await;
+    let shopper = signed_up(app, &format!("payer-{tag}@example.com"), "shopper").await;
+    call_as(app, "add_to_cart", &format!("product_id={product}&quantity=1"), Some(&shopper), HOME).await;
+    let placed = call_as(app, "place_order", &checkout_form(shop_id, &new_key()), Some(&shopper), HOME).await;
+    let number: String = serde_json::from_str(&placed.body).unwrap_or_else(|_| panic!("{}", placed.body));
+    let form = format!("card[kind]=credit_card&card[number]={card_number}&card[expiry]=12%2F30&card[cvc]=123&card[holder]=Payer");
+    let bound = call_as(app, "bind_card", &form, Some(&shopper), HOME).await;
+    let method = bound.json()["id"].as_i64().unwrap_or_else(|| panic!("{}", bound.body));
+    (shopper, number, method)
+}
+
+pub fn pay_form(number: &str, method: i64, key: &str) -> String {
+    format!("number={number}&method_id={method}&idempotency_key={key}")
+}
+
+pub async fn order_status(pool: &PgPool, number: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM orders WHERE number = $1").bind(number).fetch_one(pool).await.unwrap()
+}
+
+/// Asserts the whole ledger balances and matches the paid orders.
+pub async fn assert_ledger_consistent(pool: &PgPool) {
+    let check = app::db::payments::check_ledger(pool).await.unwrap();
+    assert_eq!(check.unbalanced_transactions, 0, "{check:?}");
+    assert_eq!(check.unbalanced_currencies, 0, "{check:?}");
+    assert_eq!(check.owed_to_shops_minor, check.paid_orders_minor, "{check:?}");
 }

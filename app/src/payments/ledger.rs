@@ -1,0 +1,60 @@
+//! The double-entry postings of money movements. Debits are positive, credits negative; the
+//! entries of one transaction sum to zero per currency (Postgres checks it again at commit).
+
+use crate::money::Money;
+
+/// A ledger account, named by what it stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Account {
+    /// Money that came from a shopper's external instrument (card, wallet).
+    ShopperFunding { shopper_id: i64 },
+    /// Money the platform holds while it is owed on.
+    PlatformClearing,
+    /// What the platform owes a shop, not yet paid out.
+    MerchantPending { shop_id: i64 },
+}
+
+impl Account {
+    pub fn kind(self) -> &'static str {
+        match self {
+            Account::ShopperFunding { .. } => "shopper_funding",
+            Account::PlatformClearing => "platform_clearing",
+            Account::MerchantPending { .. } => "merchant_pending",
+        }
+    }
+    pub fn owner(self) -> Option<i64> {
+        match self {
+            Account::ShopperFunding { shopper_id } => Some(shopper_id),
+            Account::PlatformClearing => None,
+            Account::MerchantPending { shop_id } => Some(shop_id),
+        }
+    }
+}
+
+/// A successful payment: the shopper's funding source is credited, the clearing account takes
+/// the money in and passes it on, and the shop's pending balance is debited with what it is owed.
+pub fn payment_posting(amount: Money, shopper_id: i64, shop_id: i64) -> Vec<(Account, i64)> {
+    vec![
+        (Account::ShopperFunding { shopper_id }, -amount.minor),
+        (Account::PlatformClearing, amount.minor),
+        (Account::PlatformClearing, -amount.minor),
+        (Account::MerchantPending { shop_id }, amount.minor),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    #[test]
+    fn a_payment_posting_balances_and_credits_the_shop() {
+        let entries = payment_posting(Money::new(2999, Currency::SGD), 7, 3);
+        assert_eq!(entries.iter().map(|(_, a)| a).sum::<i64>(), 0);
+        let shop: i64 = entries.iter().filter(|(a, _)| *a == Account::MerchantPending { shop_id: 3 }).map(|(_, m)| m).sum();
+        assert_eq!(shop, 2999);
+        let clearing: i64 = entries.iter().filter(|(a, _)| *a == Account::PlatformClearing).map(|(_, m)| m).sum();
+        assert_eq!(clearing, 0, "clearing nets out");
+        assert!(entries.iter().all(|(_, m)| *m != 0));
+    }
+}

@@ -1,0 +1,191 @@
+//! The pay page: order summary, amount, deadline countdown, the shopper's methods (default
+//! first), "Pay", then whatever the provider asks: a verification code, a decline with its
+//! reason (try another method), or "processing" until the order turns paid.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_params_map};
+use serde::{Deserialize, Serialize};
+
+use super::attempt::AttemptStatus;
+use super::{PayResult, PaymentMethod};
+use crate::error::AppError;
+use crate::orders::status::OrderStatus;
+use crate::orders::{Countdown, OrderSummary, StatusTag};
+use crate::ui::{FormError, field_error, form_error};
+
+/// What the pay page needs, with a fresh idempotency key for the next "Pay".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PayPageInfo {
+    pub order: OrderSummary,
+    pub methods: Vec<PaymentMethod>,
+    pub latest: Option<PayResult>,
+    pub idempotency_key: String,
+}
+
+/// Shoppers: the pay page of one of their own orders.
+#[server(prefix = "/api", endpoint = "pay_page_data")]
+pub async fn pay_page_data(number: String) -> Result<PayPageInfo, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    let order = crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
+    let methods = crate::db::payment_methods::list(&pool, me.id).await?;
+    let mut conn = pool.acquire().await?;
+    let order_id = crate::db::payments::shopper_order_id(&mut conn, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
+    drop(conn);
+    let latest = crate::db::payments::latest_attempt(&pool, order_id).await?.map(|a| PayResult {
+        attempt_id: a.id,
+        order_number: a.order_number,
+        status: a.status,
+        message: a.failure_reason,
+        sandbox_code: None,
+    });
+    Ok(PayPageInfo { order: order.summary, methods, latest, idempotency_key: uuid::Uuid::new_v4().to_string() })
+}
+
+/// Shoppers: pay one of their own orders with one of their own methods.
+#[server(prefix = "/api", endpoint = "pay_order")]
+pub async fn pay_order(number: String, method_id: i64, idempotency_key: String) -> Result<PayResult, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    let provider = super::provider::provider()?;
+    super::pay::pay(&pool, &provider, &me, &number, method_id, &idempotency_key).await
+}
+
+/// Shoppers: answer the verification step of their own payment.
+#[server(prefix = "/api", endpoint = "verify_payment")]
+pub async fn verify_payment(attempt_id: i64, code: String) -> Result<PayResult, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    let provider = super::provider::provider()?;
+    super::pay::verify(&pool, &provider, &me, attempt_id, &code).await
+}
+
+#[component]
+pub fn PayPage() -> impl IntoView {
+    let params = use_params_map();
+    let pay = ServerAction::<PayOrder>::new();
+    let verify = ServerAction::<VerifyPayment>::new();
+    // Polls while a payment is processing, so the page turns paid by itself.
+    let tick = RwSignal::new(0u32);
+    let data = Resource::new(
+        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), tick.get()),
+        |(number, _, _, _)| async move {
+            match number {
+                Some(n) => pay_page_data(n).await,
+                None => Err(AppError::NotFound("The order".into())),
+            }
+        },
+    );
+    let latest = move || {
+        verify.value().get().and_then(Result::ok).or_else(|| pay.value().get().and_then(Result::ok))
+    };
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                let processing = data.get().and_then(Result::ok).is_some_and(|d| {
+                    d.order.status == OrderStatus::AwaitingPayment
+                        && d.latest.as_ref().is_some_and(|l| l.status == AttemptStatus::Processing)
+                });
+                if processing {
+                    tick.update(|t| *t += 1);
+                }
+            },
+            std::time::Duration::from_millis(1500),
+        );
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
+    let pay_value = pay.value();
+    let verify_value = verify.value();
+    let pay_pending = pay.pending();
+    let verify_pending = verify.pending();
+    view! {
+        <Title text="Pay"/>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let d = data.await?;
+                let o = d.order.clone();
+                let number = o.number.clone();
+                let stored = d.latest.clone();
+                let shown = latest().filter(|l| stored.as_ref().is_none_or(|s| s.attempt_id <= l.attempt_id)).or(stored);
+                let awaiting = o.status == OrderStatus::AwaitingPayment;
+                Ok::<_, AppError>(view! {
+                    <p><A href=format!("/orders/{}", o.number)>{format!("← Order {}", o.number)}</A></p>
+                    <h1>{format!("Pay order {}", o.number)}</h1>
+                    <section class="card">
+                        <p class="status-line">"Status: " <StatusTag status=o.status/></p>
+                        <p class="total">"Amount due: " <strong>{o.total.to_string()}</strong></p>
+                        {awaiting.then(|| view! { <p>"Pay within: " <Countdown due=o.payment_due_at/></p> })}
+                        <div role="status" aria-live="polite" class="pay-status">
+                            {match (o.status, shown.as_ref().map(|s| s.status)) {
+                                (OrderStatus::AwaitingPayment, Some(AttemptStatus::Processing)) => view! { <p class="notice-info">"Processing your payment… this page updates by itself."</p> }.into_any(),
+                                (OrderStatus::AwaitingPayment, Some(AttemptStatus::Failed)) => view! {
+                                    <p class="notice" role="alert">{shown.as_ref().and_then(|s| s.message.clone()).unwrap_or_else(|| "The payment failed.".into())}" Choose another method and try again."</p>
+                                }.into_any(),
+                                (OrderStatus::AwaitingPayment, _) => ().into_any(),
+                                (OrderStatus::Cancelled, _) => view! { <p class="notice">"This order was cancelled."</p> }.into_any(),
+                                _ => view! { <p class="notice-ok">"Payment received — your order is paid."</p> }.into_any(),
+                            }}
+                        </div>
+                    </section>
+                    {(awaiting && shown.as_ref().map(|s| s.status) == Some(AttemptStatus::RequiresVerification)).then(|| {
+                        let s = shown.clone().unwrap();
+                        view! {
+                            <section class="card" aria-labelledby="verify-title">
+                                <h2 id="verify-title">"Verify this payment"</h2>
+                                <p>"Your card issuer sent a one-time code. Enter it to complete the payment."</p>
+                                {s.sandbox_code.clone().map(|c| view! { <p class="sandbox-note">"Sandbox: the code is " <strong>{c}</strong></p> })}
+                                <ActionForm action=verify>
+                                    <input type="hidden" name="attempt_id" value=s.attempt_id/>
+                                    <div class="field">
+                                        <label for="code">"Verification code"</label>
+                                        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" aria-describedby="code-error"/>
+                                        <p class="field-error" id="code-error">{move || field_error(verify_value, "code").get()}</p>
+                                    </div>
+                                    <FormError error=form_error(verify_value)/>
+                                    <button type="submit" class="button" disabled=move || verify_pending.get()>
+                                        {move || if verify_pending.get() { "Verifying…" } else { "Verify and pay" }}
+                                    </button>
+                                </ActionForm>
+                            </section>
+                        }
+                    })}
+                    {(awaiting && !matches!(shown.as_ref().map(|s| s.status), Some(AttemptStatus::Processing | AttemptStatus::RequiresVerification))).then(|| view! {
+                        <section class="card" aria-labelledby="methods-title">
+                            <h2 id="methods-title">"Pay with"</h2>
+                            {if d.methods.is_empty() {
+                                view! { <p>"You have no payment method yet. " <A href="/account/payment-methods">"Add a card or wallet"</A></p> }.into_any()
+                            } else {
+                                view! {
+                                    <ActionForm action=pay>
+                                        <input type="hidden" name="number" value=number.clone()/>
+                                        <input type="hidden" name="idempotency_key" value=d.idempotency_key.clone()/>
+                                        <fieldset class="field">
+                                            <legend>"Payment method"</legend>
+                                            {d.methods.iter().enumerate().map(|(i, m)| view! {
+                                                <label class="choice"><input type="radio" name="method_id" value=m.id checked=i == 0/>" "{m.label()}</label>
+                                            }).collect_view()}
+                                            <p class="field-error">{move || field_error(pay_value, "method_id").get()}</p>
+                                        </fieldset>
+                                        <FormError error=form_error(pay_value)/>
+                                        <button type="submit" class="button" disabled=move || pay_pending.get()>
+                                            {move || if pay_pending.get() { "Paying…".to_string() } else { format!("Pay {}", o.total) }}
+                                        </button>
+                                    </ActionForm>
+                                    <p class="muted"><A href="/account/payment-methods">"Add another payment method"</A></p>
+                                }.into_any()
+                            }}
+                        </section>
+                    })}
+                })
+            })}
+        </Transition>
+    }
+}
