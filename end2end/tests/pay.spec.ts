@@ -1,0 +1,62 @@
+import { expect, test, type Page } from "@playwright/test";
+import { addToCart, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+
+async function bindCard(page: Page, number: string) {
+  await openHydrated(page, "/account/payment-methods");
+  const form = page.getByRole("region", { name: "Add a card" });
+  await form.getByLabel("Card number").fill(number);
+  await form.getByLabel("Expiry (MM/YY)").fill("12/30");
+  await form.getByLabel("Security code").fill("123");
+  await form.getByLabel("Name on card").fill("Sato Hana");
+  await form.getByRole("button", { name: "Add card" }).click();
+  await expect(page.getByRole("region", { name: "Your methods" }).getByText(`•••• ${number.slice(-4)}`, { exact: false }).first()).toBeVisible();
+}
+
+/** A shopper with an order awaiting payment, on its order page. Returns the order number. */
+async function orderAwaitingPayment(page: Page, shopName: string) {
+  await addToCart(page, shopName, "Sencha <b>green</b>", "1");
+  await checkOut(page);
+  return (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
+}
+
+test("pay with a card, with a verification code, and after a decline", async ({ page, browser }) => {
+  test.slow();
+  const shopName = await openShopWithProducts(browser);
+  await signUp(page, uniqueEmail("pays"), "Shop");
+
+  // 1. A card that succeeds: the order turns paid without a reload.
+  await bindCard(page, "4242 4242 4242 4242");
+  await orderAwaitingPayment(page, shopName);
+  await page.getByRole("link", { name: "Pay now" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: /^Pay order PD-/ })).toBeVisible();
+  await expect(page.getByText("Amount due: 1,500 JPY")).toBeVisible();
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
+  await expect(page.getByText("Paid", { exact: true }).first()).toBeVisible();
+  await expectNoSidewaysScroll(page);
+
+  // 2. A card that asks for a one-time code (the sandbox shows it).
+  await bindCard(page, "4000 0000 0000 3220");
+  await orderAwaitingPayment(page, shopName);
+  await page.getByRole("link", { name: "Pay now" }).click();
+  await page.getByLabel("Visa credit card •••• 3220").check();
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByRole("heading", { name: "Verify this payment" })).toBeVisible();
+  const code = (await page.locator(".sandbox-note strong").textContent())!.trim();
+  await page.getByLabel("Verification code").fill(code);
+  await page.getByRole("button", { name: "Verify and pay" }).click();
+  await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
+
+  // 3. A declined card, then another method.
+  await bindCard(page, "4000 0000 0000 0002");
+  await orderAwaitingPayment(page, shopName);
+  await page.getByRole("link", { name: "Pay now" }).click();
+  await page.getByLabel("Visa credit card •••• 0002").check();
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "declined by its bank" })).toBeVisible();
+  await page.getByLabel("Visa credit card •••• 4242").check();
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
+  await page.getByRole("link", { name: /← Order/ }).click();
+  await expect(page.getByText("Awaiting payment → Paid by you")).toBeVisible();
+});
