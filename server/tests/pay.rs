@@ -222,3 +222,17 @@ async fn the_ledger_refuses_unbalanced_or_changed_entries(pool: PgPool) {
     assert!(sqlx::query("DELETE FROM ledger_entries").execute(&pool).await.is_err());
     assert_ledger_consistent(&pool).await;
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_method_in_use_by_an_open_payment_cannot_be_removed(pool: PgPool) {
+    let app = app(pool.clone());
+    let (shopper, number, method) = order_to_pay(&app, &pool, "inuse", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await.json();
+    assert_eq!(waiting["status"], "requires_verification");
+    let refused = call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("still being processed"));
+    let code = waiting["sandbox_code"].as_str().unwrap();
+    call_as(&app, "verify_payment", &format!("attempt_id={}&code={code}", waiting["attempt_id"]), Some(&shopper), HOME).await;
+    assert_eq!(call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await.status, StatusCode::OK);
+}

@@ -95,6 +95,16 @@ pub async fn make_default(tx: &mut PgConnection, shopper_id: i64, id: i64) -> Re
     Ok(())
 }
 
+/// Does an unfinished payment attempt use this method?
+pub async fn in_open_payment(tx: &mut PgConnection, id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE method_id = $1 AND status IN ('processing', 'requires_verification'))",
+    )
+    .bind(id)
+    .fetch_one(tx)
+    .await
+}
+
 /// Removes a method; when it was the default, the newest remaining method takes over.
 pub async fn remove(tx: &mut PgConnection, shopper_id: i64, id: i64, was_default: bool) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE payment_methods SET removed_at = now(), is_default = false WHERE id = $1 AND shopper_id = $2")

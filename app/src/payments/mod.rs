@@ -230,6 +230,11 @@ pub mod service {
         let was_default = db::payment_methods::lock_owned(&mut tx, me.id, id)
             .await?
             .ok_or_else(|| AppError::NotFound("The payment method".into()))?;
+        if db::payment_methods::in_open_payment(&mut tx, id).await? {
+            return Err(AppError::Conflict(
+                "A payment with this method is still being processed. Remove it once that payment has finished.".into(),
+            ));
+        }
         db::payment_methods::remove(&mut tx, me.id, id, was_default).await?;
         db::accounts::record_activity(&mut *tx, me.id, "payment_method_removed", meta).await?;
         tx.commit().await?;
