@@ -12,8 +12,23 @@ use crate::orders::{Order, OrderEventView, OrderLine, OrderSummary};
 
 // ---- Cart ---------------------------------------------------------------------------------
 
+type CartRow = (i64, i64, String, String, i64, String, i32, i32, bool);
+
+fn cart_line((product_id, shop_id, shop_name, title, price, currency, stock, quantity, active): CartRow) -> CartLine {
+    CartLine {
+        product_id,
+        shop_id,
+        shop_name,
+        title,
+        unit_price: Money::new(price, Currency::parse(&currency).unwrap_or(Currency::USD)),
+        stock,
+        quantity,
+        available: active,
+    }
+}
+
 pub async fn cart_lines(pool: &PgPool, shopper_id: i64) -> Result<Vec<CartLine>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, i64, String, i32, i32, bool)> = sqlx::query_as(
+    let rows: Vec<CartRow> = sqlx::query_as(
         "SELECT p.id, s.id, s.name, p.title, p.price_minor, p.currency, p.stock, c.quantity, p.active
          FROM cart_items c JOIN products p ON p.id = c.product_id JOIN shops s ON s.id = p.shop_id
          WHERE c.shopper_id = $1 ORDER BY s.id, c.added_at, p.id",
@@ -21,19 +36,7 @@ pub async fn cart_lines(pool: &PgPool, shopper_id: i64) -> Result<Vec<CartLine>,
     .bind(shopper_id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(product_id, shop_id, shop_name, title, price, currency, stock, quantity, active)| CartLine {
-            product_id,
-            shop_id,
-            shop_name,
-            title,
-            unit_price: Money::new(price, Currency::parse(&currency).unwrap_or(Currency::USD)),
-            stock,
-            quantity,
-            available: active,
-        })
-        .collect())
+    Ok(rows.into_iter().map(cart_line).collect())
 }
 
 pub async fn cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64) -> Result<i32, sqlx::Error> {
@@ -114,7 +117,7 @@ pub async fn complete_key(tx: &mut PgConnection, user_id: i64, scope: &str, key:
 /// The shopper's cart lines for one shop, locking the products (in id order, so concurrent
 /// checkouts never deadlock) so that stock cannot change until the transaction ends.
 pub async fn lock_cart_for_shop(tx: &mut PgConnection, shopper_id: i64, shop_id: i64) -> Result<Vec<CartLine>, sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, i64, String, i32, i32, bool)> = sqlx::query_as(
+    let rows: Vec<CartRow> = sqlx::query_as(
         "SELECT p.id, s.id, s.name, p.title, p.price_minor, p.currency, p.stock, c.quantity, p.active
          FROM cart_items c JOIN products p ON p.id = c.product_id JOIN shops s ON s.id = p.shop_id
          WHERE c.shopper_id = $1 AND p.shop_id = $2
@@ -124,19 +127,7 @@ pub async fn lock_cart_for_shop(tx: &mut PgConnection, shopper_id: i64, shop_id:
     .bind(shop_id)
     .fetch_all(&mut *tx)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(product_id, shop_id, shop_name, title, price, currency, stock, quantity, active)| CartLine {
-            product_id,
-            shop_id,
-            shop_name,
-            title,
-            unit_price: Money::new(price, Currency::parse(&currency).unwrap_or(Currency::USD)),
-            stock,
-            quantity,
-            available: active,
-        })
-        .collect())
+    Ok(rows.into_iter().map(cart_line).collect())
 }
 
 #[allow(clippy::too_many_arguments)]
