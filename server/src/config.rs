@@ -7,7 +7,10 @@
 //! | `PAYDESK_DB_MAX_CONNECTIONS` | `10` | size of the connection pool |
 //! | `PAYDESK_COOKIE_SECURE` | `false` | mark the session cookie `Secure` (set it when serving over HTTPS) |
 //! | `PAYDESK_STAFF_EMAIL`, `PAYDESK_STAFF_PASSWORD` | unset | when both are set, the staff account is created (or its password reset) at start-up |
-//! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order (1–1440) |
+//! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order, and the default deadline of a payment request (1–1440) |
+//! | `PAYDESK_REQUEST_MIN_MINUTES`, `PAYDESK_REQUEST_MAX_MINUTES` | `5`, `10080` | the limits a merchant may set a payment request's deadline within |
+//! | `PAYDESK_COMPLETE_AFTER_HOURS` | `168` | a delivered order completes by itself after this many hours (0 = at the worker's next run) |
+//! | `PAYDESK_WORKER_INTERVAL_SECONDS` | `5` | how often the worker expires overdue orders, completes delivered ones and reconciles payments (1–3600) |
 //! | `PAYDESK_PROVIDER` | `sandbox` | the payment provider |
 //! | `PAYDESK_PROVIDER_SECRET` | `sandbox-callback-secret` | shared secret of the provider's signed callbacks (set a real one with a real provider) |
 //! | `PAYDESK_PUBLIC_URL` | `http://<LEPTOS_SITE_ADDR>` | the address the provider's callbacks are sent to |
@@ -29,6 +32,21 @@ pub enum ConfigError {
     HalfStaff,
     #[error("PAYDESK_PAYMENT_WINDOW_MINUTES must be a whole number from 1 to 1440, got {0:?}")]
     BadPaymentWindow(String),
+    #[error("{0} must be a whole number from {1} to {2}, got {3:?}")]
+    OutOfRange(&'static str, i64, i64, String),
+    #[error("PAYDESK_REQUEST_MIN_MINUTES must not exceed PAYDESK_REQUEST_MAX_MINUTES")]
+    RequestLimits,
+}
+
+/// A whole number from the environment within `min..=max`, or `default` when unset.
+fn number(lookup: &impl Fn(&str) -> Option<String>, key: &'static str, default: i64, min: i64, max: i64) -> Result<i64, ConfigError> {
+    match lookup(key) {
+        None => Ok(default),
+        Some(raw) => match raw.trim().parse::<i64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(ConfigError::OutOfRange(key, min, max, raw)),
+        },
+    }
 }
 
 #[derive(Clone)]
@@ -40,6 +58,10 @@ pub struct Config {
     /// The staff account to create at start-up: email and password.
     pub staff: Option<(String, String)>,
     pub payment_window_minutes: i64,
+    pub request_min_minutes: i64,
+    pub request_max_minutes: i64,
+    pub complete_after_hours: i64,
+    pub worker_interval_seconds: u64,
     pub provider: String,
     pub provider_secret: String,
     pub public_url: Option<String>,
@@ -96,8 +118,19 @@ impl Config {
                 _ => return Err(ConfigError::BadPaymentWindow(raw)),
             },
         };
+        let request_min_minutes = number(&lookup, "PAYDESK_REQUEST_MIN_MINUTES", 5, 1, 525_600)?;
+        let request_max_minutes = number(&lookup, "PAYDESK_REQUEST_MAX_MINUTES", 10_080, 1, 525_600)?;
+        if request_min_minutes > request_max_minutes {
+            return Err(ConfigError::RequestLimits);
+        }
+        let complete_after_hours = number(&lookup, "PAYDESK_COMPLETE_AFTER_HOURS", 168, 0, 8_760)?;
+        let worker_interval_seconds = number(&lookup, "PAYDESK_WORKER_INTERVAL_SECONDS", 5, 1, 3_600)? as u64;
         Ok(Config {
             database_url,
+            request_min_minutes,
+            request_max_minutes,
+            complete_after_hours,
+            worker_interval_seconds,
             db_max_connections,
             db_acquire_timeout: Duration::from_secs(3),
             secure_cookies,
@@ -164,6 +197,20 @@ mod tests {
         let url = ("DATABASE_URL", "postgres://h/d");
         assert_eq!(from(&[url, ("PAYDESK_STAFF_EMAIL", "a@b.co")]).unwrap_err(), ConfigError::HalfStaff);
         assert_eq!(from(&[url]).unwrap().staff, None);
+    }
+
+    #[test]
+    fn deadlines_and_the_worker_are_bounded() {
+        let url = ("DATABASE_URL", "postgres://h/d");
+        let c = from(&[url]).unwrap();
+        assert_eq!((c.request_min_minutes, c.request_max_minutes, c.complete_after_hours, c.worker_interval_seconds), (5, 10_080, 168, 5));
+        let c = from(&[url, ("PAYDESK_REQUEST_MIN_MINUTES", "1"), ("PAYDESK_WORKER_INTERVAL_SECONDS", "1")]).unwrap();
+        assert_eq!((c.request_min_minutes, c.worker_interval_seconds), (1, 1));
+        assert!(matches!(from(&[url, ("PAYDESK_WORKER_INTERVAL_SECONDS", "0")]), Err(ConfigError::OutOfRange(..))));
+        assert_eq!(
+            from(&[url, ("PAYDESK_REQUEST_MIN_MINUTES", "60"), ("PAYDESK_REQUEST_MAX_MINUTES", "30")]).unwrap_err(),
+            ConfigError::RequestLimits
+        );
     }
 
     #[test]

@@ -30,7 +30,12 @@ async fn run() -> Result<(), String> {
     }
 
     let session = app::accounts::session::SessionSettings { secure_cookies: config.secure_cookies };
-    let orders = app::checkout::OrderSettings { payment_window_minutes: config.payment_window_minutes };
+    let orders = app::checkout::OrderSettings {
+        payment_window_minutes: config.payment_window_minutes,
+        request_min_minutes: config.request_min_minutes,
+        request_max_minutes: config.request_max_minutes,
+        complete_after_hours: config.complete_after_hours,
+    };
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let callbacks = app::payments::provider::CallbackTarget {
         url: format!("{public_url}/provider/callback"),
@@ -38,7 +43,8 @@ async fn run() -> Result<(), String> {
     };
     let provider = app::payments::provider::from_config(&config.provider, pool.clone(), Some(callbacks))?;
     let callback_secret = config.provider_secret.as_bytes().into();
-    tokio::spawn(reconciler(pool.clone(), provider.clone()));
+    let interval = std::time::Duration::from_secs(config.worker_interval_seconds);
+    tokio::spawn(worker(pool.clone(), provider.clone(), orders, interval));
     let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -53,16 +59,31 @@ async fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Every few seconds, finishes payment attempts left in "processing" for more than 10 s (a
-/// crash between the provider's answer and the database write, or a lost callback).
-async fn reconciler(pool: sqlx::PgPool, provider: app::payments::provider::Provider) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+/// The background worker, every `interval`: finishes payment attempts left in "processing" for
+/// more than 10 s (a crash between the provider's answer and the database write, or a lost
+/// callback), expires unpaid orders past their deadline, and completes delivered orders.
+/// Every step claims its rows in Postgres (`SKIP LOCKED`), so several instances may run it.
+async fn worker(pool: sqlx::PgPool, provider: app::payments::provider::Provider, settings: app::checkout::OrderSettings, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let complete_after = time::Duration::hours(settings.complete_after_hours);
     loop {
         tick.tick().await;
         match app::payments::pay::reconcile(&pool, &provider, 10.0).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(finished = n, "reconciler finished payment attempts"),
-            Err(err) => tracing::warn!(error = %err, "reconciler"),
+            Ok(n) => tracing::info!(finished = n, "worker finished payment attempts"),
+            Err(err) => tracing::warn!(error = %err, "worker: reconcile"),
+        }
+        let now = time::OffsetDateTime::now_utc();
+        match app::collection::worker::expire_overdue(&pool, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "worker expired overdue orders"),
+            Err(err) => tracing::warn!(error = %err, "worker: expire"),
+        }
+        match app::collection::worker::complete_delivered(&pool, now, complete_after).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(completed = n, "worker completed delivered orders"),
+            Err(err) => tracing::warn!(error = %err, "worker: complete"),
         }
     }
 }

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
+use crate::notifications::NotificationsLink;
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::CurrentUser;
 #[cfg(feature = "ssr")]
@@ -145,6 +146,11 @@ pub fn AccountMenu() -> impl IntoView {
                 match auth.user.await {
                     Ok(Some(user)) => view! {
                         <div class="account-menu">
+                            {match user.role {
+                                domain::Role::Shopper => Some(view! { <NotificationsLink href="/notifications"/> }),
+                                domain::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications"/> }),
+                                domain::Role::Staff => None,
+                            }}
                             <A href="/account">{user.email.to_string()}</A>
                             <ActionForm action=auth.sign_out>
                                 <button type="submit" class="link-button">"Sign out"</button>

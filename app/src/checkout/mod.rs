@@ -63,15 +63,20 @@ impl ShippingAddress {
     }
 }
 
-/// How long a shopper has to pay for a new order (`PAYDESK_PAYMENT_WINDOW_MINUTES`).
+/// Deadlines of orders: how long a shopper has to pay a new order or a payment request
+/// (`PAYDESK_PAYMENT_WINDOW_MINUTES`), the limits a merchant may set a request's deadline
+/// within, and how long after delivery an order completes by itself.
 #[derive(Clone, Copy, Debug)]
 pub struct OrderSettings {
     pub payment_window_minutes: i64,
+    pub request_min_minutes: i64,
+    pub request_max_minutes: i64,
+    pub complete_after_hours: i64,
 }
 
 impl Default for OrderSettings {
     fn default() -> Self {
-        OrderSettings { payment_window_minutes: 30 }
+        OrderSettings { payment_window_minutes: 30, request_min_minutes: 5, request_max_minutes: 7 * 24 * 60, complete_after_hours: 7 * 24 }
     }
 }
 

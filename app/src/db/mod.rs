@@ -6,6 +6,8 @@
 pub mod accounts;
 pub mod catalog;
 pub mod health;
+pub mod collection;
+pub mod notifications;
 pub mod orders;
 pub mod payment_methods;
 pub mod payments;

@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use crate::cart::CartLine;
 use crate::checkout::ShippingAddress;
+use crate::collection::CollectionMethod;
+use crate::collection::actions::Shipment;
 use crate::money::{Currency, Money};
 use crate::orders::status::{Actor, OrderStatus};
 use crate::orders::{Order, OrderEventView, OrderLine, OrderSummary};
@@ -201,8 +203,23 @@ pub async fn insert_event(
     from: Option<OrderStatus>,
     to: OrderStatus,
 ) -> Result<(), sqlx::Error> {
+    insert_event_detail(tx, order_id, actor, actor_id, event, from, to, None).await
+}
+
+/// An order event with a detail beyond its status change ("pay by …", "DHL JD0042").
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_event_detail(
+    tx: &mut PgConnection,
+    order_id: i64,
+    actor: Actor,
+    actor_id: Option<i64>,
+    event: &str,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    detail: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO order_events (order_id, actor, actor_id, event, from_status, to_status) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO order_events (order_id, actor, actor_id, event, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(order_id)
     .bind(actor.as_str())
@@ -210,6 +227,7 @@ pub async fn insert_event(
     .bind(event)
     .bind(from.map(|s| s.as_str()))
     .bind(to.as_str())
+    .bind(detail)
     .execute(tx)
     .await
     .map(|_| ())
@@ -276,24 +294,70 @@ pub async fn shopper_orders(pool: &PgPool, shopper_id: i64) -> Result<Vec<OrderS
     Ok(rows.into_iter().map(summary).collect())
 }
 
-/// One order of `shopper_id` with its lines and history.
-pub async fn shopper_order(pool: &PgPool, shopper_id: i64, number: &str) -> Result<Option<Order>, sqlx::Error> {
-    let row: Option<(i64, SummaryRow, String, String, String, String, String, String, String)> = sqlx::query_as::<_, (i64, String, String, String, i64, String, OffsetDateTime, OffsetDateTime, i64, String, String, String, String, String, String, String)>(
-        "SELECT o.id, o.number, s.name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,
-                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id),
-                o.ship_name, o.ship_phone, o.ship_line1, o.ship_line2, o.ship_city, o.ship_postcode, o.ship_country
-         FROM orders o JOIN shops s ON s.id = o.shop_id
-         WHERE o.number = $1 AND o.shopper_id = $2",
-    )
+/// Whose order it is: a shopper sees their own orders, a merchant their shop's.
+#[derive(Clone, Copy, Debug)]
+pub enum OrderScope {
+    Shopper(i64),
+    Shop(i64),
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    number: String,
+    shop_name: String,
+    status: String,
+    total_minor: i64,
+    currency: String,
+    payment_due_at: OffsetDateTime,
+    created_at: OffsetDateTime,
+    items: i64,
+    ship_name: String,
+    ship_phone: String,
+    ship_line1: String,
+    ship_line2: String,
+    ship_city: String,
+    ship_postcode: String,
+    ship_country: String,
+    shopper_email: String,
+    collection_method: String,
+    carrier: Option<String>,
+    tracking_number: Option<String>,
+    paid_at: Option<OffsetDateTime>,
+}
+
+/// One order in `scope`, with its lines, payment request and history.
+pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Result<Option<(i64, Order)>, sqlx::Error> {
+    let (column, owner) = match scope {
+        OrderScope::Shopper(id) => ("o.shopper_id", id),
+        OrderScope::Shop(id) => ("o.shop_id", id),
+    };
+    let row: Option<OrderRow> = sqlx::query_as(&format!(
+        "SELECT o.id, o.number, s.name AS shop_name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id) AS items,
+                o.ship_name, o.ship_phone, o.ship_line1, o.ship_line2, o.ship_city, o.ship_postcode, o.ship_country,
+                u.email AS shopper_email, o.collection_method, o.carrier, o.tracking_number, o.paid_at
+         FROM orders o JOIN shops s ON s.id = o.shop_id JOIN users u ON u.id = o.shopper_id
+         WHERE o.number = $1 AND {column} = $2"
+    ))
     .bind(number)
-    .bind(shopper_id)
+    .bind(owner)
     .fetch_optional(pool)
-    .await?
-    .map(|r| (r.0, (r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8), r.9, r.10, r.11, r.12, r.13, r.14, r.15));
-    let Some((id, summary_row, name, phone, line1, line2, city, postcode, country)) = row else {
+    .await?;
+    let Some(r) = row else {
         return Ok(None);
     };
-    let summary = summary(summary_row);
+    let id = r.id;
+    let summary = summary((r.number, r.shop_name, r.status, r.total_minor, r.currency, r.payment_due_at, r.created_at, r.items));
+    let address = ShippingAddress {
+        name: r.ship_name,
+        phone: r.ship_phone,
+        line1: r.ship_line1,
+        line2: r.ship_line2,
+        city: r.ship_city,
+        postcode: r.ship_postcode,
+        country: r.ship_country,
+    };
     let currency = summary.total.currency;
     let lines: Vec<(i64, String, i64, i32, i64)> = sqlx::query_as(
         "SELECT product_id, title, unit_price_minor, quantity, line_total_minor FROM order_lines WHERE order_id = $1 ORDER BY product_id",
@@ -301,15 +365,23 @@ pub async fn shopper_order(pool: &PgPool, shopper_id: i64, number: &str) -> Resu
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let events: Vec<(String, String, Option<String>, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT actor, event, from_status, to_status, at FROM order_events WHERE order_id = $1 ORDER BY id",
+    let events: Vec<(String, String, Option<String>, String, OffsetDateTime, Option<String>)> = sqlx::query_as(
+        "SELECT actor, event, from_status, to_status, at, detail FROM order_events WHERE order_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(pool)
     .await?;
-    Ok(Some(Order {
+    let mut conn = pool.acquire().await?;
+    let (request, request_deadline) = super::collection::request_state(&mut conn, id).await?;
+    let order = Order {
         summary,
-        address: ShippingAddress { name, phone, line1, line2, city, postcode, country },
+        shopper_email: r.shopper_email,
+        address,
+        method: CollectionMethod::parse(&r.collection_method).unwrap_or(CollectionMethod::Online),
+        request,
+        request_deadline,
+        shipment: r.carrier.zip(r.tracking_number).map(|(carrier, tracking_number)| Shipment { carrier, tracking_number }),
+        paid_at: r.paid_at,
         lines: lines
             .into_iter()
             .map(|(product_id, title, unit, quantity, total)| OrderLine {
@@ -322,15 +394,22 @@ pub async fn shopper_order(pool: &PgPool, shopper_id: i64, number: &str) -> Resu
             .collect(),
         events: events
             .into_iter()
-            .map(|(actor, event, from, to, at)| OrderEventView {
+            .map(|(actor, event, from, to, at, detail)| OrderEventView {
                 actor: Actor::parse(&actor).unwrap_or(Actor::System),
                 event,
                 from: from.and_then(|f| OrderStatus::parse(&f)),
                 to: OrderStatus::parse(&to).unwrap_or(OrderStatus::Cancelled),
                 at,
+                detail,
             })
             .collect(),
-    }))
+    };
+    Ok(Some((id, order)))
+}
+
+/// One order of `shopper_id` with its lines and history.
+pub async fn shopper_order(pool: &PgPool, shopper_id: i64, number: &str) -> Result<Option<Order>, sqlx::Error> {
+    Ok(order_view(pool, OrderScope::Shopper(shopper_id), number).await?.map(|(_, o)| o))
 }
 
 pub async fn order_number_by_id(tx: &mut PgConnection, order_id: i64) -> Result<String, sqlx::Error> {

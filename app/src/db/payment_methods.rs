@@ -4,9 +4,9 @@ use sqlx::{PgConnection, PgPool};
 
 use crate::payments::{MethodKind, PaymentMethod};
 
-type Row = (i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool);
+pub(crate) type Row = (i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool);
 
-fn method(r: Row) -> PaymentMethod {
+pub(crate) fn method(r: Row) -> PaymentMethod {
     PaymentMethod {
         id: r.0,
         kind: MethodKind::parse(&r.1).unwrap_or(MethodKind::CreditCard),

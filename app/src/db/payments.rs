@@ -204,11 +204,20 @@ async fn account_id(db: &mut PgConnection, account: Account, currency: Currency)
         .await
 }
 
-/// Posts one ledger transaction for an attempt (once: the attempt id is unique).
-pub async fn post(db: &mut PgConnection, kind: &str, attempt_id: i64, currency: Currency, entries: &[(Account, i64)]) -> Result<(), sqlx::Error> {
-    let tx_id: i64 = sqlx::query_scalar("INSERT INTO ledger_transactions (kind, attempt_id) VALUES ($1, $2) RETURNING id")
+/// Posts one ledger transaction for an order, from a payment attempt (once: the attempt id is
+/// unique) or collected in cash (once per order).
+pub async fn post(
+    db: &mut PgConnection,
+    kind: &str,
+    attempt_id: Option<i64>,
+    order_id: i64,
+    currency: Currency,
+    entries: &[(Account, i64)],
+) -> Result<(), sqlx::Error> {
+    let tx_id: i64 = sqlx::query_scalar("INSERT INTO ledger_transactions (kind, attempt_id, order_id) VALUES ($1, $2, $3) RETURNING id")
         .bind(kind)
         .bind(attempt_id)
+        .bind(order_id)
         .fetch_one(&mut *db)
         .await?;
     for (account, amount) in entries {
@@ -239,7 +248,8 @@ pub async fn claim_stale_attempts(db: &mut PgConnection, older_than_secs: f64, l
 }
 
 /// The ledger's health: transactions that do not balance, currencies whose entries do not sum
-/// to zero, and whether what shops are owed equals what paid orders are worth.
+/// to zero, and whether what shops are owed or hold (cash on delivery) equals what paid orders
+/// are worth.
 #[derive(Debug, PartialEq, Eq)]
 pub struct LedgerCheck {
     pub unbalanced_transactions: i64,
@@ -253,10 +263,37 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
         "SELECT
             (SELECT count(*) FROM (SELECT 1 FROM ledger_entries GROUP BY transaction_id, currency HAVING sum(amount_minor) <> 0) t),
             (SELECT count(*) FROM (SELECT 1 FROM ledger_entries GROUP BY currency HAVING sum(amount_minor) <> 0) c),
-            (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id WHERE a.kind = 'merchant_pending'),
+            (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+             WHERE a.kind IN ('merchant_pending', 'merchant_cash')),
             (SELECT coalesce(sum(total_minor), 0)::bigint FROM orders WHERE status IN ('paid', 'shipped', 'delivered', 'completed'))",
     )
     .fetch_one(pool)
     .await?;
     Ok(LedgerCheck { unbalanced_transactions, unbalanced_currencies, owed_to_shops_minor, paid_orders_minor })
+}
+
+/// Every attempt to pay an order, oldest first, with the method's display label.
+pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<crate::collection::AttemptView>, sqlx::Error> {
+    type AttemptMethodRow = (i64, String, Option<String>, OffsetDateTime, super::payment_methods::Row);
+    let rows: Vec<(i64, String, Option<String>, OffsetDateTime, i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool)> =
+        sqlx::query_as(
+            "SELECT a.id, a.status, a.failure_reason, a.created_at,
+                    m.id, m.kind, m.brand, m.last4, m.exp_month, m.exp_year, m.holder_name, m.wallet, m.wallet_display, m.is_default
+             FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN payment_methods m ON m.id = a.method_id
+             WHERE p.order_id = $1 ORDER BY a.id",
+        )
+        .bind(order_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| -> AttemptMethodRow { (r.0, r.1, r.2, r.3, (r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13)) })
+        .map(|(id, status, reason, at, m)| crate::collection::AttemptView {
+            id,
+            method: super::payment_methods::method(m).label(),
+            status: AttemptStatus::parse(&status).unwrap_or(AttemptStatus::Failed),
+            reason,
+            at,
+        })
+        .collect())
 }

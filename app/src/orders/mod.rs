@@ -12,6 +12,8 @@ use time::OffsetDateTime;
 
 use crate::accounts::format_utc;
 use crate::checkout::ShippingAddress;
+use crate::collection::CollectionMethod;
+use crate::collection::actions::{RequestState, Shipment};
 use crate::error::AppError;
 use crate::merchant::qualification::country_name;
 use crate::money::Money;
@@ -48,14 +50,24 @@ pub struct OrderEventView {
     pub to: OrderStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    pub detail: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub summary: OrderSummary,
+    pub shopper_email: String,
     pub address: ShippingAddress,
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventView>,
+    pub method: CollectionMethod,
+    /// The latest payment request, and its deadline while it is open.
+    pub request: RequestState,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub request_deadline: Option<OffsetDateTime>,
+    pub shipment: Option<Shipment>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paid_at: Option<OffsetDateTime>,
 }
 
 #[cfg(feature = "ssr")]
@@ -79,6 +91,7 @@ pub mod service {
         if from.holds_stock() {
             db::orders::release_stock(&mut tx, id).await?;
         }
+        db::collection::close_request(&mut tx, id, "cancelled").await?;
         db::orders::insert_event(&mut tx, id, Actor::Shopper, Some(shopper.id), event.name(), Some(from), to).await?;
         tx.commit().await?;
         tracing::info!(order = %number, "order cancelled by shopper");
@@ -219,9 +232,23 @@ pub fn OrderPage() -> impl IntoView {
                     <section class="card">
                         <p class="status-line">"Status: " <StatusTag status=s.status/></p>
                         <p>{format!("From {} · placed {}", s.shop_name, format_utc(s.created_at))}</p>
+                        {(o.request == RequestState::Open).then(|| view! {
+                            <p class="notice" role="status">{format!("The shop asks you to pay {} by {}.", s.total, o.request_deadline.map(format_utc).unwrap_or_default())}</p>
+                        })}
+                        {(o.method == CollectionMethod::CashOnDelivery && !s.status.is_paid() && s.status != OrderStatus::Cancelled).then(|| view! {
+                            <p class="notice">{format!("Cash on delivery: you pay {} to the courier.", s.total)}</p>
+                        })}
+                        {o.shipment.clone().map(|sh| view! {
+                            <p>{format!("Shipped with {} — tracking number {}", sh.carrier, sh.tracking_number)}</p>
+                        })}
+                        {(s.status == OrderStatus::AwaitingPayment && o.request == RequestState::Withdrawn).then(|| view! {
+                            <p class="notice">"The shop withdrew its payment request. You can pay once it sends a new one."</p>
+                        })}
                         {(s.status == OrderStatus::AwaitingPayment).then(|| view! {
                             <p>"Payment due: " <Countdown due=s.payment_due_at/></p>
-                            <p><A href=format!("/orders/{}/pay", s.number) attr:class="button">"Pay now"</A></p>
+                            {(o.request != RequestState::Withdrawn).then(|| view! {
+                                <p><A href=format!("/orders/{}/pay", s.number) attr:class="button">"Pay now"</A></p>
+                            })}
                             <ActionForm action=cancel>
                                 <input type="hidden" name="number" value=s.number.clone()/>
                                 <button type="submit" class="button button-danger" disabled=move || pending.get()>"Cancel order"</button>
@@ -253,7 +280,7 @@ pub fn OrderPage() -> impl IntoView {
                         <h2 id="history-title">"History"</h2>
                         <ol class="history">
                             {o.events.iter().rev().map(|e| view! {
-                                <li><time>{format_utc(e.at)}</time>" — "{describe(e)}</li>
+                                <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Shopper)}</li>
                             }).collect_view()}
                         </ol>
                     </section>
@@ -263,15 +290,22 @@ pub fn OrderPage() -> impl IntoView {
     }
 }
 
-fn describe(e: &OrderEventView) -> String {
-    let who = match e.actor {
-        Actor::Shopper => "by you",
-        Actor::Merchant => "by the merchant",
-        Actor::System => "automatically",
-        Actor::Staff => "by Paydesk support",
+/// One line of an order's history, for the shopper (`Actor::Shopper`) or the merchant.
+pub fn describe(e: &OrderEventView, viewer: Actor) -> String {
+    let who = match (e.actor, viewer) {
+        (a, v) if a == v => "by you",
+        (Actor::Shopper, _) => "by the shopper",
+        (Actor::Merchant, _) => "by the shop",
+        (Actor::System, _) => "automatically",
+        (Actor::Staff, _) => "by Paydesk support",
     };
-    match e.from {
-        None => format!("Order placed {who}"),
-        Some(from) => format!("{} → {} {who}", from.label(), e.to.label()),
+    let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+    match (e.event.as_str(), e.from) {
+        (_, None) => format!("Order placed {who}"),
+        ("payment_requested", _) => format!("Payment requested {who}{detail}"),
+        ("payment_request_resent", _) => format!("Payment request re-sent {who}{detail}"),
+        ("payment_request_withdrawn", _) => format!("Payment request withdrawn {who}"),
+        ("expired", Some(from)) => format!("{} → {}: the payment deadline passed", from.label(), e.to.label()),
+        (_, Some(from)) => format!("{} → {} {who}{detail}", from.label(), e.to.label()),
     }
 }

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     AwaitingPayment,
+    /// Cash on delivery chosen: goes to shipping unpaid.
+    CodToShip,
+    /// Cash on delivery, handed to the carrier: the cash is due on delivery.
+    CodShipped,
     Paid,
     Shipped,
     Delivered,
@@ -16,6 +20,8 @@ pub enum OrderStatus {
 
 pub const ALL_STATUSES: &[OrderStatus] = &[
     OrderStatus::AwaitingPayment,
+    OrderStatus::CodToShip,
+    OrderStatus::CodShipped,
     OrderStatus::Paid,
     OrderStatus::Shipped,
     OrderStatus::Delivered,
@@ -51,10 +57,14 @@ impl Actor {
 pub enum OrderEvent {
     /// Payment succeeded.
     Pay,
+    /// The merchant chose cash on delivery.
+    ChooseCod,
     /// The merchant handed the parcel to the carrier.
     Ship,
     /// The parcel reached the shopper.
     Deliver,
+    /// The parcel reached the shopper and the merchant collected the cash due.
+    DeliverCollectingCash,
     /// The return window passed.
     Complete,
     /// The shopper (or merchant, or staff) cancelled an unpaid order.
@@ -67,8 +77,10 @@ impl OrderEvent {
     pub fn name(self) -> &'static str {
         match self {
             OrderEvent::Pay => "paid",
+            OrderEvent::ChooseCod => "cash_on_delivery",
             OrderEvent::Ship => "shipped",
             OrderEvent::Deliver => "delivered",
+            OrderEvent::DeliverCollectingCash => "delivered_cash_collected",
             OrderEvent::Complete => "completed",
             OrderEvent::Cancel(_) => "cancelled",
             OrderEvent::Expire => "expired",
@@ -80,7 +92,23 @@ impl OrderEvent {
 #[error("An order that is {} cannot be {}.", from.label().to_lowercase(), event)]
 pub struct OrderTransitionError {
     pub from: OrderStatus,
+    /// What was refused, in words ("cancelled", "shipped").
     pub event: &'static str,
+}
+
+impl OrderEvent {
+    /// The refused change, as the end of "An order that is … cannot be …".
+    fn refused(self) -> &'static str {
+        match self {
+            OrderEvent::Pay => "paid",
+            OrderEvent::ChooseCod => "switched to cash on delivery",
+            OrderEvent::Ship => "shipped",
+            OrderEvent::Deliver | OrderEvent::DeliverCollectingCash => "delivered",
+            OrderEvent::Complete => "completed",
+            OrderEvent::Cancel(_) => "cancelled",
+            OrderEvent::Expire => "expired",
+        }
+    }
 }
 
 impl From<OrderTransitionError> for crate::error::AppError {
@@ -93,6 +121,8 @@ impl OrderStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::AwaitingPayment => "awaiting_payment",
+            OrderStatus::CodToShip => "cod_to_ship",
+            OrderStatus::CodShipped => "cod_shipped",
             OrderStatus::Paid => "paid",
             OrderStatus::Shipped => "shipped",
             OrderStatus::Delivered => "delivered",
@@ -108,6 +138,8 @@ impl OrderStatus {
     pub fn label(self) -> &'static str {
         match self {
             OrderStatus::AwaitingPayment => "Awaiting payment",
+            OrderStatus::CodToShip => "Cash on delivery, to ship",
+            OrderStatus::CodShipped => "Shipped, cash due",
             OrderStatus::Paid => "Paid",
             OrderStatus::Shipped => "Shipped",
             OrderStatus::Delivered => "Delivered",
@@ -121,15 +153,26 @@ impl OrderStatus {
         !matches!(self, OrderStatus::Cancelled)
     }
 
+    /// Has the shopper paid (online, or in cash on delivery)?
+    pub fn is_paid(self) -> bool {
+        matches!(self, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Delivered | OrderStatus::Completed)
+    }
+
     pub fn apply(self, event: OrderEvent) -> Result<OrderStatus, OrderTransitionError> {
         use OrderStatus::*;
         match (self, event) {
             (AwaitingPayment, OrderEvent::Pay) => Ok(Paid),
+            (AwaitingPayment, OrderEvent::ChooseCod) => Ok(CodToShip),
             (AwaitingPayment, OrderEvent::Cancel(_) | OrderEvent::Expire) => Ok(Cancelled),
+            // Once the merchant has committed to shipping for cash, only they (or staff) may
+            // call it off, and only before it ships.
+            (CodToShip, OrderEvent::Cancel(Actor::Merchant | Actor::Staff)) => Ok(Cancelled),
+            (CodToShip, OrderEvent::Ship) => Ok(CodShipped),
+            (CodShipped, OrderEvent::DeliverCollectingCash) => Ok(Delivered),
             (Paid, OrderEvent::Ship) => Ok(Shipped),
             (Shipped, OrderEvent::Deliver) => Ok(Delivered),
             (Delivered, OrderEvent::Complete) => Ok(Completed),
-            (from, event) => Err(OrderTransitionError { from, event: event.name() }),
+            (from, event) => Err(OrderTransitionError { from, event: event.refused() }),
         }
     }
 }
@@ -143,18 +186,27 @@ mod tests {
     fn every_status_and_event_pair_is_decided() {
         let events = [
             OrderEvent::Pay,
+            OrderEvent::ChooseCod,
             OrderEvent::Ship,
             OrderEvent::Deliver,
+            OrderEvent::DeliverCollectingCash,
             OrderEvent::Complete,
             OrderEvent::Cancel(Actor::Shopper),
             OrderEvent::Cancel(Actor::Merchant),
+            OrderEvent::Cancel(Actor::Staff),
+            OrderEvent::Cancel(Actor::System),
             OrderEvent::Expire,
         ];
         let allowed = |from: OrderStatus, e: OrderEvent| -> Option<OrderStatus> {
             match (from, e) {
                 (AwaitingPayment, OrderEvent::Pay) => Some(Paid),
+                (AwaitingPayment, OrderEvent::ChooseCod) => Some(CodToShip),
                 (AwaitingPayment, OrderEvent::Cancel(_)) => Some(Cancelled),
                 (AwaitingPayment, OrderEvent::Expire) => Some(Cancelled),
+                (CodToShip, OrderEvent::Cancel(Actor::Merchant)) => Some(Cancelled),
+                (CodToShip, OrderEvent::Cancel(Actor::Staff)) => Some(Cancelled),
+                (CodToShip, OrderEvent::Ship) => Some(CodShipped),
+                (CodShipped, OrderEvent::DeliverCollectingCash) => Some(Delivered),
                 (Paid, OrderEvent::Ship) => Some(Shipped),
                 (Shipped, OrderEvent::Deliver) => Some(Delivered),
                 (Delivered, OrderEvent::Complete) => Some(Completed),
@@ -177,7 +229,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(allowed_count, 7);
+        assert_eq!(allowed_count, 14);
     }
 
     #[test]
@@ -192,6 +244,16 @@ mod tests {
     fn refusals_read_well() {
         let err = Paid.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
         assert_eq!(err.to_string(), "An order that is paid cannot be cancelled.");
+        let err = CodShipped.apply(OrderEvent::Deliver).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is shipped, cash due cannot be delivered.");
+        let err = CodToShip.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is cash on delivery, to ship cannot be cancelled.");
+    }
+
+    #[test]
+    fn only_money_received_counts_as_paid() {
+        let paid: Vec<_> = ALL_STATUSES.iter().filter(|s| s.is_paid()).collect();
+        assert_eq!(paid, [&Paid, &Shipped, &Delivered, &Completed]);
     }
 
     #[test]

@@ -45,6 +45,15 @@ impl AttemptStatus {
             .into_iter()
             .find(|s| s.as_str() == raw)
     }
+    pub fn label(self) -> &'static str {
+        match self {
+            AttemptStatus::Processing => "Processing",
+            AttemptStatus::RequiresVerification => "Waiting for the code",
+            AttemptStatus::Succeeded => "Succeeded",
+            AttemptStatus::Failed => "Failed",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(self, AttemptStatus::Succeeded | AttemptStatus::Failed)
     }

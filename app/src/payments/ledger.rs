@@ -12,6 +12,8 @@ pub enum Account {
     PlatformClearing,
     /// What the platform owes a shop, not yet paid out.
     MerchantPending { shop_id: i64 },
+    /// Cash a shop's courier collected from shoppers on delivery: the shop holds it.
+    MerchantCash { shop_id: i64 },
 }
 
 impl Account {
@@ -20,13 +22,14 @@ impl Account {
             Account::ShopperFunding { .. } => "shopper_funding",
             Account::PlatformClearing => "platform_clearing",
             Account::MerchantPending { .. } => "merchant_pending",
+            Account::MerchantCash { .. } => "merchant_cash",
         }
     }
     pub fn owner(self) -> Option<i64> {
         match self {
             Account::ShopperFunding { shopper_id } => Some(shopper_id),
             Account::PlatformClearing => None,
-            Account::MerchantPending { shop_id } => Some(shop_id),
+            Account::MerchantPending { shop_id } | Account::MerchantCash { shop_id } => Some(shop_id),
         }
     }
 }
@@ -40,6 +43,12 @@ pub fn payment_posting(amount: Money, shopper_id: i64, shop_id: i64) -> Vec<(Acc
         (Account::PlatformClearing, -amount.minor),
         (Account::MerchantPending { shop_id }, amount.minor),
     ]
+}
+
+/// Cash collected on delivery: it left the shopper's hands for the shop's, without passing
+/// through the platform.
+pub fn cash_on_delivery_posting(amount: Money, shopper_id: i64, shop_id: i64) -> Vec<(Account, i64)> {
+    vec![(Account::ShopperFunding { shopper_id }, -amount.minor), (Account::MerchantCash { shop_id }, amount.minor)]
 }
 
 #[cfg(test)]
@@ -56,5 +65,12 @@ mod tests {
         let clearing: i64 = entries.iter().filter(|(a, _)| *a == Account::PlatformClearing).map(|(_, m)| m).sum();
         assert_eq!(clearing, 0, "clearing nets out");
         assert!(entries.iter().all(|(_, m)| *m != 0));
+    }
+
+    #[test]
+    fn cash_on_delivery_balances_and_stays_with_the_shop() {
+        let entries = cash_on_delivery_posting(Money::new(1500, Currency::JPY), 7, 3);
+        assert_eq!(entries.iter().map(|(_, a)| a).sum::<i64>(), 0);
+        assert_eq!(entries, vec![(Account::ShopperFunding { shopper_id: 7 }, -1500), (Account::MerchantCash { shop_id: 3 }, 1500)]);
     }
 }

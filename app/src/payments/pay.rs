@@ -15,6 +15,8 @@ use crate::accounts::domain::CurrentUser;
 use crate::db;
 use crate::db::payments::AttemptRow;
 use crate::error::AppError;
+use crate::collection::actions::{RequestState, can_still_pay};
+use crate::notifications::NotificationKind;
 use crate::orders::status::{Actor, OrderEvent, OrderStatus};
 
 fn result_of(row: &AttemptRow) -> PayResult {
@@ -50,8 +52,11 @@ pub async fn pay(pool: &PgPool, provider: &Provider, shopper: &CurrentUser, numb
         OrderStatus::Cancelled => return Err(AppError::Conflict("This order was cancelled; it can no longer be paid.".into())),
         _ => return Err(AppError::Conflict("This order is already paid.".into())),
     }
-    if order.due <= OffsetDateTime::now_utc() {
+    if !can_still_pay(order.due, OffsetDateTime::now_utc()) {
         return Err(AppError::Conflict("The payment deadline of this order has passed.".into()));
+    }
+    if db::collection::request_state(&mut tx, order.id).await?.0 == RequestState::Withdrawn {
+        return Err(AppError::Conflict("The shop withdrew its payment request for this order; wait for a new one.".into()));
     }
     let token = db::payments::method_token(&mut tx, shopper.id, method_id)
         .await?
@@ -126,7 +131,11 @@ pub async fn finish(pool: &PgPool, provider: &Provider, attempt_id: i64, outcome
         match order.status.apply(OrderEvent::Pay) {
             Ok(paid) => {
                 db::orders::set_status(&mut tx, order.id, paid).await?;
+                db::collection::set_paid(&mut tx, order.id).await?;
+                db::collection::close_request(&mut tx, order.id, "paid").await?;
                 db::orders::insert_event(&mut tx, order.id, actor, actor_id, OrderEvent::Pay.name(), Some(order.status), paid).await?;
+                let merchant = db::collection::merchant_of_shop(&mut tx, order.shop_id).await?;
+                db::notifications::insert(&mut tx, merchant, NotificationKind::PaymentReceived, order.id, order.amount, None).await?;
             }
             Err(err) => {
                 // Money arrived for an order that can no longer take it (e.g. cancelled in the
@@ -135,7 +144,7 @@ pub async fn finish(pool: &PgPool, provider: &Provider, attempt_id: i64, outcome
             }
         }
         let entries = payment_posting(order.amount, attempt.shopper_id, order.shop_id);
-        db::payments::post(&mut tx, "payment", attempt_id, order.amount.currency, &entries).await?;
+        db::payments::post(&mut tx, "payment", Some(attempt_id), order.id, order.amount.currency, &entries).await?;
     }
     tx.commit().await?;
     tracing::info!(attempt_id, status = status.as_str(), provider = provider.name(), "payment attempt updated");

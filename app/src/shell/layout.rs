@@ -23,6 +23,7 @@ const SHOPPER_NAV: &[NavItem] = &[
 
 const MERCHANT_NAV: &[NavItem] = &[
     NavItem { href: "/merchant", label: "Overview" },
+    NavItem { href: "/merchant/orders", label: "Orders" },
     NavItem { href: "/merchant/qualification", label: "Qualification" },
     NavItem { href: "/merchant/products", label: "Products" },
     NavItem { href: "/", label: "Shopper site" },

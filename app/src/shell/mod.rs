@@ -18,6 +18,8 @@ use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
 use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
+use crate::collection::{MerchantOrderPage, OrdersConsolePage};
+use crate::notifications::{MerchantNotificationsPage, NotificationsChanged, ShopperNotificationsPage};
 use crate::merchant::QualificationPage;
 use crate::orders::{MyOrdersPage, OrderPage};
 use crate::payments::{PayPage, PaymentMethodsPage};
@@ -77,12 +79,16 @@ fn ShopperLayoutOutlet() -> impl IntoView {
 #[component]
 fn Pages() -> impl IntoView {
     Auth::provide();
+    NotificationsChanged::provide();
     view! {
         <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
                 <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
                     <Route path=path!("") view=MerchantHome ssr=SsrMode::Async/>
                     <Route path=path!("qualification") view=QualificationPage ssr=SsrMode::Async/>
                     <Route path=path!("products") view=MerchantProductsPage ssr=SsrMode::Async/>
+                    <Route path=path!("orders") view=OrdersConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("orders/:number") view=MerchantOrderPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view=MerchantNotificationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
                     <Route path=path!("reviews") view=ReviewQueuePage ssr=SsrMode::Async/>
@@ -101,6 +107,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("orders") view=MyOrdersPage ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number/pay") view=PayPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view=ShopperNotificationsPage ssr=SsrMode::Async/>
                 </ParentRoute>
         </Routes>
     }

@@ -174,6 +174,21 @@ pub fn new_key() -> String {
 /// A shopper with one order awaiting payment (total 25.00 USD) and a bound card: the shopper's
 /// cookie, the order number, and the method id.
 pub async fn order_to_pay(app: &Router, pool: &PgPool, tag: &str, card_number: &str) -> (String, String, i64) {
+    let o = shop_order(app, pool, tag, card_number).await;
+    (o.shopper, o.number, o.method)
+}
+
+/// Both sides of one order awaiting payment (25.00 USD, one unit of a product with 100 in stock).
+pub struct ShopOrder {
+    pub merchant: String,
+    pub shop_id: i64,
+    pub product: i64,
+    pub shopper: String,
+    pub number: String,
+    pub method: i64,
+}
+
+pub async fn shop_order(app: &Router, pool: &PgPool, tag: &str, card_number: &str) -> ShopOrder {
     let (merchant, shop_id) = open_shop(app, pool, &format!("shop-{tag}@example.com"), "US").await;
     let product = add_product(app, &merchant, "Thing", "25.00", 100).await;
     let shopper = signed_up(app, &format!("payer-{tag}@example.com"), "shopper").await;
@@ -183,7 +198,7 @@ pub async fn order_to_pay(app: &Router, pool: &PgPool, tag: &str, card_number: &
     let form = format!("card[kind]=credit_card&card[number]={card_number}&card[expiry]=12%2F30&card[cvc]=123&card[holder]=Payer");
     let bound = call_as(app, "bind_card", &form, Some(&shopper), HOME).await;
     let method = bound.json()["id"].as_i64().unwrap_or_else(|| panic!("{}", bound.body));
-    (shopper, number, method)
+    ShopOrder { merchant, shop_id, product, shopper, number, method }
 }
 
 pub fn pay_form(number: &str, method: i64, key: &str) -> String {

@@ -1,0 +1,285 @@
+//! What a merchant may do with an order, decided in one place from the order's status and its
+//! latest payment request; the deadline arithmetic of payment requests; and the checks of a
+//! shipment and of the cash collected on delivery. Pure functions, tested exhaustively.
+
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+use crate::error::AppError;
+use crate::money::{Money, MoneyError};
+use crate::orders::status::OrderStatus;
+
+/// The latest payment request of an order, as far as the merchant's choices go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// No request was sent yet (the shopper may still pay within the checkout window).
+    NotSent,
+    /// A request is waiting for the shopper.
+    Open,
+    /// The merchant withdrew the last request: the shopper cannot pay until a new one is sent.
+    Withdrawn,
+    /// The request ended (paid, expired, cancelled).
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MerchantAction {
+    RequestPayment,
+    ResendRequest,
+    WithdrawRequest,
+    ChooseCashOnDelivery,
+    Ship,
+    Deliver,
+    DeliverCollectingCash,
+    Cancel,
+}
+
+pub const ALL_ACTIONS: &[MerchantAction] = &[
+    MerchantAction::RequestPayment,
+    MerchantAction::ResendRequest,
+    MerchantAction::WithdrawRequest,
+    MerchantAction::ChooseCashOnDelivery,
+    MerchantAction::Ship,
+    MerchantAction::Deliver,
+    MerchantAction::DeliverCollectingCash,
+    MerchantAction::Cancel,
+];
+
+impl MerchantAction {
+    /// The name a form posts (as serde reads it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MerchantAction::RequestPayment => "request_payment",
+            MerchantAction::ResendRequest => "resend_request",
+            MerchantAction::WithdrawRequest => "withdraw_request",
+            MerchantAction::ChooseCashOnDelivery => "choose_cash_on_delivery",
+            MerchantAction::Ship => "ship",
+            MerchantAction::Deliver => "deliver",
+            MerchantAction::DeliverCollectingCash => "deliver_collecting_cash",
+            MerchantAction::Cancel => "cancel",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MerchantAction::RequestPayment => "Send payment request",
+            MerchantAction::ResendRequest => "Re-send payment request",
+            MerchantAction::WithdrawRequest => "Withdraw payment request",
+            MerchantAction::ChooseCashOnDelivery => "Collect cash on delivery",
+            MerchantAction::Ship => "Mark shipped",
+            MerchantAction::Deliver => "Mark delivered",
+            MerchantAction::DeliverCollectingCash => "Mark delivered, cash collected",
+            MerchantAction::Cancel => "Cancel order",
+        }
+    }
+}
+
+/// The actions the merchant may take now, in the order the console offers them.
+pub fn allowed_actions(status: OrderStatus, request: RequestState) -> Vec<MerchantAction> {
+    use MerchantAction::*;
+    match (status, request) {
+        (OrderStatus::AwaitingPayment, RequestState::Open) => vec![ResendRequest, WithdrawRequest, ChooseCashOnDelivery, Cancel],
+        (OrderStatus::AwaitingPayment, _) => vec![RequestPayment, ChooseCashOnDelivery, Cancel],
+        (OrderStatus::CodToShip, _) => vec![Ship, Cancel],
+        (OrderStatus::Paid, _) => vec![Ship],
+        (OrderStatus::CodShipped, _) => vec![DeliverCollectingCash],
+        (OrderStatus::Shipped, _) => vec![Deliver],
+        (OrderStatus::Delivered | OrderStatus::Completed | OrderStatus::Cancelled, _) => vec![],
+    }
+}
+
+/// Refuses an action that is not allowed now, saying why.
+pub fn check_allowed(status: OrderStatus, request: RequestState, action: MerchantAction) -> Result<(), AppError> {
+    if allowed_actions(status, request).contains(&action) {
+        return Ok(());
+    }
+    let why = match (action, status, request) {
+        (MerchantAction::ResendRequest | MerchantAction::WithdrawRequest, OrderStatus::AwaitingPayment, _) => {
+            "There is no open payment request on this order.".to_string()
+        }
+        (MerchantAction::RequestPayment, OrderStatus::AwaitingPayment, RequestState::Open) => {
+            "A payment request is already open: re-send it instead.".to_string()
+        }
+        (MerchantAction::Deliver, OrderStatus::CodShipped, _) => {
+            "Record the cash collected: a cash-on-delivery order is delivered only with its payment.".to_string()
+        }
+        _ => format!("An order that is {} cannot take “{}”.", status.label().to_lowercase(), action.label()),
+    };
+    Err(AppError::Conflict(why))
+}
+
+/// Limits of a payment request's deadline, in minutes from when it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeadlineLimits {
+    pub default_minutes: i64,
+    pub min_minutes: i64,
+    pub max_minutes: i64,
+}
+
+/// The deadline of a request sent at `now`: the default, or what the merchant typed (whole
+/// minutes within the limits).
+pub fn request_deadline(now: OffsetDateTime, typed: &str, limits: DeadlineLimits) -> Result<OffsetDateTime, AppError> {
+    let typed = typed.trim();
+    let minutes = if typed.is_empty() {
+        limits.default_minutes
+    } else {
+        let bad = || {
+            AppError::field(
+                "minutes",
+                format!("Enter whole minutes from {} to {}.", limits.min_minutes, limits.max_minutes),
+            )
+        };
+        let n: i64 = typed.parse().map_err(|_| bad())?;
+        if !(limits.min_minutes..=limits.max_minutes).contains(&n) {
+            return Err(bad());
+        }
+        n
+    };
+    Ok(now + Duration::minutes(minutes))
+}
+
+/// May the shopper still pay at `now` an order due at `due`? Up to, not including, the deadline.
+pub fn can_still_pay(due: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now < due
+}
+
+/// A parcel's carrier and tracking number, trimmed and checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_number: String,
+}
+
+impl Shipment {
+    pub fn parse(carrier: &str, tracking: &str) -> Result<Shipment, AppError> {
+        let carrier = carrier.trim().to_string();
+        let tracking: String = tracking.trim().to_string();
+        let mut errors = Vec::new();
+        if carrier.is_empty() || carrier.chars().count() > 60 {
+            errors.push(crate::error::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
+        }
+        if tracking.is_empty()
+            || tracking.len() > 60
+            || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
+        {
+            errors.push(crate::error::FieldError {
+                field: "tracking".into(),
+                message: "Enter the tracking number: letters, digits and dashes, up to 60.".into(),
+            });
+        }
+        if errors.is_empty() { Ok(Shipment { carrier, tracking_number: tracking }) } else { Err(AppError::Validation(errors)) }
+    }
+}
+
+/// The cash the merchant collected on delivery must be exactly the amount due.
+pub fn cash_collected(due: Money, typed: &str) -> Result<Money, AppError> {
+    let field = |m: String| AppError::field("cash", m);
+    let collected = Money::parse_major(typed, due.currency).map_err(|e| match e {
+        MoneyError::Empty(_) => field(format!("Enter the cash collected: {due} is due.")),
+        other => field(other.to_string()),
+    })?;
+    if collected != due {
+        return Err(field(format!("The cash collected ({collected}) must equal the amount due ({due}).")));
+    }
+    Ok(collected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use crate::orders::status::ALL_STATUSES;
+    use MerchantAction::*;
+
+    const STATES: [RequestState; 4] = [RequestState::NotSent, RequestState::Open, RequestState::Withdrawn, RequestState::Closed];
+
+    #[test]
+    fn every_status_request_and_action_is_decided() {
+        let expected = |s: OrderStatus, r: RequestState, a: MerchantAction| -> bool {
+            match s {
+                OrderStatus::AwaitingPayment => match a {
+                    RequestPayment => r != RequestState::Open,
+                    ResendRequest | WithdrawRequest => r == RequestState::Open,
+                    ChooseCashOnDelivery | Cancel => true,
+                    _ => false,
+                },
+                OrderStatus::CodToShip => matches!(a, Ship | Cancel),
+                OrderStatus::CodShipped => a == DeliverCollectingCash,
+                OrderStatus::Paid => a == Ship,
+                OrderStatus::Shipped => a == Deliver,
+                OrderStatus::Delivered | OrderStatus::Completed | OrderStatus::Cancelled => false,
+            }
+        };
+        for s in ALL_STATUSES {
+            for r in STATES {
+                for a in ALL_ACTIONS {
+                    let ok = check_allowed(*s, r, *a);
+                    assert_eq!(ok.is_ok(), expected(*s, r, *a), "{s:?} {r:?} {a:?}");
+                    if let Err(err) = ok {
+                        assert!(matches!(err, AppError::Conflict(_)));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let err = check_allowed(OrderStatus::CodShipped, RequestState::Closed, Deliver).unwrap_err();
+        assert!(err.to_string().contains("Record the cash collected"), "{err}");
+        let err = check_allowed(OrderStatus::AwaitingPayment, RequestState::Open, RequestPayment).unwrap_err();
+        assert!(err.to_string().contains("re-send it"), "{err}");
+        let err = check_allowed(OrderStatus::Paid, RequestState::Closed, Cancel).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is paid cannot take “Cancel order”.");
+    }
+
+    const LIMITS: DeadlineLimits = DeadlineLimits { default_minutes: 30, min_minutes: 5, max_minutes: 10_080 };
+
+    #[test]
+    fn deadlines_default_and_respect_the_limits() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        assert_eq!(request_deadline(now, "", LIMITS).unwrap(), now + Duration::minutes(30));
+        assert_eq!(request_deadline(now, " 5 ", LIMITS).unwrap(), now + Duration::minutes(5));
+        assert_eq!(request_deadline(now, "10080", LIMITS).unwrap(), now + Duration::days(7));
+        for bad in ["4", "10081", "0", "-5", "1.5", "soon", "99999999999999999999"] {
+            let err = request_deadline(now, bad, LIMITS).unwrap_err();
+            assert_eq!(err.message_for("minutes"), Some("Enter whole minutes from 5 to 10080."), "{bad}");
+        }
+    }
+
+    #[test]
+    fn paying_is_possible_until_the_deadline_and_not_at_it() {
+        let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        assert!(can_still_pay(due, due - Duration::seconds(1)));
+        assert!(can_still_pay(due, due - Duration::nanoseconds(1)));
+        assert!(!can_still_pay(due, due));
+        assert!(!can_still_pay(due, due + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn cash_must_equal_the_amount_due() {
+        let due = Money::new(1250, Currency::USD);
+        assert_eq!(cash_collected(due, "12.50").unwrap(), due);
+        assert_eq!(cash_collected(due, " 12.5 ").unwrap(), due);
+        let err = cash_collected(due, "12.00").unwrap_err();
+        assert_eq!(err.message_for("cash"), Some("The cash collected (12.00 USD) must equal the amount due (12.50 USD)."));
+        let err = cash_collected(due, "").unwrap_err();
+        assert_eq!(err.message_for("cash"), Some("Enter the cash collected: 12.50 USD is due."));
+        assert!(cash_collected(due, "twelve").is_err());
+        let yen = Money::new(1500, Currency::JPY);
+        assert!(cash_collected(yen, "1500").is_ok());
+        assert_eq!(cash_collected(yen, "1500.5").unwrap_err().message_for("cash"), Some("JPY amounts have no decimals."));
+    }
+
+    #[test]
+    fn shipments_need_a_carrier_and_a_tracking_number() {
+        let s = Shipment::parse(" DHL ", " JD-0042 ").unwrap();
+        assert_eq!((s.carrier.as_str(), s.tracking_number.as_str()), ("DHL", "JD-0042"));
+        let err = Shipment::parse("", "<script>").unwrap_err();
+        assert!(err.message_for("carrier").is_some());
+        assert!(err.message_for("tracking").is_some());
+        assert!(Shipment::parse("SF Express", &"9".repeat(61)).is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! The order console (`/merchant/orders`): tabs with counts per status, filters by collection
+//! method and date range, search by order number or shopper email, and keyset paging. The
+//! filters live in the URL, so a filtered page can be bookmarked, shared and reloaded.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Form};
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use super::{CollectionMethod, ConsoleFilter, ConsoleRow, Cursor};
+use crate::accounts::format_utc;
+use crate::error::AppError;
+use crate::orders::status::{ALL_STATUSES, OrderStatus};
+use crate::orders::{Countdown, StatusTag};
+use crate::ui::{FormError, url_encode};
+
+pub const PAGE_SIZE: i64 = 25;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsolePage {
+    pub rows: Vec<ConsoleRow>,
+    /// The cursor of the next page, when there is one.
+    pub next: Option<String>,
+    /// Orders per status in the whole shop (the tabs).
+    pub counts: Vec<(OrderStatus, i64)>,
+}
+
+/// Merchants with an open shop: one page of their shop's orders.
+#[server(prefix = "/api", endpoint = "console_orders")]
+pub async fn console_orders(#[server(default)] filter: ConsoleFilter, #[server(default)] after: Option<String>) -> Result<ConsolePage, AppError> {
+    let pool = crate::db::pool()?;
+    let shop = crate::catalog::service::my_open_shop(&pool).await?;
+    let query = filter.parse()?;
+    let after = after.filter(|a| !a.is_empty()).map(|a| Cursor::decode(&a)).transpose()?;
+    let mut rows = crate::db::collection::console_page(&pool, shop.id, &query, after, PAGE_SIZE + 1).await?;
+    let next = (rows.len() as i64 > PAGE_SIZE).then(|| {
+        rows.truncate(PAGE_SIZE as usize);
+        rows.last().map(|r| r.cursor().encode()).unwrap_or_default()
+    });
+    let counts = crate::db::collection::status_counts(&pool, shop.id).await?;
+    Ok(ConsolePage { rows, next, counts })
+}
+
+/// The console URL for a filter (and page).
+fn console_url(f: &ConsoleFilter, after: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    for (k, v) in [("status", &f.status), ("method", &f.method), ("from", &f.from), ("to", &f.to), ("q", &f.q)] {
+        if !v.trim().is_empty() {
+            parts.push(format!("{k}={}", url_encode(v.trim())));
+        }
+    }
+    if let Some(a) = after {
+        parts.push(format!("after={}", url_encode(a)));
+    }
+    if parts.is_empty() { "/merchant/orders".into() } else { format!("/merchant/orders?{}", parts.join("&")) }
+}
+
+const METHODS: &[(&str, &str)] = &[("online", "Online payment"), ("cash_on_delivery", "Cash on delivery")];
+
+#[component]
+pub fn OrdersConsolePage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| {
+        query.with(|q| ConsoleFilter {
+            status: q.get("status").unwrap_or_default(),
+            method: q.get("method").unwrap_or_default(),
+            from: q.get("from").unwrap_or_default(),
+            to: q.get("to").unwrap_or_default(),
+            q: q.get("q").unwrap_or_default(),
+        })
+    });
+    let after = Memo::new(move |_| query.with(|q| q.get("after")));
+    let page = Resource::new(move || (filter.get(), after.get()), |(f, a)| console_orders(f, a));
+
+    view! {
+        <Title text="Orders"/>
+        <h1>"Orders"</h1>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading orders…"</p> }>
+            {move || Suspend::new(async move {
+                let f = filter.get_untracked();
+                let on_later_page = after.get_untracked().is_some();
+                let result = page.await;
+                let error = result.as_ref().err().map(|e| e.to_string());
+                let data = result.unwrap_or(ConsolePage { rows: vec![], next: None, counts: vec![] });
+                view! {
+                    <Tabs f=f.clone() counts=data.counts.clone()/>
+                    <Filters f=f.clone()/>
+                    <FormError error=Signal::stored(error)/>
+                    <Rows rows=data.rows.clone()/>
+                    <nav class="pager" aria-label="Pages">
+                        {on_later_page.then(|| view! { <A href=console_url(&f, None)>"First page"</A> })}
+                        {data.next.clone().map(|n| view! { <A href=console_url(&f, Some(&n))>"Next page"</A> })}
+                    </nav>
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
+    let count_of = |s: OrderStatus| counts.iter().find(|(c, _)| *c == s).map(|(_, n)| *n).unwrap_or(0);
+    let all: i64 = counts.iter().map(|(_, n)| n).sum();
+    let tab = |value: &str, label: String, n: i64| {
+        let current = f.status == value || (value.is_empty() && f.status == "all");
+        let target = ConsoleFilter { status: value.to_string(), ..f.clone() };
+        view! {
+            <li>
+                <a href=console_url(&target, None) aria-current=current.then_some("page") class:current=current>
+                    {label}" "<span class="count">{n}</span>
+                </a>
+            </li>
+        }
+    };
+    view! {
+        <nav class="tabs" aria-label="Order status">
+            <ul>
+                {tab("", "All".into(), all)}
+                {ALL_STATUSES.iter().map(|s| tab(s.as_str(), s.label().to_string(), count_of(*s))).collect_view()}
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+fn Filters(f: ConsoleFilter) -> impl IntoView {
+    view! {
+        <Form method="GET" action="/merchant/orders" attr:class="card filters" attr:aria-label="Filter orders">
+            <input type="hidden" name="status" value=f.status.clone()/>
+            <div class="field">
+                <label for="q">"Search"</label>
+                <input id="q" name="q" type="search" value=f.q.clone() placeholder="Order number or shopper email" maxlength="254"/>
+            </div>
+            <div class="field">
+                <label for="method">"Collection method"</label>
+                <select id="method" name="method">
+                    <option value="" selected=f.method.is_empty()>"All methods"</option>
+                    {METHODS.iter().map(|(v, l)| view! { <option value=*v selected=f.method == *v>{*l}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="from">"Placed from"</label>
+                <input id="from" name="from" type="date" value=f.from.clone()/>
+            </div>
+            <div class="field">
+                <label for="to">"Placed until"</label>
+                <input id="to" name="to" type="date" value=f.to.clone()/>
+            </div>
+            <div class="filter-buttons">
+                <button type="submit" class="button">"Apply filters"</button>
+                <a href="/merchant/orders">"Clear"</a>
+            </div>
+        </Form>
+    }
+}
+
+#[component]
+fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <section class="card"><p>"No orders match."</p></section> }.into_any();
+    }
+    view! {
+        <div class="table-scroll card">
+            <table class="table console">
+                <caption class="visually-hidden">"Orders, awaiting payment first, then newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Order"</th>
+                        <th scope="col">"Shopper"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Collection"</th>
+                        <th scope="col">"Amount"</th>
+                        <th scope="col">"Placed"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <th scope="row"><A href=format!("/merchant/orders/{}", r.number)>{r.number.clone()}</A></th>
+                            <td class="wrap">{r.shopper_email.clone()}</td>
+                            <td>
+                                <StatusTag status=r.status/>
+                                {(r.status == OrderStatus::AwaitingPayment).then(|| view! { " "<Countdown due=r.payment_due_at/> })}
+                            </td>
+                            <td>{if r.method == CollectionMethod::CashOnDelivery { "Cash on delivery" } else { "Online" }}</td>
+                            <td>{r.total.to_string()}</td>
+                            <td>{format_utc(r.created_at)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}

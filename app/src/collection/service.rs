@@ -1,0 +1,128 @@
+//! The merchant's actions on an order, each one transaction: the order row is locked, the
+//! action checked against the order's status and latest request, the change made with its
+//! event, and whoever must know is notified in the same transaction.
+
+use sqlx::PgPool;
+use time::OffsetDateTime;
+
+use super::actions::{DeadlineLimits, MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
+use crate::accounts::domain::CurrentUser;
+use crate::accounts::format_utc;
+use crate::checkout::OrderSettings;
+use crate::db;
+use crate::error::AppError;
+use crate::notifications::NotificationKind;
+use crate::orders::status::{Actor, OrderEvent};
+use crate::payments::ledger::cash_on_delivery_posting;
+
+/// What the merchant typed with an action (only the fields the action needs are read).
+#[derive(Clone, Debug, Default)]
+pub struct ActionInput {
+    pub minutes: String,
+    pub carrier: String,
+    pub tracking: String,
+    pub cash: String,
+}
+
+impl OrderSettings {
+    pub fn deadline_limits(&self) -> DeadlineLimits {
+        DeadlineLimits {
+            default_minutes: self.payment_window_minutes,
+            min_minutes: self.request_min_minutes,
+            max_minutes: self.request_max_minutes,
+        }
+    }
+}
+
+pub async fn act(
+    pool: &PgPool,
+    merchant: &CurrentUser,
+    shop_id: i64,
+    number: &str,
+    action: MerchantAction,
+    input: &ActionInput,
+    settings: &OrderSettings,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let order = db::collection::lock_shop_order(&mut tx, shop_id, number)
+        .await?
+        .ok_or_else(|| AppError::NotFound("The order".into()))?;
+    let (request, _) = db::collection::request_state(&mut tx, order.id).await?;
+    check_allowed(order.status, request, action)?;
+    let me = Some(merchant.id);
+    let now = OffsetDateTime::now_utc();
+    match action {
+        MerchantAction::RequestPayment | MerchantAction::ResendRequest => {
+            let deadline = request_deadline(now, &input.minutes, settings.deadline_limits())?;
+            db::collection::open_request(&mut tx, order.id, merchant.id, deadline).await?;
+            let name = if action == MerchantAction::RequestPayment { "payment_requested" } else { "payment_request_resent" };
+            let detail = format!("pay by {}", format_utc(deadline));
+            db::orders::insert_event_detail(&mut tx, order.id, Actor::Merchant, me, name, Some(order.status), order.status, Some(&detail)).await?;
+            db::notifications::insert(&mut tx, order.shopper_id, NotificationKind::PaymentRequested, order.id, order.amount, Some(deadline)).await?;
+        }
+        MerchantAction::WithdrawRequest => {
+            db::collection::close_request(&mut tx, order.id, "withdrawn").await?;
+            db::orders::insert_event(&mut tx, order.id, Actor::Merchant, me, "payment_request_withdrawn", Some(order.status), order.status).await?;
+            db::notifications::insert(&mut tx, order.shopper_id, NotificationKind::PaymentRequestWithdrawn, order.id, order.amount, None).await?;
+        }
+        MerchantAction::ChooseCashOnDelivery => {
+            refuse_if_paying(&mut tx, order.id).await?;
+            let to = order.status.apply(OrderEvent::ChooseCod)?;
+            db::collection::close_request(&mut tx, order.id, "cancelled").await?;
+            db::collection::set_cash_on_delivery(&mut tx, order.id).await?;
+            db::orders::set_status(&mut tx, order.id, to).await?;
+            db::orders::insert_event(&mut tx, order.id, Actor::Merchant, me, OrderEvent::ChooseCod.name(), Some(order.status), to).await?;
+        }
+        MerchantAction::Ship => {
+            let shipment = Shipment::parse(&input.carrier, &input.tracking)?;
+            let to = order.status.apply(OrderEvent::Ship)?;
+            db::orders::set_status(&mut tx, order.id, to).await?;
+            db::collection::set_shipment(&mut tx, order.id, &shipment).await?;
+            let detail = format!("{} {}", shipment.carrier, shipment.tracking_number);
+            db::orders::insert_event_detail(&mut tx, order.id, Actor::Merchant, me, OrderEvent::Ship.name(), Some(order.status), to, Some(&detail)).await?;
+            db::notifications::insert(&mut tx, order.shopper_id, NotificationKind::OrderShipped, order.id, order.amount, None).await?;
+        }
+        MerchantAction::Deliver => {
+            let to = order.status.apply(OrderEvent::Deliver)?;
+            db::orders::set_status(&mut tx, order.id, to).await?;
+            db::collection::set_delivered(&mut tx, order.id).await?;
+            db::orders::insert_event(&mut tx, order.id, Actor::Merchant, me, OrderEvent::Deliver.name(), Some(order.status), to).await?;
+        }
+        MerchantAction::DeliverCollectingCash => {
+            let cash = cash_collected(order.amount, &input.cash)?;
+            let to = order.status.apply(OrderEvent::DeliverCollectingCash)?;
+            db::orders::set_status(&mut tx, order.id, to).await?;
+            db::collection::set_delivered(&mut tx, order.id).await?;
+            db::collection::set_paid(&mut tx, order.id).await?;
+            let entries = cash_on_delivery_posting(cash, order.shopper_id, order.shop_id);
+            db::payments::post(&mut tx, "cash_on_delivery", None, order.id, cash.currency, &entries).await?;
+            let detail = format!("cash collected: {cash}");
+            let name = OrderEvent::DeliverCollectingCash.name();
+            db::orders::insert_event_detail(&mut tx, order.id, Actor::Merchant, me, name, Some(order.status), to, Some(&detail)).await?;
+            db::notifications::insert(&mut tx, merchant.id, NotificationKind::PaymentReceived, order.id, cash, None).await?;
+        }
+        MerchantAction::Cancel => {
+            refuse_if_paying(&mut tx, order.id).await?;
+            let event = OrderEvent::Cancel(Actor::Merchant);
+            let to = order.status.apply(event)?;
+            db::orders::set_status(&mut tx, order.id, to).await?;
+            if order.status.holds_stock() {
+                db::orders::release_stock(&mut tx, order.id).await?;
+            }
+            db::collection::close_request(&mut tx, order.id, "cancelled").await?;
+            db::orders::insert_event(&mut tx, order.id, Actor::Merchant, me, event.name(), Some(order.status), to).await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!(order = %number, action = ?action, "merchant acted on order");
+    Ok(())
+}
+
+/// While the shopper's payment is in flight, the order cannot be switched or cancelled: the
+/// money may be arriving.
+async fn refuse_if_paying(tx: &mut sqlx::PgConnection, order_id: i64) -> Result<(), AppError> {
+    if db::collection::has_live_attempt(tx, order_id).await? {
+        return Err(AppError::Conflict("The shopper is paying this order right now; wait for the payment to finish.".into()));
+    }
+    Ok(())
+}
