@@ -60,6 +60,10 @@ export default defineConfig({
       RUST_LOG: process.env.RUST_LOG ?? "warn",
       PAYDESK_STAFF_EMAIL: STAFF.email,
       PAYDESK_STAFF_PASSWORD: STAFF.password,
+      // Short payment-request deadlines and a worker that runs every second, so that the
+      // expiry test waits one minute, not five.
+      PAYDESK_REQUEST_MIN_MINUTES: "1",
+      PAYDESK_WORKER_INTERVAL_SECONDS: "1",
     },
   },
 });

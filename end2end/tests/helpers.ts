@@ -44,11 +44,17 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
 
 /** A merchant with an approved, open shop in Japan (JPY, no decimals) and two products. */
 export async function openShopWithProducts(browser: Browser) {
+  return (await openShop(browser)).shopName;
+}
+
+/** Like openShopWithProducts, and also returns the merchant's email (password: PASSWORD). */
+export async function openShop(browser: Browser) {
   const context = await browser.newContext();
   const merchant = await context.newPage();
   const suffix = Math.random().toString(36).slice(2, 7);
   const shopName = `Tokyo Tea ${suffix}`;
-  await signUp(merchant, uniqueEmail("teashop"), "Sell as a merchant");
+  const merchantEmail = uniqueEmail("teashop");
+  await signUp(merchant, merchantEmail, "Sell as a merchant");
   await merchant.getByLabel("Legal name").fill(`Tokyo Tea KK ${suffix}`);
   await merchant.getByLabel("Registration number").fill("JP-1234-5678");
   await merchant.getByLabel("Country").selectOption({ label: "Japan" });
@@ -82,7 +88,19 @@ export async function openShopWithProducts(browser: Browser) {
   await merchant.getByRole("button", { name: "Save product" }).click();
   await expect(merchant.getByText("JPY amounts have no decimals.")).toBeVisible();
   await context.close();
-  return shopName;
+  return { shopName, merchantEmail };
+}
+
+/** Binds a card on the payment-methods page. */
+export async function bindCard(page: Page, number: string) {
+  await openHydrated(page, "/account/payment-methods");
+  const form = page.getByRole("region", { name: "Add a card" });
+  await form.getByLabel("Card number").fill(number);
+  await form.getByLabel("Expiry (MM/YY)").fill("12/30");
+  await form.getByLabel("Security code").fill("123");
+  await form.getByLabel("Name on card").fill("Sato Hana");
+  await form.getByRole("button", { name: "Add card" }).click();
+  await expect(page.getByRole("region", { name: "Your methods" }).getByText(`•••• ${number.slice(-4)}`, { exact: false }).first()).toBeVisible();
 }
 
 export async function addToCart(page: Page, shopName: string, product: string, quantity: string) {

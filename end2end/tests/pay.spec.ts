@@ -1,16 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { addToCart, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
-
-async function bindCard(page: Page, number: string) {
-  await openHydrated(page, "/account/payment-methods");
-  const form = page.getByRole("region", { name: "Add a card" });
-  await form.getByLabel("Card number").fill(number);
-  await form.getByLabel("Expiry (MM/YY)").fill("12/30");
-  await form.getByLabel("Security code").fill("123");
-  await form.getByLabel("Name on card").fill("Sato Hana");
-  await form.getByRole("button", { name: "Add card" }).click();
-  await expect(page.getByRole("region", { name: "Your methods" }).getByText(`•••• ${number.slice(-4)}`, { exact: false }).first()).toBeVisible();
-}
+import { addToCart, bindCard, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
 
 /** A shopper with an order awaiting payment, on its order page. Returns the order number. */
 async function orderAwaitingPayment(page: Page, shopName: string) {

@@ -114,8 +114,8 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                 {o.shipment.clone().map(|sh| view! { <dt>"Shipment"</dt><dd>{format!("{} {}", sh.carrier, sh.tracking_number)}</dd> })}
             </dl>
             {match o.request {
-                RequestState::Open => Some(view! { <p class="notice" role="status">{format!("Payment request sent: the shopper must pay by {}.", o.request_deadline.map(format_utc).unwrap_or_default())}</p> }.into_any()),
-                RequestState::Withdrawn if s.status == OrderStatus::AwaitingPayment => Some(view! { <p class="notice">"Payment request withdrawn: the shopper cannot pay until you send a new one."</p> }.into_any()),
+                RequestState::Open => Some(view! { <p class="notice-info" role="status">{format!("Payment request sent: the shopper must pay by {}.", o.request_deadline.map(format_utc).unwrap_or_default())}</p> }.into_any()),
+                RequestState::Withdrawn if s.status == OrderStatus::AwaitingPayment => Some(view! { <p class="notice-info">"Payment request withdrawn: the shopper cannot pay until you send a new one."</p> }.into_any()),
                 _ => None,
             }}
         </section>

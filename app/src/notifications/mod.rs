@@ -166,7 +166,7 @@ pub fn NotificationsPage(order_base: &'static str) -> impl IntoView {
                             <h2 id="notes-title">{format!("{} unread", list.unread)}</h2>
                             {(list.unread > 0).then(|| view! {
                                 <ActionForm action=mark>
-                                    <button type="submit" class="button button-secondary">"Mark all read"</button>
+                                    <button type="submit" class="button secondary">"Mark all read"</button>
                                 </ActionForm>
                             })}
                         </div>

@@ -233,10 +233,10 @@ pub fn OrderPage() -> impl IntoView {
                         <p class="status-line">"Status: " <StatusTag status=s.status/></p>
                         <p>{format!("From {} · placed {}", s.shop_name, format_utc(s.created_at))}</p>
                         {(o.request == RequestState::Open).then(|| view! {
-                            <p class="notice" role="status">{format!("The shop asks you to pay {} by {}.", s.total, o.request_deadline.map(format_utc).unwrap_or_default())}</p>
+                            <p class="notice-info" role="status">{format!("The shop asks you to pay {} by {}.", s.total, o.request_deadline.map(format_utc).unwrap_or_default())}</p>
                         })}
                         {(o.method == CollectionMethod::CashOnDelivery && !s.status.is_paid() && s.status != OrderStatus::Cancelled).then(|| view! {
-                            <p class="notice">{format!("Cash on delivery: you pay {} to the courier.", s.total)}</p>
+                            <p class="notice-info">{format!("Cash on delivery: you pay {} to the courier.", s.total)}</p>
                         })}
                         {o.shipment.clone().map(|sh| view! {
                             <p>{format!("Shipped with {} — tracking number {}", sh.carrier, sh.tracking_number)}</p>
