@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
-use crate::notifications::NotificationsLink;
+use crate::notifications::{Notices, NotificationsLink};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::CurrentUser;
 #[cfg(feature = "ssr")]
@@ -143,12 +143,14 @@ pub fn AccountMenu() -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                match auth.user.await {
+                let user = auth.user.await;
+                let unread = Notices::unread().await;
+                match user {
                     Ok(Some(user)) => view! {
                         <div class="account-menu">
                             {match user.role {
-                                domain::Role::Shopper => Some(view! { <NotificationsLink href="/notifications"/> }),
-                                domain::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications"/> }),
+                                domain::Role::Shopper => Some(view! { <NotificationsLink href="/notifications" unread/> }),
+                                domain::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
                                 domain::Role::Staff => None,
                             }}
                             <A href="/account">{user.email.to_string()}</A>

@@ -8,13 +8,15 @@ use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
-use super::{CollectionMethod, ConsoleFilter, ConsoleRow, Cursor};
+use super::{CollectionMethod, ConsoleFilter, ConsoleRow};
 use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::orders::status::{ALL_STATUSES, OrderStatus};
 use crate::orders::{Countdown, StatusTag};
 use crate::ui::{FormError, url_encode};
 
+/// Orders per console page.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub const PAGE_SIZE: i64 = 25;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +31,7 @@ pub struct ConsolePage {
 /// Merchants with an open shop: one page of their shop's orders.
 #[server(prefix = "/api", endpoint = "console_orders")]
 pub async fn console_orders(#[server(default)] filter: ConsoleFilter, #[server(default)] after: Option<String>) -> Result<ConsolePage, AppError> {
+    use super::Cursor;
     let pool = crate::db::pool()?;
     let shop = crate::catalog::service::my_open_shop(&pool).await?;
     let query = filter.parse()?;

@@ -104,42 +104,49 @@ pub async fn mark_notifications_read(#[server(default)] id: Option<i64>) -> Resu
     Ok(crate::db::notifications::mark_read(&pool, me.id, id).await?)
 }
 
-/// A change to notifications made on this page (marked read): the header's count follows it.
+/// The header's unread count, shared by the page: created once where the routes are (never
+/// inside a suspended view, so that the server and the hydrating browser create resources in
+/// the same order), refetched on navigation and whenever this page marks notifications read.
 #[derive(Clone, Copy)]
-pub struct NotificationsChanged(pub RwSignal<u64>);
+pub struct Notices {
+    changed: RwSignal<u64>,
+    unread: Resource<Result<i64, AppError>>,
+}
 
-impl NotificationsChanged {
+impl Notices {
     pub fn provide() {
-        provide_context(NotificationsChanged(RwSignal::new(0)));
+        let location = leptos_router::hooks::use_location();
+        let changed = RwSignal::new(0u64);
+        let unread = Resource::new(move || (location.pathname.get(), changed.get()), |_| unread_notifications());
+        provide_context(Notices { changed, unread });
     }
     pub fn bump() {
-        if let Some(c) = use_context::<NotificationsChanged>() {
-            c.0.update(|v| *v += 1);
+        if let Some(n) = use_context::<Notices>() {
+            n.changed.update(|v| *v += 1);
         }
     }
-    fn version() -> u64 {
-        use_context::<NotificationsChanged>().map(|c| c.0.get()).unwrap_or(0)
+}
+
+impl Notices {
+    /// The unread count (awaited inside the header's one suspended view: a nested one would
+    /// not hydrate).
+    pub async fn unread() -> i64 {
+        match use_context::<Notices>() {
+            Some(n) => n.unread.await.unwrap_or(0),
+            None => 0,
+        }
     }
 }
 
 /// The header link to the notifications, with the unread count.
 #[component]
-pub fn NotificationsLink(href: &'static str) -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
-    let unread = Resource::new(move || (location.pathname.get(), NotificationsChanged::version()), |_| unread_notifications());
+pub fn NotificationsLink(href: &'static str, unread: i64) -> impl IntoView {
+    let label = if unread > 0 { format!("Notifications, {unread} unread") } else { "Notifications".to_string() };
     view! {
-        <Transition fallback=move || view! { <A href=href>"Notifications"</A> }>
-            {move || Suspend::new(async move {
-                let n = unread.await.unwrap_or(0);
-                let label = if n > 0 { format!("Notifications, {n} unread") } else { "Notifications".to_string() };
-                view! {
-                    <A href=href attr:class="notifications-link" attr:aria-label=label>
-                        "Notifications"
-                        {(n > 0).then(|| view! { <span class="count" aria-hidden="true">{n}</span> })}
-                    </A>
-                }
-            })}
-        </Transition>
+        <A href=href attr:class="notifications-link" attr:aria-label=label>
+            "Notifications"
+            {(unread > 0).then(|| view! { <span class="count" aria-hidden="true">{unread}</span> })}
+        </A>
     }
 }
 
@@ -150,7 +157,7 @@ pub fn NotificationsPage(order_base: &'static str) -> impl IntoView {
     let list = Resource::new(move || mark.version().get(), |_| my_notifications());
     Effect::new(move |_| {
         if mark.version().get() > 0 {
-            NotificationsChanged::bump();
+            Notices::bump();
         }
     });
     let value = mark.value();

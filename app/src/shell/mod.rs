@@ -19,7 +19,7 @@ use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
-use crate::notifications::{MerchantNotificationsPage, NotificationsChanged, ShopperNotificationsPage};
+use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
 use crate::merchant::QualificationPage;
 use crate::orders::{MyOrdersPage, OrderPage};
 use crate::payments::{PayPage, PaymentMethodsPage};
@@ -79,7 +79,7 @@ fn ShopperLayoutOutlet() -> impl IntoView {
 #[component]
 fn Pages() -> impl IntoView {
     Auth::provide();
-    NotificationsChanged::provide();
+    Notices::provide();
     view! {
         <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
                 <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
