@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod collection;
 pub mod error;
 pub mod health;
+pub mod live;
 pub mod merchant;
 pub mod money;
 pub mod notifications;

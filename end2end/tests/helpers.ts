@@ -127,3 +127,22 @@ export async function checkOut(page: Page) {
   await expect(page.getByRole("heading", { level: 1, name: /^Order PD-/ })).toBeVisible();
 }
 
+
+/** A shop, a merchant signed in to its console and a shopper (with a card) who ordered one
+ * Sencha: both pages, and the order number. */
+export async function merchantAndShopperWithOrder(browser: Browser, page: Page) {
+  const { shopName, merchantEmail } = await openShop(browser);
+  await signUp(page, uniqueEmail("collect"), "Shop");
+  await bindCard(page, "4242 4242 4242 4242");
+  await addToCart(page, shopName, "Sencha <b>green</b>", "1");
+  await checkOut(page);
+  const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
+
+  // Playwright gives the new context this project's device (desktop or phone) and base URL.
+  const merchantContext = await browser.newContext();
+  const merchant = await merchantContext.newPage();
+  await signIn(merchant, merchantEmail);
+  await expect(merchant.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
+  return { merchant, number, merchantEmail };
+}
+

@@ -6,6 +6,7 @@ pub mod config;
 pub mod callbacks;
 pub mod health;
 pub mod images;
+pub mod live;
 pub mod telemetry;
 
 use axum::{Router, extract::FromRef, routing::get};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub provider: app::payments::provider::Provider,
     /// The shared secret provider callbacks are signed with.
     pub callback_secret: std::sync::Arc<[u8]>,
+    /// The browsers connected to this instance's live channel.
+    pub live: std::sync::Arc<live::LiveHub>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -67,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/images/products/{id}", get(images::product_image))
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
+        .route("/live", get(live::live))
         .route(
             "/merchant/products/{id}/image",
             axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),

@@ -45,13 +45,19 @@ async fn run() -> Result<(), String> {
     let callback_secret = config.provider_secret.as_bytes().into();
     let interval = std::time::Duration::from_secs(config.worker_interval_seconds);
     tokio::spawn(worker(pool.clone(), provider.clone(), orders, interval));
-    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret });
+    let live = std::sync::Arc::new(server::live::LiveHub::default());
+    server::live::spawn_listener(pool.clone(), live.clone());
+    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret, live: live.clone() });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Live streams never end by themselves: end them so that the server can stop.
+            live.close();
+        })
         .await
         .map_err(|e| format!("server: {e}"))?;
     pool.close().await;
@@ -61,7 +67,8 @@ async fn run() -> Result<(), String> {
 
 /// The background worker, every `interval`: finishes payment attempts left in "processing" for
 /// more than 10 s (a crash between the provider's answer and the database write, or a lost
-/// callback), expires unpaid orders past their deadline, and completes delivered orders.
+/// callback), expires unpaid orders past their deadline, completes delivered orders, and
+/// prunes live events older than a day.
 /// Every step claims its rows in Postgres (`SKIP LOCKED`), so several instances may run it.
 async fn worker(pool: sqlx::PgPool, provider: app::payments::provider::Provider, settings: app::checkout::OrderSettings, interval: std::time::Duration) {
     let mut tick = tokio::time::interval(interval);
@@ -84,6 +91,9 @@ async fn worker(pool: sqlx::PgPool, provider: app::payments::provider::Provider,
             Ok(0) => {}
             Ok(n) => tracing::info!(completed = n, "worker completed delivered orders"),
             Err(err) => tracing::warn!(error = %err, "worker: complete"),
+        }
+        if let Err(err) = app::db::live::prune(&pool).await {
+            tracing::warn!(error = %err, "worker: pruning live events");
         }
     }
 }

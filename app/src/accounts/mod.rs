@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
+use crate::live::LiveIndicator;
 use crate::notifications::{Notices, NotificationsLink};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::CurrentUser;
@@ -153,6 +154,7 @@ pub fn AccountMenu() -> impl IntoView {
                                 domain::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
                                 domain::Role::Staff => None,
                             }}
+                            <LiveIndicator/>
                             <A href="/account">{user.email.to_string()}</A>
                             <ActionForm action=auth.sign_out>
                                 <button type="submit" class="link-button">"Sign out"</button>

@@ -74,11 +74,13 @@ pub fn OrdersConsolePage() -> impl IntoView {
         })
     });
     let after = Memo::new(move |_| query.with(|q| q.get("after")));
-    let page = Resource::new(move || (filter.get(), after.get()), |(f, a)| console_orders(f, a));
+    let page = Resource::new(move || (filter.get(), after.get(), crate::live::Live::version()), |(f, a, _)| console_orders(f, a));
 
     view! {
         <Title text="Orders"/>
         <h1>"Orders"</h1>
+        // Outside the refreshed part: what the merchant types survives live updates.
+        {move || view! { <Filters f=filter.get()/> }}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading orders…"</p> }>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
@@ -88,7 +90,6 @@ pub fn OrdersConsolePage() -> impl IntoView {
                 let data = result.unwrap_or(ConsolePage { rows: vec![], next: None, counts: vec![] });
                 view! {
                     <Tabs f=f.clone() counts=data.counts.clone()/>
-                    <Filters f=f.clone()/>
                     <FormError error=Signal::stored(error)/>
                     <Rows rows=data.rows.clone()/>
                     <nav class="pager" aria-label="Pages">

@@ -72,8 +72,8 @@ pub fn MerchantOrderPage() -> impl IntoView {
     let params = use_params_map();
     let act = ServerAction::<MerchantOrderAction>::new();
     let order = Resource::new(
-        move || (params.with(|p| p.get("number")), act.version().get()),
-        |(number, _)| async move {
+        move || (params.with(|p| p.get("number")), act.version().get(), crate::live::Live::version()),
+        |(number, _, _)| async move {
             match number {
                 Some(n) => merchant_order(n).await,
                 None => Err(AppError::NotFound("The order".into())),

@@ -117,7 +117,10 @@ impl Notices {
     pub fn provide() {
         let location = leptos_router::hooks::use_location();
         let changed = RwSignal::new(0u64);
-        let unread = Resource::new(move || (location.pathname.get(), changed.get()), |_| unread_notifications());
+        let unread = Resource::new(
+            move || (location.pathname.get(), changed.get(), crate::live::Live::version()),
+            |_| unread_notifications(),
+        );
         provide_context(Notices { changed, unread });
     }
     pub fn bump() {
@@ -154,7 +157,7 @@ pub fn NotificationsLink(href: &'static str, unread: i64) -> impl IntoView {
 #[component]
 pub fn NotificationsPage(order_base: &'static str) -> impl IntoView {
     let mark = ServerAction::<MarkNotificationsRead>::new();
-    let list = Resource::new(move || mark.version().get(), |_| my_notifications());
+    let list = Resource::new(move || (mark.version().get(), crate::live::Live::version()), |_| my_notifications());
     Effect::new(move |_| {
         if mark.version().get() > 0 {
             Notices::bump();

@@ -175,7 +175,7 @@ pub fn StatusTag(status: OrderStatus) -> impl IntoView {
 
 #[component]
 pub fn MyOrdersPage() -> impl IntoView {
-    let orders = Resource::new(|| (), |_| my_orders());
+    let orders = Resource::new(crate::live::Live::version, |_| my_orders());
     view! {
         <Title text="My orders"/>
         <h1>"My orders"</h1>
@@ -209,8 +209,8 @@ pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let cancel = ServerAction::<CancelOrder>::new();
     let order = Resource::new(
-        move || (params.with(|p| p.get("number")), cancel.version().get()),
-        |(number, _)| async move {
+        move || (params.with(|p| p.get("number")), cancel.version().get(), crate::live::Live::version()),
+        |(number, _, _)| async move {
             match number {
                 Some(n) => order_detail(n).await,
                 None => Err(AppError::NotFound("The order".into())),

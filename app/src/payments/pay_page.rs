@@ -72,8 +72,8 @@ pub fn PayPage() -> impl IntoView {
     // Polls while a payment is processing, so the page turns paid by itself.
     let tick = RwSignal::new(0u32);
     let data = Resource::new(
-        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), tick.get()),
-        |(number, _, _, _)| async move {
+        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), tick.get(), crate::live::Live::version()),
+        |(number, _, _, _, _)| async move {
             match number {
                 Some(n) => pay_page_data(n).await,
                 None => Err(AppError::NotFound("The order".into())),

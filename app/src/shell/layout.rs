@@ -6,6 +6,7 @@ use leptos_router::components::A;
 
 use crate::accounts::AccountMenu;
 use crate::error::AppError;
+use crate::live::Toasts;
 
 /// One entry of a shell's navigation.
 struct NavItem {
@@ -61,6 +62,7 @@ fn Frame(
             <main id="content" tabindex="-1">
                 <ErrorBoundary fallback=|errors| view! { <PageError errors/> }>{children()}</ErrorBoundary>
             </main>
+            <Toasts/>
             <footer class="footer">"Paydesk — payments for social commerce"</footer>
         </div>
     }

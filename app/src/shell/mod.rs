@@ -18,6 +18,7 @@ use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
 use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
+use crate::live::{Live, LiveChannel};
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
 use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
 use crate::merchant::QualificationPage;
@@ -78,9 +79,12 @@ fn ShopperLayoutOutlet() -> impl IntoView {
 /// form's error sent back in the URL (no-JavaScript forms).
 #[component]
 fn Pages() -> impl IntoView {
-    Auth::provide();
+    let auth = Auth::provide();
+    Live::provide();
     Notices::provide();
+    let signed_in = Signal::derive(move || matches!(auth.user.get(), Some(Ok(Some(_)))));
     view! {
+        <LiveChannel signed_in/>
         <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
                 <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
                     <Route path=path!("") view=MerchantHome ssr=SsrMode::Async/>

@@ -16,6 +16,8 @@ pub type HttpClient = Client<hyper_util::client::legacy::connect::HttpConnector,
 
 pub struct Bench {
     pub pool: PgPool,
+    /// The live hub of the served app (its listener runs).
+    pub live: std::sync::Arc<server::live::LiveHub>,
     pub http: HttpClient,
     pub base: String,
     pub server_url: String,
@@ -37,6 +39,8 @@ impl Bench {
         let pool = PgPoolOptions::new().max_connections(pool_size).connect(&format!("{server_url}/{db}")).await.unwrap();
         server::migrate(&pool).await.unwrap();
         let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+        let live = std::sync::Arc::new(server::live::LiveHub::default());
+        server::live::spawn_listener(pool.clone(), live.clone());
         let router = server::router(server::AppState {
             leptos_options: LeptosOptions::builder().output_name("paydesk").build(),
             pool: pool.clone(),
@@ -44,6 +48,7 @@ impl Bench {
             orders: Default::default(),
             provider,
             callback_secret: b"bench".as_slice().into(),
+            live: live.clone(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -51,7 +56,7 @@ impl Bench {
             axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
         });
         let http = Client::builder(TokioExecutor::new()).build_http();
-        Bench { pool, http, base, server_url, admin, databases: vec![db] }
+        Bench { pool, live, http, base, server_url, admin, databases: vec![db] }
     }
 
     /// Another throwaway database on the same server (for pgbench).

@@ -21,7 +21,16 @@ pub fn app_with_callbacks(pool: PgPool, url: &str) -> Router {
     build_app(pool, Some(url))
 }
 
+/// The app with a given live hub (for tests that run the live channel).
+pub fn app_with_hub(pool: PgPool, hub: std::sync::Arc<server::live::LiveHub>) -> Router {
+    build(pool, None, hub)
+}
+
 fn build_app(pool: PgPool, callback_url: Option<&str>) -> Router {
+    build(pool, callback_url, Default::default())
+}
+
+fn build(pool: PgPool, callback_url: Option<&str>, live: std::sync::Arc<server::live::LiveHub>) -> Router {
     server::telemetry::init_for_tests();
     let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
     let callbacks = callback_url.map(|url| app::payments::provider::CallbackTarget { url: url.into(), secret: CALLBACK_SECRET.as_bytes().to_vec() });
@@ -33,6 +42,7 @@ fn build_app(pool: PgPool, callback_url: Option<&str>) -> Router {
         orders: Default::default(),
         provider,
         callback_secret: CALLBACK_SECRET.as_bytes().into(),
+        live,
     })
 }
 

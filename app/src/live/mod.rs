@@ -1,0 +1,236 @@
+//! Live status: the browser's end of the live channel. Each server instance listens to
+//! Postgres (`LISTEN paydesk_live`) once and streams a signed-in user's events to their
+//! browsers as server-sent events on `GET /live` (see `server/src/live.rs`). Here the page
+//! opens that stream (gloo-net's `EventSource`), resumes from the last event id after a drop,
+//! and turns every event into a signal the pages' resources follow, so lists, order pages, the
+//! pay page and the notification badge update in place; the merchant console also shows a
+//! toast for each payment received, and a small indicator says when the channel is down.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::money::{Currency, Money};
+use crate::notifications::NotificationKind;
+use crate::orders::status::OrderStatus;
+
+/// One event as the server streams it (the `data` of an SSE message, also the `NOTIFY` payload).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub id: i64,
+    pub user_id: i64,
+    /// "order" (an order event) or "notification".
+    pub kind: String,
+    pub order_number: String,
+    pub detail: LiveDetail,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveDetail {
+    #[serde(default)]
+    pub event: Option<String>,
+    #[serde(default)]
+    pub status: Option<OrderStatus>,
+    #[serde(default)]
+    pub notification: Option<NotificationKind>,
+    #[serde(default)]
+    pub amount_minor: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
+impl LiveEvent {
+    /// The toast a merchant sees for money arriving, if this event is that.
+    pub fn payment_received(&self) -> Option<String> {
+        if self.detail.notification != Some(NotificationKind::PaymentReceived) {
+            return None;
+        }
+        let currency = Currency::parse(self.detail.currency.as_deref()?)?;
+        let amount = Money::new(self.detail.amount_minor?, currency);
+        Some(format!("Payment received: order {} — {amount}", self.order_number))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveState {
+    /// Not started (server rendering, signed out) or connecting for the first time.
+    Idle,
+    Open,
+    /// The channel dropped; the browser is reconnecting.
+    Reconnecting,
+}
+
+/// The live channel of this page, provided once by the router.
+#[derive(Clone, Copy)]
+pub struct Live {
+    pub state: RwSignal<LiveState>,
+    /// Bumped by every event and every (re)connection: resources that follow it refetch.
+    pub version: RwSignal<u64>,
+    /// Payment toasts on screen: (key, text).
+    pub toasts: RwSignal<Vec<(u64, String)>>,
+    /// The latest event, for pages that care which order it concerns.
+    pub last: RwSignal<Option<LiveEvent>>,
+}
+
+impl Live {
+    pub fn provide() -> Live {
+        let live = Live {
+            state: RwSignal::new(LiveState::Idle),
+            version: RwSignal::new(0),
+            toasts: RwSignal::new(Vec::new()),
+            last: RwSignal::new(None),
+        };
+        provide_context(live);
+        live
+    }
+
+    /// The version to put in a resource's source so that it refetches on live events (0 while
+    /// rendering on the server).
+    pub fn version() -> u64 {
+        use_context::<Live>().map(|l| l.version.get()).unwrap_or(0)
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn receive(self, event: LiveEvent) {
+        if let Some(text) = event.payment_received() {
+            let key = event.id as u64;
+            self.toasts.update(|t| t.push((key, text)));
+            let toasts = self.toasts;
+            set_timeout(move || toasts.update(|t| t.retain(|(k, _)| *k != key)), std::time::Duration::from_secs(8));
+        }
+        self.last.set(Some(event));
+        self.version.update(|v| *v += 1);
+    }
+}
+
+/// Opens the live channel once a user is signed in (in the browser only).
+#[component]
+pub fn LiveChannel(#[prop(into)] signed_in: Signal<bool>) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let live = expect_context::<Live>();
+        let started = StoredValue::new(false);
+        Effect::new(move |_| {
+            if signed_in.get() && !started.get_value() {
+                started.set_value(true);
+                client::run(live);
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = signed_in;
+}
+
+/// "Live" or "Reconnecting…" in the header.
+#[component]
+pub fn LiveIndicator() -> impl IntoView {
+    let live = expect_context::<Live>();
+    move || match live.state.get() {
+        LiveState::Idle => None,
+        LiveState::Open => Some(view! { <span class="live-indicator live-on" title="Updates arrive live">"Live"</span> }.into_any()),
+        LiveState::Reconnecting => Some(
+            view! { <span class="live-indicator live-off" role="status">"Reconnecting…"</span> }.into_any(),
+        ),
+    }
+}
+
+/// Payment toasts, announced politely to screen readers.
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let live = expect_context::<Live>();
+    view! {
+        <div class="toasts" role="status" aria-live="polite">
+            <For each=move || live.toasts.get() key=|(k, _)| *k let:toast>
+                <p class="toast">{toast.1}</p>
+            </For>
+        </div>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod client {
+    use std::time::Duration;
+
+    use futures::StreamExt;
+    use gloo_net::eventsource::{State, futures::EventSource};
+    use leptos::prelude::*;
+
+    use super::{Live, LiveEvent, LiveState};
+
+    async fn sleep(d: Duration) {
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        set_timeout(move || drop(tx.send(())), d);
+        let _ = rx.await;
+    }
+
+    /// Keeps one EventSource open. The browser itself reconnects after a drop (sending the
+    /// last event id, from which the server replays); if it gives up (the server refused or
+    /// vanished for long), a new one is opened with `?last=` after a pause that grows to 30 s.
+    pub fn run(live: Live) {
+        leptos::task::spawn_local(async move {
+            let mut last_id: i64 = 0;
+            let mut pause = Duration::from_secs(1);
+            loop {
+                let url = if last_id > 0 { format!("/live?last={last_id}") } else { "/live".to_string() };
+                let Ok(mut es) = EventSource::new(&url) else { return };
+                let subscriptions = ["hello", "order", "notification", "refresh"].map(|kind| es.subscribe(kind));
+                let Ok(subscriptions) = subscriptions.into_iter().collect::<Result<Vec<_>, _>>() else { return };
+                let mut events = futures::stream::select_all(subscriptions);
+                // The indicator follows the EventSource's own state, which says "connecting"
+                // while the browser retries after a drop.
+                let es = std::rc::Rc::new(es);
+                let watched = std::rc::Rc::downgrade(&es);
+                let watcher = set_interval_with_handle(
+                    move || {
+                        let down = watched.upgrade().is_some_and(|es| es.state() != State::Open);
+                        if down && live.state.get_untracked() == LiveState::Open {
+                            live.state.set(LiveState::Reconnecting);
+                        }
+                    },
+                    Duration::from_millis(500),
+                );
+                while let Some(message) = events.next().await {
+                    let Ok((kind, message)) = message else { break };
+                    match kind.as_str() {
+                        "hello" | "refresh" => {
+                            // (Re)connected, or told to catch up: every live resource refetches.
+                            live.state.set(LiveState::Open);
+                            pause = Duration::from_secs(1);
+                            live.version.update(|v| *v += 1);
+                        }
+                        _ => {
+                            let data = message.data().as_string().unwrap_or_default();
+                            if let Ok(event) = serde_json::from_str::<LiveEvent>(&data) {
+                                last_id = last_id.max(event.id);
+                                live.receive(event);
+                            }
+                        }
+                    }
+                }
+                if let Ok(w) = watcher {
+                    w.clear();
+                }
+                drop(events);
+                drop(es); // closes it: the next loop opens a fresh one
+                live.state.set(LiveState::Reconnecting);
+                sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(30));
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_parse_and_payments_make_toasts() {
+        let raw = r#"{"id":7,"user_id":3,"kind":"notification","order_number":"PD-1","detail":{"notification":"payment_received","amount_minor":1234,"currency":"USD"}}"#;
+        let e: LiveEvent = serde_json::from_str(raw).unwrap();
+        assert_eq!(e.payment_received().as_deref(), Some("Payment received: order PD-1 — 12.34 USD"));
+        let raw = r#"{"id":8,"user_id":3,"kind":"order","order_number":"PD-1","detail":{"event":"paid","status":"paid","actor":"shopper"}}"#;
+        let e: LiveEvent = serde_json::from_str(raw).unwrap();
+        assert_eq!(e.detail.status, Some(OrderStatus::Paid));
+        assert_eq!(e.payment_received(), None);
+    }
+}
