@@ -158,7 +158,12 @@ mod client {
 
     async fn sleep(d: Duration) {
         let (tx, rx) = futures::channel::oneshot::channel::<()>();
-        set_timeout(move || drop(tx.send(())), d);
+        set_timeout(
+            move || {
+                let _ = tx.send(());
+            },
+            d,
+        );
         let _ = rx.await;
     }
 
