@@ -24,7 +24,7 @@ test("both sides see the order change live: a new request, a payment, the badge 
   await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
   await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
 
-  await expect(merchant.getByRole("status").getByText(`Payment received: order ${number} — 1,500 JPY`)).toBeVisible();
+  await expect(merchant.getByRole("status").filter({ hasText: `Payment received: order ${number} — 1,500 JPY` })).toBeVisible();
   await expect(row.getByText("Paid", { exact: true })).toBeVisible();
   await expect(merchant.getByRole("link", { name: "Notifications, 1 unread" })).toBeVisible();
   await merchant.context().close();

@@ -7,13 +7,20 @@ pub mod callbacks;
 pub mod health;
 pub mod images;
 pub mod live;
+pub mod security;
 pub mod telemetry;
 
 use axum::{Router, extract::FromRef, routing::get};
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use sqlx::{PgPool, postgres::PgPoolOptions};
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::config::Config;
 
@@ -29,6 +36,8 @@ pub struct AppState {
     pub callback_secret: std::sync::Arc<[u8]>,
     /// The browsers connected to this instance's live channel.
     pub live: std::sync::Arc<live::LiveHub>,
+    /// Where state-changing requests may come from besides the host they were sent to.
+    pub origins: security::Origins,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -66,22 +75,43 @@ pub fn router(state: AppState) -> Router {
     };
     let options = state.leptos_options.clone();
 
-    Router::new()
+    let https = state.session.secure_cookies;
+    let origins = state.origins.clone();
+
+    let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/images/products/{id}", get(images::product_image))
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
-        .route(
-            "/merchant/products/{id}/image",
-            axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),
-        )
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || {
             app::shell(options.clone())
         })
+        // Every body above is small (forms, server-function arguments): 64 KiB at most.
+        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .route(
+            "/merchant/products/{id}/image",
+            // The image upload reads its body through axum's multipart extractor: 3 MiB.
+            axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             provide_server_context,
             app::shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(origins, security::same_origin))
+        // A slow client cannot hold a request open: 10 s to send the body, 30 s for an answer.
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(10)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(security::DEFAULT_CSP),
+        ));
+    for (name, value) in security::static_headers() {
+        router = router.layer(SetResponseHeaderLayer::overriding(name, value));
+    }
+    if https {
+        router = router.layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(security::HSTS)));
+    }
+    router
         .layer(telemetry::trace_layer())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -46,8 +46,9 @@ async fn run() -> Result<(), String> {
     let interval = std::time::Duration::from_secs(config.worker_interval_seconds);
     tokio::spawn(worker(pool.clone(), provider.clone(), orders, interval));
     let live = std::sync::Arc::new(server::live::LiveHub::default());
+    let origins = server::security::Origins { public: config.public_url.as_deref().and_then(server::security::origin_of) };
     server::live::spawn_listener(pool.clone(), live.clone());
-    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret, live: live.clone() });
+    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret, live: live.clone(), origins });
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

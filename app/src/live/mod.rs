@@ -133,14 +133,14 @@ pub fn LiveIndicator() -> impl IntoView {
     }
 }
 
-/// Payment toasts, announced politely to screen readers.
+/// Payment toasts, each a status message that screen readers announce.
 #[component]
 pub fn Toasts() -> impl IntoView {
     let live = expect_context::<Live>();
     view! {
-        <div class="toasts" role="status" aria-live="polite">
+        <div class="toasts">
             <For each=move || live.toasts.get() key=|(k, _)| *k let:toast>
-                <p class="toast">{toast.1}</p>
+                <p class="toast" role="status">{toast.1}</p>
             </For>
         </div>
     }

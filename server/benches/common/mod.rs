@@ -49,6 +49,7 @@ impl Bench {
             provider,
             callback_secret: b"bench".as_slice().into(),
             live: live.clone(),
+            origins: Default::default(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

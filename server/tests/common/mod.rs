@@ -21,6 +21,23 @@ pub fn app_with_callbacks(pool: PgPool, url: &str) -> Router {
     build_app(pool, Some(url))
 }
 
+/// The app as served over HTTPS (secure cookies, HSTS).
+pub fn app_over_https(pool: PgPool) -> Router {
+    server::telemetry::init_for_tests();
+    let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    server::router(server::AppState {
+        leptos_options,
+        pool,
+        session: app::accounts::session::SessionSettings { secure_cookies: true },
+        orders: Default::default(),
+        provider,
+        callback_secret: CALLBACK_SECRET.as_bytes().into(),
+        live: Default::default(),
+        origins: Default::default(),
+    })
+}
+
 /// The app with a given live hub (for tests that run the live channel).
 pub fn app_with_hub(pool: PgPool, hub: std::sync::Arc<server::live::LiveHub>) -> Router {
     build(pool, None, hub)
@@ -43,6 +60,7 @@ fn build(pool: PgPool, callback_url: Option<&str>, live: std::sync::Arc<server::
         provider,
         callback_secret: CALLBACK_SECRET.as_bytes().into(),
         live,
+        origins: Default::default(),
     })
 }
 

@@ -1,0 +1,105 @@
+//! Browser and transport hardening, on every response and request:
+//!
+//! - security headers: `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`,
+//!   `Cross-Origin-Opener-Policy`, `Permissions-Policy`, a strict default
+//!   `Content-Security-Policy` (pages replace it with one carrying their script nonce, see
+//!   `app::shell`), and `Strict-Transport-Security` when served over HTTPS;
+//! - cross-site request refusal: a state-changing request whose `Origin` (or, without one,
+//!   `Sec-Fetch-Site`) says it came from another site is refused, whatever the cookies allow;
+//! - request body size limits and time limits (set where the router is built).
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The CSP of everything that is not a page: nothing may run, nothing may frame it.
+pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Headers added to every response.
+pub fn static_headers() -> [(header::HeaderName, HeaderValue); 5] {
+    [
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ),
+    ]
+}
+
+/// HSTS, sent when the app is served over HTTPS (itself or behind a TLS-terminating proxy).
+pub const HSTS: &str = "max-age=63072000; includeSubDomains";
+
+/// Where requests may come from: the host they were sent to, and the public URL if configured.
+#[derive(Clone, Debug, Default)]
+pub struct Origins {
+    /// `scheme://host[:port]` of `PAYDESK_PUBLIC_URL`, when set.
+    pub public: Option<String>,
+}
+
+/// `scheme://host[:port]` of a URL.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then(|| format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+}
+
+/// Is this request one that another site made the browser send?
+fn is_cross_site(req: &Request<Body>, origins: &Origins) -> bool {
+    let headers = req.headers();
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        Some(origin) => {
+            let Some(origin) = origin_of(origin) else { return true }; // "null" and garbage
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+            let same_host = origin.split_once("://").is_some_and(|(_, h)| h == host);
+            !(same_host || origins.public.as_deref() == Some(origin.as_str()))
+        }
+        // No Origin: older browsers, or not a browser. Fetch metadata still tells.
+        None => headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site"),
+    }
+}
+
+/// Refuses state-changing requests from other sites (CSRF), before anything reads them. The
+/// provider's callbacks are server-to-server and carry their own signature.
+pub async fn same_origin(State(origins): State<Origins>, req: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && req.uri().path() != "/provider/callback" && is_cross_site(&req, &origins) {
+        tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
+        return (StatusCode::FORBIDDEN, "This request came from another site and was refused.").into_response();
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(method: Method, headers: &[(&str, &str)]) -> Request<Body> {
+        let mut b = Request::builder().method(method).uri("/api/pay_order");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn origins_are_compared_by_scheme_host_and_port() {
+        assert_eq!(origin_of("https://Shop.Example.com:8443/x?y").as_deref(), Some("https://shop.example.com:8443"));
+        assert_eq!(origin_of("null"), None);
+        let none = Origins::default();
+        let public = Origins { public: Some("https://pay.example.com".into()) };
+        let host = ("host", "127.0.0.1:3000");
+        assert!(!is_cross_site(&req(Method::POST, &[host, ("origin", "http://127.0.0.1:3000")]), &none));
+        assert!(is_cross_site(&req(Method::POST, &[host, ("origin", "https://evil.example")]), &none));
+        assert!(is_cross_site(&req(Method::POST, &[host, ("origin", "null")]), &none));
+        assert!(is_cross_site(&req(Method::POST, &[host, ("origin", "http://127.0.0.1:3001")]), &none));
+        assert!(!is_cross_site(&req(Method::POST, &[host, ("origin", "https://pay.example.com")]), &public));
+        assert!(is_cross_site(&req(Method::POST, &[host, ("sec-fetch-site", "cross-site")]), &none));
+        assert!(!is_cross_site(&req(Method::POST, &[host, ("sec-fetch-site", "same-origin")]), &none));
+        assert!(!is_cross_site(&req(Method::POST, &[host]), &none), "no browser signals: not a browser");
+    }
+}

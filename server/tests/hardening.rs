@@ -1,0 +1,93 @@
+//! Transport and browser hardening: security headers on pages, assets and server functions;
+//! the page's CSP carries the nonce of its scripts; cross-site state changes are refused for
+//! every server function and write nothing; oversized bodies are refused.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::*;
+use sqlx::PgPool;
+
+fn assert_hardened(answer: &Answer, what: &str) {
+    let h = |name: &str| answer.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert_eq!(h("x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(h("referrer-policy"), "same-origin", "{what}");
+    assert_eq!(h("x-frame-options"), "DENY", "{what}");
+    assert!(h("content-security-policy").contains("frame-ancestors 'none'"), "{what}: {}", h("content-security-policy"));
+    assert!(answer.headers.get("strict-transport-security").is_none(), "{what}: no HSTS over plain HTTP");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn pages_assets_and_server_functions_carry_the_security_headers(pool: PgPool) {
+    let app = app(pool.clone());
+    let page = get(&app, "/").await;
+    assert_hardened(&page, "page");
+    let csp = page.headers["content-security-policy"].to_str().unwrap().to_string();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a script nonce in the page's CSP");
+    assert!(nonce.len() >= 16);
+    assert!(page.body.contains(&format!("nonce=\"{nonce}\"")), "the page's scripts carry the CSP's nonce");
+    assert!(csp.contains("script-src 'self' 'nonce-") && !csp.contains("unsafe-inline"), "{csp}");
+    // Another page load, another nonce.
+    let again = get(&app, "/").await;
+    assert_ne!(again.headers["content-security-policy"], page.headers["content-security-policy"]);
+
+    assert_hardened(&get(&app, "/favicon.svg").await, "asset");
+    assert_hardened(&get(&app, "/healthz").await, "health");
+    assert_hardened(&call(&app, "open_shops", "").await, "server function");
+    assert_hardened(&get(&app, "/no/such/page").await, "404");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn hsts_is_sent_when_served_over_https(pool: PgPool) {
+    let app = app_over_https(pool);
+    let page = get(&app, "/").await;
+    assert!(page.headers["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+}
+
+async fn post_from(app: &axum::Router, path: &str, origin: Option<&str>, site: Option<&str>, body: String) -> Answer {
+    let mut req = Request::post(path)
+        .header("host", "127.0.0.1:3000")
+        .header("content-length", body.len().to_string())
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json");
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    if let Some(s) = site {
+        req = req.header("sec-fetch-site", s);
+    }
+    send(app, req.body(Body::from(body)).unwrap()).await
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_post_from_another_site_is_refused_for_every_server_function(pool: PgPool) {
+    let app = app(pool.clone());
+    let paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().filter(|(_, m)| m == "POST").map(|(p, _)| p).collect();
+    assert!(paths.len() > 30, "{paths:?}");
+    for path in &paths {
+        let foreign = post_from(&app, path, Some("https://evil.example"), None, String::new()).await;
+        assert_eq!(foreign.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(foreign.body.contains("another site"), "{path}: {}", foreign.body);
+        let fetch_meta = post_from(&app, path, None, Some("cross-site"), String::new()).await;
+        assert_eq!(fetch_meta.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Nothing was written: a foreign sign-up with a valid form creates no account.
+    let form = "email=victim%40example.com&password=correct+horse+battery&role=shopper".to_string();
+    post_from(&app, "/api/sign_up", Some("https://evil.example"), None, form.clone()).await;
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 0);
+    // The same form from the site itself goes through.
+    let own = post_from(&app, "/api/sign_up", Some("http://127.0.0.1:3000"), Some("same-origin"), form).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", own.body);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_oversized_body_is_refused(pool: PgPool) {
+    let app = app(pool.clone());
+    let huge = format!("email={}%40example.com&password=x&role=shopper", "a".repeat(200 * 1024));
+    let answer = post_from(&app, "/api/sign_up", None, None, huge).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
+    assert_eq!(users, 0);
+}
