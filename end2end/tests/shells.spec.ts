@@ -3,7 +3,13 @@ import { expectNoSidewaysScroll, openHydrated } from "./helpers";
 
 test.describe("shopper shell", () => {
   test("loads, hydrates and completes a round trip to Postgres", async ({ page }) => {
+    // The page's Content-Security-Policy lets every script of the app run, and nothing else.
+    const refused: string[] = [];
+    page.on("console", (m) => {
+      if (m.text().includes("Content Security Policy")) refused.push(m.text());
+    });
     await openHydrated(page, "/");
+    expect(refused).toEqual([]);
     await expect(page.getByRole("heading", { level: 1, name: "Shop and pay with confidence" })).toBeVisible();
     const nav = page.getByRole("navigation", { name: "Shopper" });
     await expect(nav.getByRole("link", { name: "Shop" })).toBeVisible();
