@@ -68,6 +68,12 @@ pub fn router(state: AppState) -> Router {
     let orders = state.orders;
     let provider = state.provider.clone();
     let provide_server_context = move || {
+        // The page's script nonce, for its CSP header (see `security::page_csp_header`).
+        if let (Some(parts), Some(nonce)) = (use_context::<axum::http::request::Parts>(), leptos::nonce::use_nonce())
+            && let Some(slot) = parts.extensions.get::<security::NonceSlot>()
+        {
+            slot.set(nonce.to_string());
+        }
         provide_context(pool.clone());
         provide_context(session);
         provide_context(orders);
@@ -101,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         // A slow client cannot hold a request open: 10 s to send the body, 30 s for an answer.
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(10)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::from_fn(security::page_csp_header))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(security::DEFAULT_CSP),

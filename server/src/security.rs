@@ -14,6 +14,45 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+/// A page's CSP: only the app's own scripts run — the hydration script and the resources' data
+/// scripts carry this response's nonce — plus the WASM they load; styles, images, fetches and
+/// the live channel come from the app's own origin; no framing.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Where the page being rendered leaves its script nonce (Leptos makes one per response) for
+/// [`page_csp_header`] to put in the response's CSP.
+#[derive(Clone, Default)]
+pub struct NonceSlot(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl NonceSlot {
+    pub fn set(&self, nonce: String) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(nonce);
+    }
+    fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// Gives every request a [`NonceSlot`]; an HTML answer whose rendering filled it gets the
+/// page CSP with that nonce.
+pub async fn page_csp_header(mut req: Request<Body>, next: Next) -> Response {
+    let slot = NonceSlot::default();
+    req.extensions_mut().insert(slot.clone());
+    let mut res = next.run(req).await;
+    let is_html = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.starts_with("text/html"));
+    if let Some(nonce) = slot.take().filter(|_| is_html)
+        && let Ok(value) = HeaderValue::from_str(&page_csp(&nonce))
+    {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    res
+}
+
 /// The CSP of everything that is not a page: nothing may run, nothing may frame it.
 pub const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 

@@ -91,3 +91,25 @@ async fn an_oversized_body_is_refused(pool: PgPool) {
     let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(&pool).await.unwrap();
     assert_eq!(users, 0);
 }
+
+/// Regression: a page's CSP once came from the per-response options, which a streamed page could
+/// miss, leaving it with the default CSP and a dead page. Every page, under concurrent load,
+/// carries the nonce of its own scripts.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn every_page_under_load_carries_its_own_nonce(pool: PgPool) {
+    let app = app(pool.clone());
+    let shopper = signed_up(&app, "csp@example.com", "shopper").await;
+    let pages = ["/", "/cart", "/orders", "/account", "/notifications", "/account/payment-methods"];
+    let loads = (0..60).map(|i| {
+        let (app, cookie) = (app.clone(), shopper.clone());
+        async move {
+            let req = Request::get(pages[i % pages.len()]).header("accept", "text/html").header("cookie", cookie).body(Body::empty()).unwrap();
+            send(&app, req).await
+        }
+    });
+    for page in futures::future::join_all(loads).await {
+        let csp = page.headers["content-security-policy"].to_str().unwrap().to_string();
+        let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).unwrap_or_else(|| panic!("no nonce: {csp}"));
+        assert!(page.body.contains(&format!("nonce=\"{nonce}\"")));
+    }
+}

@@ -2,6 +2,7 @@
 //! activity. Server functions are thin wrappers over [`session`], which the tests call too.
 
 pub mod domain;
+pub mod safety;
 #[cfg(feature = "ssr")]
 pub mod session;
 
@@ -46,6 +47,9 @@ impl ActivityEntry {
             "payment_method_added" => "Payment method added",
             "payment_method_removed" => "Payment method removed",
             "default_method_changed" => "Default payment method changed",
+            "signed_in_new_device" => "Signed in from a new device",
+            "password_changed" => "Password changed (other devices signed out)",
+            "signed_out_elsewhere" => "Signed out on every other device",
             _ => "Account change",
         }
     }
@@ -263,6 +267,7 @@ pub fn AccountPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </section>
+                    <safety::AccountSafety/>
                 })
             })}
         </Transition>

@@ -141,7 +141,17 @@ pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestM
     db::accounts::record_attempt(pool, email.as_str(), &meta.ip, ok).await?;
     match (ok, user) {
         (true, Some(user)) => {
-            db::accounts::record_activity(pool, user.id, "signed_in", meta).await?;
+            // A device (browser) the account never signed in from: said in the activity, and
+            // told to the owner wherever they are signed in.
+            if !db::accounts::known_device(pool, user.id, &meta.user_agent).await? {
+                let mut tx = pool.begin().await?;
+                db::accounts::record_activity(&mut *tx, user.id, "signed_in_new_device", meta).await?;
+                let detail = format!("{} ({})", meta.user_agent.chars().take(200).collect::<String>(), meta.ip);
+                db::notifications::insert_account(&mut tx, user.id, crate::notifications::NotificationKind::NewDeviceSignIn, &detail).await?;
+                tx.commit().await?;
+            } else {
+                db::accounts::record_activity(pool, user.id, "signed_in", meta).await?;
+            }
             start_session(pool, user, meta).await
         }
         _ => Err(AppError::field("password", "Email or password is incorrect.")),

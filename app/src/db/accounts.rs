@@ -162,3 +162,51 @@ pub async fn recent_activity(pool: &PgPool, user_id: i64, limit: i64) -> Result<
         .map(|(kind, ip, user_agent, at)| ActivityEntry { kind, ip, user_agent, at })
         .collect())
 }
+
+// ---- Account safety ------------------------------------------------------------------------
+
+pub async fn password_hash(pool: &PgPool, user_id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(pool).await
+}
+
+pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(db).await.map(|_| ())
+}
+
+/// Ends every session of the user except the one whose token hashes to `keep`.
+pub async fn delete_other_sessions(db: impl PgExecutor<'_>, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+/// The user's live sessions, the current one marked.
+pub async fn sessions_of(pool: &PgPool, user_id: i64, current: &[u8]) -> Result<Vec<crate::accounts::safety::SessionInfo>, sqlx::Error> {
+    let rows: Vec<(OffsetDateTime, OffsetDateTime, String, String, bool)> = sqlx::query_as(
+        "SELECT created_at, last_seen_at, ip, user_agent, token_hash = $2 FROM sessions
+         WHERE user_id = $1 AND expires_at > now() ORDER BY last_seen_at DESC LIMIT 50",
+    )
+    .bind(user_id)
+    .bind(current)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(created_at, last_seen_at, ip, device, current)| crate::accounts::safety::SessionInfo { created_at, last_seen_at, ip, device, current })
+        .collect())
+}
+
+/// Has the user signed up or in from this device (browser) before?
+pub async fn known_device(pool: &PgPool, user_id: i64, user_agent: &str) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM account_activity WHERE user_id = $1 AND user_agent = $2
+                        AND kind IN ('signed_up', 'signed_in', 'signed_in_new_device'))",
+    )
+    .bind(user_id)
+    .bind(user_agent)
+    .fetch_one(pool)
+    .await
+}

@@ -27,13 +27,24 @@ pub async fn insert(
         .map(|_| ())
 }
 
-type Row = (i64, String, String, i64, String, Option<OffsetDateTime>, OffsetDateTime, bool);
+/// Stores a notification about the account itself (no order).
+pub async fn insert_account(tx: &mut PgConnection, user_id: i64, kind: NotificationKind, detail: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, kind, detail) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(detail)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
+type Row = (i64, String, Option<String>, Option<i64>, Option<String>, Option<OffsetDateTime>, OffsetDateTime, bool, Option<String>);
 
 /// A user's latest notifications, newest first.
 pub async fn latest(pool: &PgPool, user_id: i64, limit: i64) -> Result<Vec<Notification>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT n.id, n.kind, o.number, n.amount_minor, n.currency, n.deadline, n.created_at, n.read_at IS NOT NULL
-         FROM notifications n JOIN orders o ON o.id = n.order_id
+        "SELECT n.id, n.kind, o.number, n.amount_minor, n.currency, n.deadline, n.created_at, n.read_at IS NOT NULL, n.detail
+         FROM notifications n LEFT JOIN orders o ON o.id = n.order_id
          WHERE n.user_id = $1 ORDER BY n.id DESC LIMIT $2",
     )
     .bind(user_id)
@@ -42,16 +53,12 @@ pub async fn latest(pool: &PgPool, user_id: i64, limit: i64) -> Result<Vec<Notif
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, kind, order_number, minor, currency, deadline, created_at, read)| {
-            Some(Notification {
-                id,
-                kind: NotificationKind::parse(&kind)?,
-                order_number,
-                amount: Money::new(minor, Currency::parse(&currency)?),
-                deadline,
-                created_at,
-                read,
-            })
+        .filter_map(|(id, kind, order_number, minor, currency, deadline, created_at, read, detail)| {
+            let amount = match (minor, currency.as_deref().and_then(Currency::parse)) {
+                (Some(minor), Some(currency)) => Some(Money::new(minor, currency)),
+                _ => None,
+            };
+            Some(Notification { id, kind: NotificationKind::parse(&kind)?, order_number, amount, deadline, created_at, read, detail })
         })
         .collect())
 }

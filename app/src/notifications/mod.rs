@@ -22,6 +22,8 @@ pub enum NotificationKind {
     PaymentRequestWithdrawn,
     OrderExpired,
     OrderShipped,
+    /// Someone signed in to the account from a device it had not used before.
+    NewDeviceSignIn,
 }
 
 impl NotificationKind {
@@ -32,11 +34,14 @@ impl NotificationKind {
             NotificationKind::PaymentRequestWithdrawn => "payment_request_withdrawn",
             NotificationKind::OrderExpired => "order_expired",
             NotificationKind::OrderShipped => "order_shipped",
+            NotificationKind::NewDeviceSignIn => "new_device_sign_in",
         }
     }
     pub fn parse(raw: &str) -> Option<NotificationKind> {
         use NotificationKind::*;
-        [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped].into_iter().find(|k| k.as_str() == raw)
+        [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
     }
 }
 
@@ -44,28 +49,44 @@ impl NotificationKind {
 pub struct Notification {
     pub id: i64,
     pub kind: NotificationKind,
-    pub order_number: String,
-    pub amount: Money,
+    /// The order it is about (none for notices about the account itself).
+    pub order_number: Option<String>,
+    pub amount: Option<Money>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub deadline: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub read: bool,
+    /// For a new-device sign-in: the device and address.
+    pub detail: Option<String>,
 }
 
 impl Notification {
     /// The sentence shown to the user.
     pub fn text(&self) -> String {
-        let n = &self.order_number;
+        let n = self.order_number.as_deref().unwrap_or_default();
+        let amount = self.amount.map(|a| a.to_string()).unwrap_or_default();
         match self.kind {
-            NotificationKind::PaymentReceived => format!("Payment received: order {n} — {}", self.amount),
+            NotificationKind::PaymentReceived => format!("Payment received: order {n} — {amount}"),
             NotificationKind::PaymentRequested => match self.deadline {
-                Some(d) => format!("Payment requested: order {n} — {}, pay by {}", self.amount, format_utc(d)),
-                None => format!("Payment requested: order {n} — {}", self.amount),
+                Some(d) => format!("Payment requested: order {n} — {amount}, pay by {}", format_utc(d)),
+                None => format!("Payment requested: order {n} — {amount}"),
             },
             NotificationKind::PaymentRequestWithdrawn => format!("Payment request withdrawn: order {n}"),
             NotificationKind::OrderExpired => format!("Order {n} was cancelled: its payment deadline passed"),
             NotificationKind::OrderShipped => format!("Order {n} has shipped"),
+            NotificationKind::NewDeviceSignIn => format!(
+                "New sign-in to your account from {}. Not you? Change your password.",
+                self.detail.as_deref().unwrap_or("a new device")
+            ),
+        }
+    }
+
+    /// Where the notification leads: its order, or the account page.
+    pub fn href(&self, order_base: &str) -> String {
+        match &self.order_number {
+            Some(n) => format!("{order_base}/{n}"),
+            None => "/account".to_string(),
         }
     }
 }
@@ -192,7 +213,7 @@ pub fn NotificationsPage(order_base: &'static str) -> impl IntoView {
                                         let mark_label = format!("Mark read: {text}");
                                         view! {
                                         <li class:unread=!read>
-                                            <A href=format!("{order_base}/{}", n.order_number)>{text.clone()}</A>
+                                            <A href=n.href(order_base)>{text.clone()}</A>
                                             <time>{format_utc(n.created_at)}</time>
                                             {(!read).then(|| view! {
                                                 <ActionForm action=mark>
@@ -230,21 +251,26 @@ mod tests {
     #[test]
     fn kinds_round_trip_and_texts_read_well() {
         use NotificationKind::*;
-        for k in [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped] {
+        for k in [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn] {
             assert_eq!(NotificationKind::parse(k.as_str()), Some(k));
         }
         let n = Notification {
             id: 1,
             kind: PaymentReceived,
-            order_number: "PD-261125-ABCDEF".into(),
-            amount: Money::new(1234, Currency::USD),
+            order_number: Some("PD-261125-ABCDEF".into()),
+            amount: Some(Money::new(1234, Currency::USD)),
             deadline: None,
             created_at: OffsetDateTime::UNIX_EPOCH,
             read: false,
+            detail: None,
         };
         assert_eq!(n.text(), "Payment received: order PD-261125-ABCDEF — 12.34 USD");
         let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let n = Notification { kind: PaymentRequested, deadline: Some(due), ..n };
         assert_eq!(n.text(), "Payment requested: order PD-261125-ABCDEF — 12.34 USD, pay by 2027-01-15 08:00 UTC");
+        assert_eq!(n.href("/orders"), "/orders/PD-261125-ABCDEF");
+        let device = Notification { kind: NewDeviceSignIn, order_number: None, amount: None, detail: Some("Firefox (203.0.113.9)".into()), ..n };
+        assert!(device.text().starts_with("New sign-in to your account from Firefox (203.0.113.9)."));
+        assert_eq!(device.href("/orders"), "/account");
     }
 }

@@ -29,8 +29,6 @@ pub use pages::{MerchantHome, NotFound, ShopHome};
 
 /// The HTML document that the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -46,23 +44,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
-    }
-}
-
-/// The page's Content-Security-Policy: only the app's own scripts run — the hydration script and
-/// the resources' data scripts carry this response's nonce — plus the WASM they load; styles,
-/// images, fetches and the live channel come from the app's own origin; no framing.
-#[cfg(feature = "ssr")]
-fn set_page_csp() {
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
-        return;
-    };
-    let csp = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&csp) {
-        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 

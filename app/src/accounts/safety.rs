@@ -1,0 +1,156 @@
+//! Account safety: change the password (the current one is needed; every other session ends),
+//! see where the account is signed in and sign out everywhere else. A sign-in from a device the
+//! account has not used before is recorded in the activity and notified (see `session.rs`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::accounts::format_utc;
+use crate::error::AppError;
+use crate::ui::{Field, FormError, field_error, form_error};
+
+/// One signed-in session, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub ip: String,
+    /// The browser's user agent.
+    pub device: String,
+    /// Is this the session making the request?
+    pub current: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use sqlx::PgPool;
+
+    use crate::accounts::RequestMeta;
+    use crate::accounts::domain::{CurrentUser, NewPassword};
+    use crate::accounts::session::{hash_password, token_hash, verify_password};
+    use crate::db;
+    use crate::error::AppError;
+
+    /// Changes the password of `user`, whose current session is `token`: every other session
+    /// ends in the same transaction. Returns how many ended.
+    pub async fn change_password(
+        pool: &PgPool,
+        user: &CurrentUser,
+        token: &str,
+        current: &str,
+        new: &str,
+        meta: &RequestMeta,
+    ) -> Result<u64, AppError> {
+        if current.is_empty() {
+            return Err(AppError::field("current_password", "Enter your current password."));
+        }
+        let new = NewPassword::parse(new).map_err(|m| AppError::field("new_password", m))?;
+        if current == new.expose() {
+            return Err(AppError::field("new_password", "Choose a password different from the current one."));
+        }
+        let hash = db::accounts::password_hash(pool, user.id).await?;
+        if !verify_password(hash, current).await {
+            return Err(AppError::field("current_password", "That is not your current password."));
+        }
+        let new_hash = hash_password(&new).await?;
+        let mut tx = pool.begin().await?;
+        db::accounts::set_password(&mut *tx, user.id, &new_hash).await?;
+        let ended = db::accounts::delete_other_sessions(&mut *tx, user.id, &token_hash(token)).await?;
+        db::accounts::record_activity(&mut *tx, user.id, "password_changed", meta).await?;
+        tx.commit().await?;
+        tracing::info!(user_id = user.id, ended, "password changed");
+        Ok(ended)
+    }
+
+    /// Ends every session of `user` but the current one.
+    pub async fn sign_out_elsewhere(pool: &PgPool, user: &CurrentUser, token: &str, meta: &RequestMeta) -> Result<u64, AppError> {
+        let mut tx = pool.begin().await?;
+        let ended = db::accounts::delete_other_sessions(&mut *tx, user.id, &token_hash(token)).await?;
+        db::accounts::record_activity(&mut *tx, user.id, "signed_out_elsewhere", meta).await?;
+        tx.commit().await?;
+        Ok(ended)
+    }
+}
+
+/// Signed-in users: change their password. Every other session ends.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<u64, AppError> {
+    use crate::accounts::session;
+    let pool = crate::db::pool()?;
+    let me = session::require_user(&pool).await?;
+    let token = session::request_token().ok_or(AppError::Unauthenticated)?;
+    service::change_password(&pool, &me, &token, &current_password, &new_password, &session::request_meta()).await
+}
+
+/// Signed-in users: where their account is signed in.
+#[server(prefix = "/api", endpoint = "my_sessions")]
+pub async fn my_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    use crate::accounts::session;
+    let pool = crate::db::pool()?;
+    let me = session::require_user(&pool).await?;
+    let token = session::request_token().ok_or(AppError::Unauthenticated)?;
+    Ok(crate::db::accounts::sessions_of(&pool, me.id, &session::token_hash(&token)).await?)
+}
+
+/// Signed-in users: sign out on every other device.
+#[server(prefix = "/api", endpoint = "sign_out_elsewhere")]
+pub async fn sign_out_elsewhere() -> Result<u64, AppError> {
+    use crate::accounts::session;
+    let pool = crate::db::pool()?;
+    let me = session::require_user(&pool).await?;
+    let token = session::request_token().ok_or(AppError::Unauthenticated)?;
+    service::sign_out_elsewhere(&pool, &me, &token, &session::request_meta()).await
+}
+
+/// The account page's safety sections: sessions and the password form.
+#[component]
+pub fn AccountSafety() -> impl IntoView {
+    let change = ServerAction::<ChangePassword>::new();
+    let elsewhere = ServerAction::<SignOutElsewhere>::new();
+    let sessions = Resource::new(move || (change.version().get(), elsewhere.version().get()), |_| my_sessions());
+    let changed = change.value();
+    let ended = elsewhere.value();
+    view! {
+        <section class="card" aria-labelledby="sessions-title">
+            <h2 id="sessions-title">"Where you are signed in"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let list = sessions.await?;
+                    let others = list.iter().filter(|s| !s.current).count();
+                    Ok::<_, AppError>(view! {
+                        <ul class="sessions">
+                            {list.into_iter().map(|s| view! {
+                                <li>
+                                    <strong>{if s.current { "This device" } else { "Another device" }}</strong>
+                                    <span class="wrap">{s.device.clone()}</span>
+                                    <span class="muted">{format!("{} · signed in {} · last active {}", s.ip, format_utc(s.created_at), format_utc(s.last_seen_at))}</span>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                        {(others > 0).then(|| view! {
+                            <ActionForm action=elsewhere>
+                                <button type="submit" class="button button-danger">{format!("Sign out everywhere else ({others})")}</button>
+                            </ActionForm>
+                        })}
+                    })
+                })}
+            </Transition>
+            {move || ended.get().and_then(Result::ok).map(|n| view! { <p class="notice-ok" role="status">{format!("Signed out on {n} other device(s).")}</p> })}
+        </section>
+        <section class="card" aria-labelledby="password-title">
+            <h2 id="password-title">"Change password"</h2>
+            <ActionForm action=change>
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=field_error(changed, "current_password")/>
+                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" required=true hint="At least 10 characters." error=field_error(changed, "new_password")/>
+                <FormError error=form_error(changed)/>
+                <button type="submit" class="button" disabled=move || change.pending().get()>"Change password"</button>
+            </ActionForm>
+            {move || changed.get().and_then(Result::ok).map(|n| view! {
+                <p class="notice-ok" role="status">{format!("Password changed. Signed out on {n} other device(s).")}</p>
+            })}
+        </section>
+    }
+}
