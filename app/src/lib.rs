@@ -19,6 +19,7 @@ pub mod orders;
 pub mod payments;
 pub mod shell;
 pub mod staff;
+pub mod support;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -268,6 +268,7 @@ pub fn AccountPage() -> impl IntoView {
                         </table>
                     </section>
                     <safety::AccountSafety/>
+                    <p><A href="/support/new">"Report a problem with your account"</A></p>
                 })
             })}
         </Transition>

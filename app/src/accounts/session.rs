@@ -140,6 +140,9 @@ pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestM
     let ok = verify_password(hash, password).await;
     db::accounts::record_attempt(pool, email.as_str(), &meta.ip, ok).await?;
     match (ok, user) {
+        (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => Err(AppError::Conflict(
+            "This account is frozen for your safety after a report to support. Contact support to unfreeze it.".into(),
+        )),
         (true, Some(user)) => {
             // A device (browser) the account never signed in from: said in the activity, and
             // told to the owner wherever they are signed in.

@@ -159,6 +159,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                 }.into_any()
             }}
         </section>
+        <p><crate::support::ReportProblemLink order=s.number.clone()/></p>
         <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             <ol class="history">

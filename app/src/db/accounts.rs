@@ -79,7 +79,7 @@ pub async fn session_user(pool: &PgPool, token_hash: &[u8], idle_secs: i64) -> R
     let row: Option<(i64, String, String)> = sqlx::query_as(
         "UPDATE sessions s SET last_seen_at = now()
          FROM users u
-         WHERE s.token_hash = $1 AND u.id = s.user_id
+         WHERE s.token_hash = $1 AND u.id = s.user_id AND u.frozen_at IS NULL
            AND s.expires_at > now()
            AND s.last_seen_at > now() - make_interval(secs => $2)
          RETURNING u.id, u.email, u.role",
@@ -209,4 +209,27 @@ pub async fn known_device(pool: &PgPool, user_id: i64, user_agent: &str) -> Resu
     .bind(user_agent)
     .fetch_one(pool)
     .await
+}
+
+/// Is the account frozen (by staff, after a report that someone else used it)?
+pub async fn is_frozen(pool: &PgPool, user_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT frozen_at IS NOT NULL FROM users WHERE id = $1").bind(user_id).fetch_one(pool).await
+}
+
+/// Freezes (`true`) or unfreezes an account; freezing ends all its sessions. Returns whether the
+/// account changed.
+pub async fn set_frozen(db: &mut sqlx::PgConnection, user_id: i64, frozen: bool) -> Result<bool, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE users SET frozen_at = CASE WHEN $2 THEN now() END WHERE id = $1 AND (frozen_at IS NOT NULL) <> $2",
+    )
+    .bind(user_id)
+    .bind(frozen)
+    .execute(&mut *db)
+    .await?
+    .rows_affected()
+        > 0;
+    if frozen {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *db).await?;
+    }
+    Ok(changed)
 }

@@ -13,6 +13,7 @@ pub mod orders;
 pub mod payment_methods;
 pub mod payments;
 pub mod qualification;
+pub mod support;
 
 use leptos::prelude::use_context;
 use sqlx::PgPool;

@@ -299,6 +299,8 @@ pub async fn shopper_orders(pool: &PgPool, shopper_id: i64) -> Result<Vec<OrderS
 pub enum OrderScope {
     Shopper(i64),
     Shop(i64),
+    /// Staff, looking into a support ticket: any order.
+    Any,
 }
 
 #[derive(sqlx::FromRow)]
@@ -331,6 +333,7 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
     let (column, owner) = match scope {
         OrderScope::Shopper(id) => ("o.shopper_id", id),
         OrderScope::Shop(id) => ("o.shop_id", id),
+        OrderScope::Any => ("0::bigint", 0),
     };
     let row: Option<OrderRow> = sqlx::query_as(&format!(
         "SELECT o.id, o.number, s.name AS shop_name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,

@@ -18,7 +18,7 @@ use crate::orders::status::OrderStatus;
 pub struct LiveEvent {
     pub id: i64,
     pub user_id: i64,
-    /// "order" (an order event) or "notification".
+    /// "order" (an order event), "notification" or "ticket" (a new message on a support ticket).
     pub kind: String,
     pub order_number: String,
     pub detail: LiveDetail,
@@ -36,6 +36,8 @@ pub struct LiveDetail {
     pub amount_minor: Option<i64>,
     #[serde(default)]
     pub currency: Option<String>,
+    #[serde(default)]
+    pub ticket_id: Option<i64>,
 }
 
 impl LiveEvent {
@@ -177,7 +179,7 @@ mod client {
             loop {
                 let url = if last_id > 0 { format!("/live?last={last_id}") } else { "/live".to_string() };
                 let Ok(mut es) = EventSource::new(&url) else { return };
-                let subscriptions = ["hello", "order", "notification", "refresh"].map(|kind| es.subscribe(kind));
+                let subscriptions = ["hello", "order", "notification", "ticket", "refresh"].map(|kind| es.subscribe(kind));
                 let Ok(subscriptions) = subscriptions.into_iter().collect::<Result<Vec<_>, _>>() else { return };
                 let mut events = futures::stream::select_all(subscriptions);
                 // The indicator follows the EventSource's own state, which says "connecting"

@@ -227,6 +227,7 @@ pub fn OrderPage() -> impl IntoView {
                 let o = order.await?;
                 let s = o.summary.clone();
                 let a = o.address.clone();
+                let number = s.number.clone();
                 Ok::<_, AppError>(view! {
                     <h1>{format!("Order {}", s.number)}</h1>
                     <section class="card">
@@ -276,6 +277,7 @@ pub fn OrderPage() -> impl IntoView {
                             {format!("{} {}", a.postcode, a.city)}<br/>{country_name(&a.country).to_string()}<br/>{a.phone.clone()}
                         </address>
                     </section>
+                    <p><crate::support::ReportProblemLink order=number/></p>
                     <section class="card" aria-labelledby="history-title">
                         <h2 id="history-title">"History"</h2>
                         <ol class="history">

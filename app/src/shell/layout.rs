@@ -19,6 +19,7 @@ const SHOPPER_NAV: &[NavItem] = &[
     NavItem { href: "/cart", label: "Cart" },
     NavItem { href: "/orders", label: "My orders" },
     NavItem { href: "/account/payment-methods", label: "Payment methods" },
+    NavItem { href: "/support", label: "Support" },
     NavItem { href: "/merchant", label: "For merchants" },
 ];
 
@@ -32,6 +33,7 @@ const MERCHANT_NAV: &[NavItem] = &[
 
 const STAFF_NAV: &[NavItem] = &[
     NavItem { href: "/staff/reviews", label: "Merchant reviews" },
+    NavItem { href: "/staff/tickets", label: "Support tickets" },
     NavItem { href: "/", label: "Shopper site" },
 ];
 

@@ -19,6 +19,7 @@ use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::live::{Live, LiveChannel};
+use crate::support::{MyTicketsPage, NewTicketPage, StaffTicketPage, TicketPage, TicketQueuePage};
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
 use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
 use crate::merchant::QualificationPage;
@@ -97,6 +98,8 @@ fn Pages() -> impl IntoView {
                 <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
                     <Route path=path!("reviews") view=ReviewQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("reviews/:merchant_id") view=ReviewDetailPage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view=TicketQueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=ShopperLayoutOutlet>
                     <Route path=path!("") view=ShopHome ssr=SsrMode::Async/>
@@ -112,6 +115,9 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("orders/:number") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number/pay") view=PayPage ssr=SsrMode::Async/>
                     <Route path=path!("notifications") view=ShopperNotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("support") view=MyTicketsPage ssr=SsrMode::Async/>
+                    <Route path=path!("support/new") view=NewTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("support/:id") view=TicketPage ssr=SsrMode::Async/>
                 </ParentRoute>
         </Routes>
     }

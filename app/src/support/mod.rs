@@ -1,0 +1,663 @@
+//! Safe use: "Report a problem". A user (shopper or merchant) files a ticket from an order page,
+//! a payment attempt or the account page — its order and attempt linked — and follows the
+//! conversation; staff work a queue (oldest unanswered first), see the linked order's history
+//! and payment attempts and the user's recent account activity beside the ticket, reply, close,
+//! and freeze or unfreeze an account reported as used by someone else. Every staff action is
+//! recorded with who and when. New tickets and replies reach the other side live.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::accounts::{ActivityEntry, format_utc};
+use crate::collection::AttemptView;
+use crate::error::AppError;
+use crate::orders::status::Actor;
+use crate::orders::{Order, StatusTag, describe};
+use crate::ui::{FormError, field_error, form_error};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketCategory {
+    UnrecognisedPayment,
+    WrongAmount,
+    OrderNotReceived,
+    AccountAccessed,
+    Other,
+}
+
+pub const CATEGORIES: &[(TicketCategory, &str)] = &[
+    (TicketCategory::UnrecognisedPayment, "A payment I do not recognise"),
+    (TicketCategory::WrongAmount, "A wrong amount"),
+    (TicketCategory::OrderNotReceived, "An order that did not arrive"),
+    (TicketCategory::AccountAccessed, "Someone else used my account"),
+    (TicketCategory::Other, "Something else"),
+];
+
+impl TicketCategory {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketCategory::UnrecognisedPayment => "unrecognised_payment",
+            TicketCategory::WrongAmount => "wrong_amount",
+            TicketCategory::OrderNotReceived => "order_not_received",
+            TicketCategory::AccountAccessed => "account_accessed",
+            TicketCategory::Other => "other",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<TicketCategory> {
+        CATEGORIES.iter().map(|(c, _)| *c).find(|c| c.as_str() == raw)
+    }
+    pub fn label(self) -> &'static str {
+        CATEGORIES.iter().find(|(c, _)| *c == self).map(|(_, l)| *l).unwrap_or("Something else")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    Open,
+    Answered,
+    Closed,
+}
+
+impl TicketStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Answered => "answered",
+            TicketStatus::Closed => "closed",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<TicketStatus> {
+        [TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed].into_iter().find(|s| s.as_str() == raw)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "Open",
+            TicketStatus::Answered => "Answered",
+            TicketStatus::Closed => "Closed",
+        }
+    }
+
+    /// A new message: from the user it (re)opens the ticket, from staff it answers it. A closed
+    /// ticket takes no more messages.
+    pub fn after_message(self, from_staff: bool) -> Result<TicketStatus, AppError> {
+        match (self, from_staff) {
+            (TicketStatus::Closed, _) => Err(AppError::Conflict("This ticket is closed. Open a new one if you still need help.".into())),
+            (_, true) => Ok(TicketStatus::Answered),
+            (_, false) => Ok(TicketStatus::Open),
+        }
+    }
+}
+
+/// A message as typed: trimmed, 1 to 4,000 characters. Markup is kept as text (and shown
+/// escaped, like everything the app renders).
+pub fn message_text(raw: &str, field: &'static str) -> Result<String, AppError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(AppError::field(field, "Describe the problem."));
+    }
+    if text.chars().count() > 4000 {
+        return Err(AppError::field(field, "Keep it under 4,000 characters."));
+    }
+    Ok(text.to_string())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: i64,
+    pub user_id: i64,
+    pub user_email: String,
+    pub category: TicketCategory,
+    pub order_number: Option<String>,
+    pub attempt_id: Option<i64>,
+    pub status: TicketStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub waiting_since: OffsetDateTime,
+    pub user_frozen: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub from_staff: bool,
+    pub author: String,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffAction {
+    pub staff: String,
+    pub action: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl StaffAction {
+    pub fn describe(&self) -> String {
+        let what = match self.action.as_str() {
+            "replied" => "replied",
+            "closed" => "closed the ticket",
+            "froze_account" => "froze the account",
+            "unfroze_account" => "unfroze the account",
+            _ => "acted",
+        };
+        format!("{} {what}", self.staff)
+    }
+}
+
+/// A ticket with its conversation, for its user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketThread {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+}
+
+/// A ticket as staff see it: the conversation, what staff did, and the context beside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffTicketView {
+    pub ticket: Ticket,
+    pub messages: Vec<Message>,
+    pub actions: Vec<StaffAction>,
+    pub order: Option<Order>,
+    pub attempts: Vec<AttemptView>,
+    pub activity: Vec<ActivityEntry>,
+}
+
+#[cfg(feature = "ssr")]
+pub mod service {
+    use sqlx::PgPool;
+
+    use super::{TicketCategory, TicketStatus, message_text};
+    use crate::accounts::domain::{CurrentUser, Role};
+    use crate::db;
+    use crate::error::AppError;
+
+    /// Files a ticket for `user`, about one of their orders (and one of its attempts) if given.
+    pub async fn report(
+        pool: &PgPool,
+        user: &CurrentUser,
+        category: &str,
+        description: &str,
+        order_number: &str,
+        attempt_id: Option<i64>,
+    ) -> Result<i64, AppError> {
+        let mut errors = Vec::new();
+        let category = TicketCategory::parse(category);
+        if category.is_none() {
+            errors.push(crate::error::FieldError { field: "category".into(), message: "Choose what the problem is about.".into() });
+        }
+        let text = message_text(description, "description").map_err(|e| {
+            if let AppError::Validation(mut v) = e {
+                errors.append(&mut v);
+            }
+        });
+        let (Some(category), Ok(text)) = (category, text) else {
+            return Err(AppError::Validation(errors));
+        };
+        let mut tx = pool.begin().await?;
+        let number = order_number.trim();
+        let order_id = if number.is_empty() {
+            None
+        } else {
+            Some(db::support::order_of_user(&mut tx, user.id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?)
+        };
+        if let Some(attempt) = attempt_id {
+            let ok = match order_id {
+                Some(order) => db::support::attempt_of_order(&mut tx, order, attempt).await?,
+                None => false,
+            };
+            if !ok {
+                return Err(AppError::NotFound("The payment".into()));
+            }
+        }
+        let id = db::support::insert_ticket(&mut tx, user.id, category, order_id, attempt_id).await?;
+        db::support::insert_message(&mut tx, id, user.id, false, &text).await?;
+        tx.commit().await?;
+        tracing::info!(ticket = id, category = category.as_str(), "ticket filed");
+        Ok(id)
+    }
+
+    /// A reply on a ticket, by its user or by staff.
+    pub async fn reply(pool: &PgPool, user: &CurrentUser, ticket_id: i64, body: &str) -> Result<(), AppError> {
+        let text = message_text(body, "body")?;
+        let staff = user.role == Role::Staff;
+        let mut tx = pool.begin().await?;
+        let (owner, status) = db::support::lock_ticket(&mut tx, ticket_id).await?.ok_or_else(|| AppError::NotFound("The ticket".into()))?;
+        if !staff && owner != user.id {
+            return Err(AppError::NotFound("The ticket".into()));
+        }
+        let next = status.after_message(staff)?;
+        db::support::insert_message(&mut tx, ticket_id, user.id, staff, &text).await?;
+        db::support::set_status(&mut tx, ticket_id, next, !staff).await?;
+        if staff {
+            db::support::insert_action(&mut tx, ticket_id, user.id, "replied").await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Staff: close a ticket, or freeze / unfreeze the account of its user.
+    pub async fn staff_act(pool: &PgPool, staff: &CurrentUser, ticket_id: i64, action: &str) -> Result<(), AppError> {
+        let mut tx = pool.begin().await?;
+        let (owner, status) = db::support::lock_ticket(&mut tx, ticket_id).await?.ok_or_else(|| AppError::NotFound("The ticket".into()))?;
+        match action {
+            "close" => {
+                if status == TicketStatus::Closed {
+                    return Err(AppError::Conflict("This ticket is already closed.".into()));
+                }
+                db::support::set_status(&mut tx, ticket_id, TicketStatus::Closed, false).await?;
+                db::support::insert_action(&mut tx, ticket_id, staff.id, "closed").await?;
+            }
+            "freeze" | "unfreeze" => {
+                let freeze = action == "freeze";
+                if !db::accounts::set_frozen(&mut tx, owner, freeze).await? {
+                    let now = if freeze { "already frozen" } else { "not frozen" };
+                    return Err(AppError::Conflict(format!("The account is {now}.")));
+                }
+                db::support::insert_action(&mut tx, ticket_id, staff.id, if freeze { "froze_account" } else { "unfroze_account" }).await?;
+            }
+            _ => return Err(AppError::BadRequest("unknown action".into())),
+        }
+        tx.commit().await?;
+        tracing::info!(ticket = ticket_id, staff_id = staff.id, action, "staff acted on a ticket");
+        Ok(())
+    }
+}
+
+// ---- Server functions -------------------------------------------------------------------
+
+/// Signed-in shoppers and merchants: file a ticket, optionally about one of their orders and
+/// one of its payment attempts.
+#[server(prefix = "/api", endpoint = "report_problem")]
+pub async fn report_problem(
+    category: String,
+    description: String,
+    #[server(default)] order_number: String,
+    #[server(default)] attempt_id: Option<i64>,
+) -> Result<i64, AppError> {
+    let pool = crate::db::pool()?;
+    let me = crate::accounts::session::require_user(&pool).await?;
+    if me.role == crate::accounts::domain::Role::Staff {
+        return Err(AppError::Forbidden);
+    }
+    let id = service::report(&pool, &me, &category, &description, &order_number, attempt_id).await?;
+    leptos_axum::redirect(&format!("/support/{id}"));
+    Ok(id)
+}
+
+/// Signed-in users: their tickets.
+#[server(prefix = "/api", endpoint = "my_tickets")]
+pub async fn my_tickets() -> Result<Vec<Ticket>, AppError> {
+    let pool = crate::db::pool()?;
+    let me = crate::accounts::session::require_user(&pool).await?;
+    Ok(crate::db::support::tickets_of_user(&pool, me.id).await?)
+}
+
+/// Signed-in users: one of their tickets with its conversation.
+#[server(prefix = "/api", endpoint = "my_ticket")]
+pub async fn my_ticket(id: i64) -> Result<TicketThread, AppError> {
+    let pool = crate::db::pool()?;
+    let me = crate::accounts::session::require_user(&pool).await?;
+    let ticket = crate::db::support::ticket_by_id(&pool, id).await?.filter(|t| t.user_id == me.id).ok_or_else(|| AppError::NotFound("The ticket".into()))?;
+    let messages = crate::db::support::messages(&pool, id).await?;
+    Ok(TicketThread { ticket, messages })
+}
+
+/// The ticket's user or staff: add a message.
+#[server(prefix = "/api", endpoint = "reply_ticket")]
+pub async fn reply_ticket(id: i64, body: String) -> Result<(), AppError> {
+    let pool = crate::db::pool()?;
+    let me = crate::accounts::session::require_user(&pool).await?;
+    service::reply(&pool, &me, id, &body).await
+}
+
+/// Staff: the ticket queue, oldest unanswered first; `status` filters.
+#[server(prefix = "/api", endpoint = "ticket_queue")]
+pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticket>, AppError> {
+    let pool = crate::db::pool()?;
+    crate::accounts::session::require_role(&pool, crate::accounts::domain::Role::Staff).await?;
+    let status = match status.trim() {
+        "" | "all" => None,
+        s => Some(TicketStatus::parse(s).ok_or_else(|| AppError::field("status", "Choose a status from the list."))?),
+    };
+    Ok(crate::db::support::queue(&pool, status).await?)
+}
+
+/// Staff: a ticket with the linked order, its attempts, and the user's recent account activity.
+#[server(prefix = "/api", endpoint = "staff_ticket")]
+pub async fn staff_ticket(id: i64) -> Result<StaffTicketView, AppError> {
+    use crate::db;
+    let pool = db::pool()?;
+    db_staff(&pool).await?;
+    let ticket = db::support::ticket_by_id(&pool, id).await?.ok_or_else(|| AppError::NotFound("The ticket".into()))?;
+    let messages = db::support::messages(&pool, id).await?;
+    let actions = db::support::actions(&pool, id).await?;
+    let (order, attempts) = match &ticket.order_number {
+        Some(n) => match db::orders::order_view(&pool, db::orders::OrderScope::Any, n).await? {
+            Some((order_id, order)) => (Some(order), db::payments::attempts_of_order(&pool, order_id).await?),
+            None => (None, Vec::new()),
+        },
+        None => (None, Vec::new()),
+    };
+    let activity = db::accounts::recent_activity(&pool, ticket.user_id, 15).await?;
+    Ok(StaffTicketView { ticket, messages, actions, order, attempts, activity })
+}
+
+#[cfg(feature = "ssr")]
+async fn db_staff(pool: &sqlx::PgPool) -> Result<crate::accounts::domain::CurrentUser, AppError> {
+    crate::accounts::session::require_role(pool, crate::accounts::domain::Role::Staff).await
+}
+
+/// Staff: close a ticket (`close`), or `freeze` / `unfreeze` the account of its user.
+#[server(prefix = "/api", endpoint = "staff_ticket_action")]
+pub async fn staff_ticket_action(id: i64, action: String) -> Result<(), AppError> {
+    let pool = crate::db::pool()?;
+    let me = db_staff(&pool).await?;
+    service::staff_act(&pool, &me, id, &action).await
+}
+
+// ---- Pages ------------------------------------------------------------------------------
+
+/// The "Report a problem" link for an order (and attempt).
+#[component]
+pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt: Option<i64>) -> impl IntoView {
+    let href = match attempt {
+        Some(a) => format!("/support/new?order={order}&attempt={a}"),
+        None => format!("/support/new?order={order}"),
+    };
+    view! { <A href=href attr:class="report-link">"Report a problem"</A> }
+}
+
+#[component]
+pub fn NewTicketPage() -> impl IntoView {
+    let query = use_query_map();
+    let report = ServerAction::<ReportProblem>::new();
+    let value = report.value();
+    let order = move || query.with(|q| q.get("order")).unwrap_or_default();
+    let attempt = move || query.with(|q| q.get("attempt")).unwrap_or_default();
+    view! {
+        <Title text="Report a problem"/>
+        <h1>"Report a problem"</h1>
+        <section class="card" aria-labelledby="report-title">
+            <h2 id="report-title" class="visually-hidden">"Your report"</h2>
+            {move || (!order().is_empty()).then(|| view! { <p>{format!("About order {}", order())}{(!attempt().is_empty()).then(|| format!(", payment attempt #{}", attempt()))}</p> })}
+            <ActionForm action=report>
+                <input type="hidden" name="order_number" value=order/>
+                {move || (!attempt().is_empty()).then(|| view! { <input type="hidden" name="attempt_id" value=attempt()/> })}
+                <div class="field">
+                    <label for="category">"What is it about?"</label>
+                    <select id="category" name="category">
+                        <option value="">"Choose…"</option>
+                        {CATEGORIES.iter().map(|(c, l)| view! { <option value=c.as_str()>{*l}</option> }).collect_view()}
+                    </select>
+                    <p class="field-error">{move || field_error(value, "category").get()}</p>
+                </div>
+                <div class="field">
+                    <label for="description">"What happened?"</label>
+                    <textarea id="description" name="description" rows="6" maxlength="4000"></textarea>
+                    <p class="field-error">{move || field_error(value, "description").get()}</p>
+                </div>
+                <FormError error=form_error(value)/>
+                <button type="submit" class="button" disabled=move || report.pending().get()>"Send to support"</button>
+            </ActionForm>
+            <p class="muted">"If someone else may have used your account, also change your password on the account page."</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn MyTicketsPage() -> impl IntoView {
+    let tickets = Resource::new(crate::live::Live::version, |_| my_tickets());
+    view! {
+        <Title text="Support"/>
+        <h1>"Support"</h1>
+        <p><A href="/support/new" attr:class="button">"Report a problem"</A></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading your tickets…"</p> }>
+            {move || Suspend::new(async move {
+                let tickets = tickets.await?;
+                Ok::<_, AppError>(if tickets.is_empty() {
+                    view! { <section class="card"><p>"You have no tickets."</p></section> }.into_any()
+                } else {
+                    view! { <ul class="order-list">{tickets.into_iter().map(|t| view! {
+                        <li class="card order-row">
+                            <A href=format!("/support/{}", t.id)>{format!("Ticket #{} — {}", t.id, t.category.label())}</A>
+                            <span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span>
+                            <span class="muted">{format_utc(t.created_at)}</span>
+                        </li>
+                    }).collect_view()}</ul> }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Conversation(messages: Vec<Message>, staff_view: bool) -> impl IntoView {
+    view! {
+        <ol class="conversation">
+            {messages.into_iter().map(|m| {
+                let who = match (m.from_staff, staff_view) {
+                    (true, false) => "Paydesk support".to_string(),
+                    (true, true) => format!("{} (staff)", m.author),
+                    (false, true) => m.author.clone(),
+                    (false, false) => "You".to_string(),
+                };
+                view! {
+                    <li class:from-staff=m.from_staff>
+                        <p class="muted">{format!("{who} · {}", format_utc(m.at))}</p>
+                        <p class="message-body">{m.body}</p>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+#[component]
+fn ReplyForm(id: i64, reply: ServerAction<ReplyTicket>) -> impl IntoView {
+    let value = reply.value();
+    view! {
+        <ActionForm action=reply>
+            <input type="hidden" name="id" value=id/>
+            <div class="field">
+                <label for="body">"Your reply"</label>
+                <textarea id="body" name="body" rows="4" maxlength="4000"></textarea>
+                <p class="field-error">{move || field_error(value, "body").get()}</p>
+            </div>
+            <FormError error=form_error(value)/>
+            <button type="submit" class="button" disabled=move || reply.pending().get()>"Send reply"</button>
+        </ActionForm>
+    }
+}
+
+#[component]
+pub fn TicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let reply = ServerAction::<ReplyTicket>::new();
+    let thread = Resource::new(
+        move || (params.with(|p| p.get("id")), reply.version().get(), crate::live::Live::version()),
+        |(id, _, _)| async move {
+            match id.and_then(|i| i.parse::<i64>().ok()) {
+                Some(id) => my_ticket(id).await,
+                None => Err(AppError::NotFound("The ticket".into())),
+            }
+        },
+    );
+    view! {
+        <Title text="Support ticket"/>
+        <p><A href="/support">"← Support"</A></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading the ticket…"</p> }>
+            {move || Suspend::new(async move {
+                let t = thread.await?;
+                let ticket = t.ticket.clone();
+                Ok::<_, AppError>(view! {
+                    <h1>{format!("Ticket #{}", ticket.id)}</h1>
+                    <section class="card">
+                        <p>{ticket.category.label()}" · "<span class=format!("badge ticket-{}", ticket.status.as_str())>{ticket.status.label()}</span></p>
+                        {ticket.order_number.clone().map(|n| view! { <p>"Order: "<A href=format!("/orders/{n}")>{n.clone()}</A></p> })}
+                        {ticket.attempt_id.map(|a| view! { <p>{format!("Payment attempt #{a}")}</p> })}
+                    </section>
+                    <section class="card" aria-labelledby="conversation-title">
+                        <h2 id="conversation-title">"Conversation"</h2>
+                        <Conversation messages=t.messages.clone() staff_view=false/>
+                        {(ticket.status != TicketStatus::Closed).then(|| view! { <ReplyForm id=ticket.id reply/> })}
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn TicketQueuePage() -> impl IntoView {
+    let query = use_query_map();
+    let status = Memo::new(move |_| query.with(|q| q.get("status")).unwrap_or_default());
+    let queue = Resource::new(move || (status.get(), crate::live::Live::version()), |(s, _)| ticket_queue(s));
+    let tab = move |value: &'static str, label: &'static str| {
+        let current = move || status.get() == value;
+        let href = if value.is_empty() { "/staff/tickets".to_string() } else { format!("/staff/tickets?status={value}") };
+        view! { <li><a href=href aria-current=move || current().then_some("page") class:current=current>{label}</a></li> }
+    };
+    view! {
+        <Title text="Support tickets"/>
+        <h1>"Support tickets"</h1>
+        <nav class="tabs" aria-label="Ticket status">
+            <ul>{tab("", "All")}{tab("open", "Open")}{tab("answered", "Answered")}{tab("closed", "Closed")}</ul>
+        </nav>
+        <Transition fallback=|| view! { <p class="muted">"Loading tickets…"</p> }>
+            {move || Suspend::new(async move {
+                let tickets = queue.await?;
+                Ok::<_, AppError>(if tickets.is_empty() {
+                    view! { <section class="card"><p>"No tickets."</p></section> }.into_any()
+                } else {
+                    view! { <div class="table-scroll card"><table class="table">
+                        <thead><tr><th scope="col">"Ticket"</th><th scope="col">"From"</th><th scope="col">"Status"</th><th scope="col">"Waiting since"</th></tr></thead>
+                        <tbody>{tickets.into_iter().map(|t| view! {
+                            <tr>
+                                <th scope="row"><A href=format!("/staff/tickets/{}", t.id)>{format!("#{} {}", t.id, t.category.label())}</A></th>
+                                <td class="wrap">{t.user_email.clone()}</td>
+                                <td><span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span></td>
+                                <td>{format_utc(t.waiting_since)}</td>
+                            </tr>
+                        }).collect_view()}</tbody>
+                    </table></div> }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn StaffTicketPage() -> impl IntoView {
+    let params = use_params_map();
+    let reply = ServerAction::<ReplyTicket>::new();
+    let act = ServerAction::<StaffTicketAction>::new();
+    let data = Resource::new(
+        move || (params.with(|p| p.get("id")), reply.version().get(), act.version().get(), crate::live::Live::version()),
+        |(id, _, _, _)| async move {
+            match id.and_then(|i| i.parse::<i64>().ok()) {
+                Some(id) => staff_ticket(id).await,
+                None => Err(AppError::NotFound("The ticket".into())),
+            }
+        },
+    );
+    let act_value = act.value();
+    view! {
+        <Title text="Support ticket"/>
+        <p><A href="/staff/tickets">"← Tickets"</A></p>
+        <Transition fallback=|| view! { <p class="muted">"Loading the ticket…"</p> }>
+            {move || Suspend::new(async move {
+                let s = data.await?;
+                let t = s.ticket.clone();
+                let button = move |action: &'static str, label: &'static str, danger: bool| view! {
+                    <ActionForm action=act>
+                        <input type="hidden" name="id" value=t.id/>
+                        <input type="hidden" name="action" value=action/>
+                        <button type="submit" class=if danger { "button button-danger" } else { "button secondary" }>{label}</button>
+                    </ActionForm>
+                };
+                Ok::<_, AppError>(view! {
+                    <h1>{format!("Ticket #{} — {}", t.id, t.category.label())}</h1>
+                    <div class="support-grid">
+                        <section class="card" aria-labelledby="conversation-title">
+                            <h2 id="conversation-title">"Conversation"</h2>
+                            <p>{format!("From {} · ", t.user_email)}<span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span>
+                                {t.user_frozen.then(|| view! { " "<span class="badge badge-rejected">"Account frozen"</span> })}</p>
+                            <Conversation messages=s.messages.clone() staff_view=true/>
+                            {(t.status != TicketStatus::Closed).then(|| view! { <ReplyForm id=t.id reply/> })}
+                            <FormError error=form_error(act_value)/>
+                            <div class="actions">
+                                {(t.status != TicketStatus::Closed).then(|| button("close", "Close ticket", false))}
+                                {if t.user_frozen { button("unfreeze", "Unfreeze account", false) } else { button("freeze", "Freeze account", true) }}
+                            </div>
+                            <h3>"Staff actions"</h3>
+                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{format_utc(a.at)}</time>" — "{a.describe()}</li> }).collect_view()}</ul>
+                        </section>
+                        <section class="card" aria-labelledby="order-title">
+                            <h2 id="order-title">"Order"</h2>
+                            {match s.order.clone() {
+                                None => view! { <p class="muted">"No order linked."</p> }.into_any(),
+                                Some(o) => view! {
+                                    <p>{format!("{} · {} · ", o.summary.number, o.summary.total)}<StatusTag status=o.summary.status/></p>
+                                    <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Staff)}</li> }).collect_view()}</ol>
+                                }.into_any(),
+                            }}
+                            <h3 id="attempts-title">"Payment attempts"</h3>
+                            <ul class="attempts">{s.attempts.iter().map(|a| view! {
+                                <li class:linked=t.attempt_id == Some(a.id)>
+                                    {format!("#{} · {} · {} · {}", a.id, format_utc(a.at), a.method, a.status.label())}
+                                    {a.reason.clone().map(|r| format!(" — {r}"))}
+                                </li>
+                            }).collect_view()}</ul>
+                        </section>
+                        <section class="card" aria-labelledby="activity-title">
+                            <h2 id="activity-title">"Account activity"</h2>
+                            <ul class="history">{s.activity.iter().map(|e| view! {
+                                <li><time>{format_utc(e.at)}</time>" — "{e.describe()}" · "{e.ip.clone()}" · "<span class="wrap">{e.user_agent.clone()}</span></li>
+                            }).collect_view()}</ul>
+                        </section>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_and_statuses_round_trip() {
+        for (c, _) in CATEGORIES {
+            assert_eq!(TicketCategory::parse(c.as_str()), Some(*c));
+        }
+        for s in [TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed] {
+            assert_eq!(TicketStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn messages_move_the_ticket_and_a_closed_one_takes_none() {
+        assert_eq!(TicketStatus::Open.after_message(true).unwrap(), TicketStatus::Answered);
+        assert_eq!(TicketStatus::Answered.after_message(false).unwrap(), TicketStatus::Open);
+        assert_eq!(TicketStatus::Open.after_message(false).unwrap(), TicketStatus::Open);
+        assert!(TicketStatus::Closed.after_message(false).is_err());
+        assert!(TicketStatus::Closed.after_message(true).is_err());
+    }
+
+    #[test]
+    fn message_text_is_trimmed_and_bounded() {
+        assert_eq!(message_text("  <b>hi</b> ", "body").unwrap(), "<b>hi</b>");
+        assert!(message_text("   ", "body").unwrap_err().message_for("body").is_some());
+        assert!(message_text(&"x".repeat(4001), "body").is_err());
+        assert!(message_text(&"字".repeat(4000), "body").is_ok());
+    }
+}
