@@ -5,7 +5,8 @@
 //! | `DATABASE_URL` | (required) | Postgres connection URL; `./paydesk run` starts a local cluster and sets it when unset |
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address and port to listen on |
 //! | `PAYDESK_DB_MAX_CONNECTIONS` | `10` | size of the connection pool |
-//! | `PAYDESK_COOKIE_SECURE` | `false` | mark the session cookie `Secure` (set it when serving over HTTPS) |
+//! | `PAYDESK_COOKIE_SECURE` | `false` | the app is reached over HTTPS (behind a TLS-terminating proxy): `Secure` session cookie and HSTS |
+//! | `PAYDESK_TLS_CERT`, `PAYDESK_TLS_KEY` | unset | PEM certificate chain and private key: the app serves HTTPS itself (implies `PAYDESK_COOKIE_SECURE`) |
 //! | `PAYDESK_STAFF_EMAIL`, `PAYDESK_STAFF_PASSWORD` | unset | when both are set, the staff account is created (or its password reset) at start-up |
 //! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order, and the default deadline of a payment request (1–1440) |
 //! | `PAYDESK_REQUEST_MIN_MINUTES`, `PAYDESK_REQUEST_MAX_MINUTES` | `5`, `10080` | the limits a merchant may set a payment request's deadline within |
@@ -30,6 +31,8 @@ pub enum ConfigError {
     BadBool(String),
     #[error("set both PAYDESK_STAFF_EMAIL and PAYDESK_STAFF_PASSWORD, or neither")]
     HalfStaff,
+    #[error("set both PAYDESK_TLS_CERT and PAYDESK_TLS_KEY, or neither")]
+    HalfTls,
     #[error("PAYDESK_PAYMENT_WINDOW_MINUTES must be a whole number from 1 to 1440, got {0:?}")]
     BadPaymentWindow(String),
     #[error("{0} must be a whole number from {1} to {2}, got {3:?}")]
@@ -55,6 +58,8 @@ pub struct Config {
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
     pub secure_cookies: bool,
+    /// The certificate chain and key files when the app serves HTTPS itself.
+    pub tls: Option<(String, String)>,
     /// The staff account to create at start-up: email and password.
     pub staff: Option<(String, String)>,
     pub payment_window_minutes: i64,
@@ -106,6 +111,12 @@ impl Config {
             Some("true") | Some("1") => true,
             Some(other) => return Err(ConfigError::BadBool(other.to_string())),
         };
+        let tls = match (lookup("PAYDESK_TLS_CERT"), lookup("PAYDESK_TLS_KEY")) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err(ConfigError::HalfTls),
+        };
+        let secure_cookies = secure_cookies || tls.is_some();
         let staff = match (lookup("PAYDESK_STAFF_EMAIL"), lookup("PAYDESK_STAFF_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, password)),
             (None, None) => None,
@@ -134,6 +145,7 @@ impl Config {
             db_max_connections,
             db_acquire_timeout: Duration::from_secs(3),
             secure_cookies,
+            tls,
             staff,
             payment_window_minutes,
             provider: lookup("PAYDESK_PROVIDER").unwrap_or_else(|| "sandbox".into()),
@@ -211,6 +223,15 @@ mod tests {
             from(&[url, ("PAYDESK_REQUEST_MIN_MINUTES", "60"), ("PAYDESK_REQUEST_MAX_MINUTES", "30")]).unwrap_err(),
             ConfigError::RequestLimits
         );
+    }
+
+    #[test]
+    fn tls_needs_both_files_and_implies_secure_cookies() {
+        let url = ("DATABASE_URL", "postgres://h/d");
+        assert_eq!(from(&[url, ("PAYDESK_TLS_CERT", "cert.pem")]).unwrap_err(), ConfigError::HalfTls);
+        let c = from(&[url, ("PAYDESK_TLS_CERT", "cert.pem"), ("PAYDESK_TLS_KEY", "key.pem")]).unwrap();
+        assert!(c.secure_cookies);
+        assert_eq!(c.tls, Some(("cert.pem".into(), "key.pem".into())));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod health;
 pub mod images;
 pub mod live;
 pub mod security;
+pub mod tls;
 pub mod telemetry;
 
 use axum::{Router, extract::FromRef, routing::get};

@@ -52,15 +52,29 @@ async fn run() -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
-    tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Live streams never end by themselves: end them so that the server can stop.
-            live.close();
-        })
-        .await
-        .map_err(|e| format!("server: {e}"))?;
+    let stop = async move {
+        shutdown_signal().await;
+        // Live streams never end by themselves: end them so that the server can stop.
+        live.close();
+    };
+    match &config.tls {
+        Some((cert, key)) => {
+            let acceptor = server::tls::acceptor(cert, key)?;
+            tracing::info!("listening on https://{addr}");
+            let app = app
+                .layer(axum::middleware::from_fn(server::tls::expose_client_addr))
+                .into_make_service_with_connect_info::<server::tls::TlsClientAddr>();
+            axum::serve(server::tls::TlsListener { tcp: listener, acceptor }, app)
+                .with_graceful_shutdown(stop)
+                .await
+                .map_err(|e| format!("server: {e}"))?;
+        }
+        None => {
+            tracing::info!("listening on http://{addr}");
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).with_graceful_shutdown(stop).await.map_err(|e| format!("server: {e}"))?;
+        }
+    }
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -134,6 +134,8 @@ pub fn PayPage() -> impl IntoView {
                                 _ => view! { <p class="notice-ok">"Payment received — your order is paid."</p> }.into_any(),
                             }}
                         </div>
+                        // A payment the shopper does not recognise, or a wrong amount: report this attempt.
+                        {shown.as_ref().map(|s| view! { <p><crate::support::ReportProblemLink order=number.clone() attempt=s.attempt_id/></p> })}
                     </section>
                     {(awaiting && shown.as_ref().map(|s| s.status) == Some(AttemptStatus::RequiresVerification)).then(|| {
                         let s = shown.clone().unwrap();
