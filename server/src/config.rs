@@ -6,6 +6,7 @@
 //! | `LEPTOS_SITE_ADDR` | `127.0.0.1:3000` | address and port to listen on |
 //! | `PAYDESK_DB_MAX_CONNECTIONS` | `10` | size of the connection pool |
 //! | `PAYDESK_COOKIE_SECURE` | `false` | the app is reached over HTTPS (behind a TLS-terminating proxy): `Secure` session cookie and HSTS |
+//! | `PAYDESK_TRUST_PROXY` | `false` | the app runs behind a proxy it trusts: the client address is taken from `X-Forwarded-For` / `X-Real-IP` |
 //! | `PAYDESK_TLS_CERT`, `PAYDESK_TLS_KEY` | unset | PEM certificate chain and private key: the app serves HTTPS itself (implies `PAYDESK_COOKIE_SECURE`) |
 //! | `PAYDESK_STAFF_EMAIL`, `PAYDESK_STAFF_PASSWORD` | unset | when both are set, the staff account is created (or its password reset) at start-up |
 //! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order, and the default deadline of a payment request (1–1440) |
@@ -27,8 +28,8 @@ pub enum ConfigError {
     BadDatabaseUrl,
     #[error("PAYDESK_DB_MAX_CONNECTIONS must be a whole number from 1 to 1000, got {0:?}")]
     BadPoolSize(String),
-    #[error("PAYDESK_COOKIE_SECURE must be true or false, got {0:?}")]
-    BadBool(String),
+    #[error("{0} must be true or false, got {1:?}")]
+    BadBool(&'static str, String),
     #[error("set both PAYDESK_STAFF_EMAIL and PAYDESK_STAFF_PASSWORD, or neither")]
     HalfStaff,
     #[error("set both PAYDESK_TLS_CERT and PAYDESK_TLS_KEY, or neither")]
@@ -58,6 +59,8 @@ pub struct Config {
     pub db_max_connections: u32,
     pub db_acquire_timeout: Duration,
     pub secure_cookies: bool,
+    /// Take the client's address from the trusted proxy's forwarded headers.
+    pub trust_proxy: bool,
     /// The certificate chain and key files when the app serves HTTPS itself.
     pub tls: Option<(String, String)>,
     /// The staff account to create at start-up: email and password.
@@ -109,7 +112,7 @@ impl Config {
         let secure_cookies = match lookup("PAYDESK_COOKIE_SECURE").as_deref().map(str::trim) {
             None | Some("") | Some("false") | Some("0") => false,
             Some("true") | Some("1") => true,
-            Some(other) => return Err(ConfigError::BadBool(other.to_string())),
+            Some(other) => return Err(ConfigError::BadBool("PAYDESK_COOKIE_SECURE", other.to_string())),
         };
         let tls = match (lookup("PAYDESK_TLS_CERT"), lookup("PAYDESK_TLS_KEY")) {
             (Some(cert), Some(key)) => Some((cert, key)),
@@ -117,6 +120,11 @@ impl Config {
             _ => return Err(ConfigError::HalfTls),
         };
         let secure_cookies = secure_cookies || tls.is_some();
+        let trust_proxy = match lookup("PAYDESK_TRUST_PROXY").as_deref().map(str::trim) {
+            None | Some("") | Some("false") | Some("0") => false,
+            Some("true") | Some("1") => true,
+            Some(other) => return Err(ConfigError::BadBool("PAYDESK_TRUST_PROXY", other.to_string())),
+        };
         let staff = match (lookup("PAYDESK_STAFF_EMAIL"), lookup("PAYDESK_STAFF_PASSWORD")) {
             (Some(email), Some(password)) => Some((email, password)),
             (None, None) => None,
@@ -145,6 +153,7 @@ impl Config {
             db_max_connections,
             db_acquire_timeout: Duration::from_secs(3),
             secure_cookies,
+            trust_proxy,
             tls,
             staff,
             payment_window_minutes,
@@ -239,6 +248,6 @@ mod tests {
         let url = ("DATABASE_URL", "postgres://h/d");
         assert!(from(&[url, ("PAYDESK_COOKIE_SECURE", "true")]).unwrap().secure_cookies);
         assert!(!from(&[url]).unwrap().secure_cookies);
-        assert_eq!(from(&[url, ("PAYDESK_COOKIE_SECURE", "yes")]).unwrap_err(), ConfigError::BadBool("yes".into()));
+        assert_eq!(from(&[url, ("PAYDESK_COOKIE_SECURE", "yes")]).unwrap_err(), ConfigError::BadBool("PAYDESK_COOKIE_SECURE", "yes".into()));
     }
 }

@@ -52,6 +52,7 @@ async fn run() -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let app = if config.trust_proxy { app.layer(axum::middleware::from_fn(server::security::use_forwarded_client)) } else { app };
     let stop = async move {
         shutdown_signal().await;
         // Live streams never end by themselves: end them so that the server can stop.

@@ -113,6 +113,30 @@ pub async fn same_origin(State(origins): State<Origins>, req: Request<Body>, nex
     next.run(req).await
 }
 
+/// The client's address as a trusted proxy reports it: the last `X-Forwarded-For` entry (the
+/// one the proxy itself appended), or `X-Real-IP`.
+pub fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
+    let from_xff = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .last()
+        .and_then(|v| v.parse().ok());
+    from_xff.or_else(|| headers.get("x-real-ip")?.to_str().ok()?.trim().parse().ok())
+}
+
+/// Behind a trusted TLS-terminating proxy (`PAYDESK_TRUST_PROXY=true`): the address the app
+/// throttles and records is the client's, not the proxy's.
+pub async fn use_forwarded_client(mut req: Request<Body>, next: Next) -> Response {
+    if let Some(ip) = forwarded_client(req.headers()) {
+        req.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(ip, 0)));
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +147,17 @@ mod tests {
             b = b.header(*k, *v);
         }
         b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_address_the_proxy_appended() {
+        let mut h = axum::http::HeaderMap::new();
+        assert_eq!(forwarded_client(&h), None);
+        h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1, 203.0.113.7"));
+        assert_eq!(forwarded_client(&h), Some("203.0.113.7".parse().unwrap()));
+        h.insert("x-forwarded-for", HeaderValue::from_static("garbage"));
+        h.insert("x-real-ip", HeaderValue::from_static("198.51.100.2"));
+        assert_eq!(forwarded_client(&h), Some("198.51.100.2".parse().unwrap()));
     }
 
     #[test]
