@@ -94,7 +94,8 @@ pub fn router(state: AppState) -> Router {
             app::shell(options.clone())
         })
         // Every body above is small (forms, server-function arguments): 64 KiB at most.
-        .layer(RequestBodyLimitLayer::new(64 * 1024))
+        .layer(axum::middleware::from_fn(security::bounded_body))
+        .layer(RequestBodyLimitLayer::new(security::BODY_LIMIT))
         .route(
             "/merchant/products/{id}/image",
             // The image upload reads its body through axum's multipart extractor: 3 MiB.

@@ -113,6 +113,23 @@ pub async fn same_origin(State(origins): State<Origins>, req: Request<Body>, nex
     next.run(req).await
 }
 
+/// The largest body of a server function or form: 64 KiB.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A body sent without a length (chunked) is read here, up to [`BODY_LIMIT`], so that an
+/// oversized one is refused with 413 like one that declares its length (which
+/// `RequestBodyLimitLayer` refuses before reading), never cut off inside a handler.
+pub async fn bounded_body(req: Request<Body>, next: Next) -> Response {
+    if req.headers().contains_key(header::CONTENT_LENGTH) || matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(_) => (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response(),
+    }
+}
+
 /// The client's address as a trusted proxy reports it: the last `X-Forwarded-For` entry (the
 /// one the proxy itself appended), or `X-Real-IP`.
 pub fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
