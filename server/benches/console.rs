@@ -59,13 +59,7 @@ async fn main() {
         ("search: order number", filter("", "", String::new(), String::new(), "PD-B-777777"), None),
     ];
 
-    let mut select_one = Vec::with_capacity(RUNS);
-    for _ in 0..RUNS {
-        let t = Instant::now();
-        sqlx::query("SELECT 1").execute(&bench.pool).await.unwrap();
-        select_one.push(t.elapsed());
-    }
-    select_one.sort();
+    let select_one = bench.select_one(20, RUNS).await;
     let base = percentile_ms(&select_one, 0.5);
 
     println!();

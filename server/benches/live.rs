@@ -129,13 +129,7 @@ async fn main() {
     latencies.sort();
     let (p50, p99) = (percentile_ms(&latencies, 0.5), percentile_ms(&latencies, 0.99));
 
-    let mut select_one = Vec::with_capacity(200);
-    for _ in 0..200 {
-        let t = Instant::now();
-        sqlx::query("SELECT 1").execute(&bench.pool).await.unwrap();
-        select_one.push(t.elapsed());
-    }
-    select_one.sort();
+    let select_one = bench.select_one(20, 200).await;
     let base = percentile_ms(&select_one, 0.5);
 
     println!();

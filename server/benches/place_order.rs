@@ -20,14 +20,7 @@ async fn main() {
     let (shop_id, product_id) = bench.open_shop().await;
     let shopper = bench.shopper(0).await;
 
-    let mut select_one = Vec::with_capacity(orders);
-    for i in 0..orders + 50 {
-        let t = Instant::now();
-        sqlx::query("SELECT 1").execute(&bench.pool).await.unwrap();
-        if i >= 50 {
-            select_one.push(t.elapsed());
-        }
-    }
+    let select_one = bench.select_one(50, orders).await;
     let mut place = Vec::with_capacity(orders);
     for i in 0..orders + 20 {
         let (status, body, _) = bench.call("add_to_cart", format!("product_id={product_id}&quantity=1"), Some(&shopper)).await;
@@ -41,7 +34,6 @@ async fn main() {
             place.push(elapsed);
         }
     }
-    select_one.sort();
     place.sort();
     let placed: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&bench.pool).await.unwrap();
     bench.finish().await;

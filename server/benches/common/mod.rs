@@ -132,6 +132,23 @@ impl Bench {
     }
 }
 
+impl Bench {
+    /// `runs` timings of a bare `SELECT 1` round trip (after `warmup` untimed ones), sorted: the
+    /// same-run baseline every benchmark reports its figures against.
+    pub async fn select_one(&self, warmup: usize, runs: usize) -> Vec<Duration> {
+        let mut times = Vec::with_capacity(runs);
+        for i in 0..warmup + runs {
+            let t = std::time::Instant::now();
+            sqlx::query("SELECT 1").execute(&self.pool).await.unwrap();
+            if i >= warmup {
+                times.push(t.elapsed());
+            }
+        }
+        times.sort();
+        times
+    }
+}
+
 pub fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1000.0
 }
