@@ -73,22 +73,29 @@ pub async fn insert_session(
     .map(|_| ())
 }
 
-/// The user of a live session, touching its last-seen time. Sessions past their absolute
-/// expiry, or idle for longer than `idle_secs`, are not found.
+/// The user of a live session. Sessions past their absolute expiry, or idle for longer than
+/// `idle_secs`, are not found. The last-seen time is written at most once a minute: every page
+/// and server function looks the session up, and a write (a row lock and a WAL flush) on each
+/// would serialise a user's concurrent requests on their session row.
 pub async fn session_user(pool: &PgPool, token_hash: &[u8], idle_secs: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let row: Option<(i64, String, String)> = sqlx::query_as(
-        "UPDATE sessions s SET last_seen_at = now()
-         FROM users u
-         WHERE s.token_hash = $1 AND u.id = s.user_id AND u.frozen_at IS NULL
+    let row: Option<(i64, String, String, bool)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.role, s.last_seen_at < now() - interval '1 minute'
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND u.frozen_at IS NULL
            AND s.expires_at > now()
-           AND s.last_seen_at > now() - make_interval(secs => $2)
-         RETURNING u.id, u.email, u.role",
+           AND s.last_seen_at > now() - make_interval(secs => $2)",
     )
     .bind(token_hash)
     .bind(idle_secs as f64)
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(|(id, email, role)| to_user(id, email, role)))
+    let Some((id, email, role, stale)) = row else {
+        return Ok(None);
+    };
+    if stale {
+        sqlx::query("UPDATE sessions SET last_seen_at = now() WHERE token_hash = $1").bind(token_hash).execute(pool).await?;
+    }
+    Ok(to_user(id, email, role))
 }
 
 /// Ends a session; returns its user, if it existed.
