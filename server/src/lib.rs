@@ -18,6 +18,7 @@ use sqlx::{PgPool, postgres::PgPoolOptions};
 use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -121,6 +122,9 @@ pub fn router(state: AppState) -> Router {
         router = router.layer(SetResponseHeaderLayer::overriding(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(security::HSTS)));
     }
     router
+        // Pages, server-function answers, CSS, JS and the WASM bundle go out gzipped to browsers
+        // that accept it (the live channel's event stream is left alone).
+        .layer(CompressionLayer::new())
         .layer(telemetry::trace_layer())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -128,3 +128,15 @@ async fn every_page_under_load_carries_its_own_nonce(pool: PgPool) {
         assert!(page.body.contains(&format!("nonce=\"{nonce}\"")));
     }
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn pages_are_compressed_for_browsers_that_accept_it(pool: PgPool) {
+    let app = app(pool.clone());
+    let req = Request::get("/").header("accept", "text/html").header("accept-encoding", "gzip").body(Body::empty()).unwrap();
+    let page = send(&app, req).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers.get("content-encoding").and_then(|v| v.to_str().ok()), Some("gzip"));
+    let plain = get(&app, "/").await;
+    assert!(plain.headers.get("content-encoding").is_none());
+    assert!(plain.body.contains("<html"));
+}
