@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { PASSWORD, openHydrated, signIn, signUp, uniqueEmail } from "./helpers";
+import { expect, test, PASSWORD, openHydrated, signIn, signUp, uniqueEmail } from "./helpers";
 
 test("a shopper sees where they are signed in, signs out elsewhere and changes the password", async ({ page, browser }) => {
   const email = uniqueEmail("safety");

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { expectNoSidewaysScroll, openHydrated, PASSWORD, signIn, signUp, STAFF, uniqueEmail } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, openHydrated, PASSWORD, signIn, signUp, STAFF, uniqueEmail } from "./helpers";
 
 test("a shopper signs up, signs out and signs in again", async ({ page }) => {
   const email = uniqueEmail("shopper");

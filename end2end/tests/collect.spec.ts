@@ -1,5 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
-import { expectNoSidewaysScroll, merchantAndShopperWithOrder, openHydrated } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, merchantAndShopperWithOrder, openHydrated, type Page } from "./helpers";
 
 /** The merchant finds the order in the console (awaiting payment comes first) and opens it. */
 async function openFromConsole(merchant: Page, number: string) {

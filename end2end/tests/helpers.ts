@@ -1,7 +1,39 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { test as base, expect, type Browser, type Page } from "@playwright/test";
+
+export { expect, type Page };
+
+/**
+ * What went wrong inside the app in any page this test opened with `openHydrated`: a Rust
+ * panic or a hydration mismatch (the server rendered something the browser would not have).
+ * Either leaves the page looking right but dead, so every test fails on it, whatever it checks.
+ */
+const appFailures: string[] = [];
+const watched = new WeakSet<Page>();
+
+function watch(page: Page) {
+  if (watched.has(page)) return;
+  watched.add(page);
+  page.on("console", (message) => {
+    const text = message.text();
+    if (/hydration error|panicked at/i.test(text)) appFailures.push(`${page.url()}: ${text.slice(0, 400)}`);
+  });
+}
+
+/** Playwright's `test`, failing any test during which the app panicked or failed to hydrate. */
+export const test = base.extend<{ appHealthy: void }>({
+  appHealthy: [
+    async ({}, use) => {
+      appFailures.length = 0;
+      await use();
+      expect(appFailures, "the app panicked or failed to hydrate").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** Opens a page and waits until the WASM app has hydrated it (an Effect sets the marker). */
 export async function openHydrated(page: Page, path: string) {
+  watch(page);
   const response = await page.goto(path);
   await expect(page.locator("#app")).toHaveAttribute("data-hydrated", "true");
   return response;

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { expect, test } from "@playwright/test";
-import { STAFF, merchantAndShopperWithOrder, openHydrated, signIn } from "./helpers";
+import { expect, test, STAFF, merchantAndShopperWithOrder, openHydrated, signIn } from "./helpers";
 
 test("both sides see the order change live: a new request, a payment, the badge and the toast", async ({ page, browser }) => {
   test.slow();

@@ -1,5 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
-import { addToCart, bindCard, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+import { expect, test, addToCart, bindCard, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail, type Page } from "./helpers";
 
 /** A shopper with an order awaiting payment, on its order page. Returns the order number. */
 async function orderAwaitingPayment(page: Page, shopName: string) {

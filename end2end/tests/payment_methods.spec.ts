@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { expectNoSidewaysScroll, openHydrated, signUp, uniqueEmail } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, openHydrated, signUp, uniqueEmail } from "./helpers";
 
 test("a shopper binds cards and a wallet, sets the default and removes one", async ({ page }) => {
   await signUp(page, uniqueEmail("payer"), "Shop");

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { expectNoSidewaysScroll, openHydrated } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, openHydrated } from "./helpers";
 
 test.describe("shopper shell", () => {
   test("loads, hydrates and completes a round trip to Postgres", async ({ page }) => {

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { addToCart, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+import { expect, test, addToCart, checkOut, expectNoSidewaysScroll, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
 
 test("a shopper browses a shop, fills the cart, checks out and cancels another order", async ({ page, browser }) => {
   const shopName = await openShopWithProducts(browser);

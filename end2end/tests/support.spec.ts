@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { STAFF, merchantAndShopperWithOrder, openHydrated, signIn } from "./helpers";
+import { expect, test, STAFF, merchantAndShopperWithOrder, openHydrated, signIn } from "./helpers";
 
 test("a shopper reports an unrecognised payment; staff see it live, reply, and the shopper sees the reply live", async ({ page, browser }) => {
   test.slow();

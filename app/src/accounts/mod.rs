@@ -237,6 +237,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let auth = Auth::get();
     let activity = Resource::new(move || auth.user.get().map(|u| u.ok().flatten().map(|u| u.id)), |_| my_activity());
+    let safety = safety::Safety::load();
     view! {
         <Title text="Your account"/>
         <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
@@ -267,7 +268,7 @@ pub fn AccountPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </section>
-                    <safety::AccountSafety/>
+                    <safety::AccountSafety safety/>
                     <p><A href="/support/new">"Report a problem with your account"</A></p>
                 })
             })}

@@ -105,12 +105,30 @@ pub async fn sign_out_elsewhere() -> Result<u64, AppError> {
     service::sign_out_elsewhere(&pool, &me, &token, &session::request_meta()).await
 }
 
+/// What the safety sections load and do. Made at the top of the account page, never inside
+/// its `Suspense`: a resource created while a `Suspend` resolves gets a different id on the
+/// server than in the browser, so the browser would not find its server-rendered data and
+/// hydration would break (a click then submitted the plain way, and the result was lost).
+#[derive(Clone, Copy)]
+pub struct Safety {
+    change: ServerAction<ChangePassword>,
+    elsewhere: ServerAction<SignOutElsewhere>,
+    sessions: Resource<Result<Vec<SessionInfo>, AppError>>,
+}
+
+impl Safety {
+    pub fn load() -> Self {
+        let change = ServerAction::<ChangePassword>::new();
+        let elsewhere = ServerAction::<SignOutElsewhere>::new();
+        let sessions = Resource::new(move || (change.version().get(), elsewhere.version().get()), |_| my_sessions());
+        Safety { change, elsewhere, sessions }
+    }
+}
+
 /// The account page's safety sections: sessions and the password form.
 #[component]
-pub fn AccountSafety() -> impl IntoView {
-    let change = ServerAction::<ChangePassword>::new();
-    let elsewhere = ServerAction::<SignOutElsewhere>::new();
-    let sessions = Resource::new(move || (change.version().get(), elsewhere.version().get()), |_| my_sessions());
+pub fn AccountSafety(safety: Safety) -> impl IntoView {
+    let Safety { change, elsewhere, sessions } = safety;
     let changed = change.value();
     let ended = elsewhere.value();
     view! {
@@ -138,6 +156,7 @@ pub fn AccountSafety() -> impl IntoView {
                     })
                 })}
             </Transition>
+            <FormError error=form_error(ended)/>
             {move || ended.get().and_then(Result::ok).map(|n| view! { <p class="notice-ok" role="status">{format!("Signed out on {n} other device(s).")}</p> })}
         </section>
         <section class="card" aria-labelledby="password-title">
