@@ -283,6 +283,12 @@ async fn cash_on_delivery_ships_unpaid_and_is_paid_on_delivery_with_the_exact_am
     assert_eq!(notifications(&app, &o.merchant).await["items"][0]["kind"], "payment_received");
     // Collecting twice is refused: the order is delivered.
     assert_eq!(act(&app, &o.merchant, &o.number, "deliver_collecting_cash", "&cash=25").await.status, StatusCode::CONFLICT);
+    // Regression: a refused action left the order's row locked until its connection went back
+    // to the pool, so the worker right after could skip the order.
+    let mut probe = pool.begin().await.unwrap();
+    let unlocked = sqlx::query("SELECT id FROM orders WHERE number = $1 FOR UPDATE NOWAIT").bind(&o.number).execute(&mut *probe).await;
+    assert!(unlocked.is_ok(), "the order is still locked after a refused action: {unlocked:?}");
+    probe.rollback().await.unwrap();
 
     // The worker completes it once the return period is over.
     let now = OffsetDateTime::now_utc();
