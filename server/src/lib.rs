@@ -62,9 +62,20 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
     app::db::MIGRATOR.run(pool).await
 }
 
+/// The app's routes, generated once per process. Generating them renders the app with resource
+/// loading suppressed through a process-wide flag (leptos_server's `SuppressResourceLoad`), so a
+/// page rendering anywhere in the process meanwhile would have its resources never load and hang
+/// (leptos issue 4773). A server builds its router once before it serves, but tests and
+/// benchmarks build several while others serve pages: with the list made once, under a lock that
+/// every router build waits on, no page can be rendering while it is made.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 /// The whole application router.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let pool = state.pool.clone();
     let session = state.session;
     let orders = state.orders;

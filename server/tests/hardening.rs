@@ -129,6 +129,53 @@ async fn every_page_under_load_carries_its_own_nonce(pool: PgPool) {
     }
 }
 
+/// Regression: every router build generated the route list, which suppresses resource loading
+/// for the whole process while it runs (leptos issue 4773); a page rendering meanwhile never got
+/// its data and hung until the 30 s timeout (a 408 in CI, when another test started during
+/// `every_page_under_load_carries_its_own_nonce`). Routers built over and over on another
+/// thread while pages render must not stall a single page.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn pages_render_while_other_routers_are_built(pool: PgPool) {
+    use std::sync::{Arc, atomic::{AtomicBool, AtomicUsize, Ordering}};
+    let app = app(pool.clone());
+    let shopper = signed_up(&app, "routes@example.com", "shopper").await;
+    let (stop, built) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
+    let builder = std::thread::spawn({
+        let (stop, built, pool) = (stop.clone(), built.clone(), pool.clone());
+        move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    drop(common::app(pool.clone()));
+                    built.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            })
+        }
+    });
+    let pages = ["/", "/cart", "/orders", "/account", "/notifications", "/account/payment-methods"];
+    let mut slow = Vec::new();
+    for round in 0..4 {
+        let loads = pages.iter().map(|page| {
+            let (app, cookie) = (app.clone(), shopper.clone());
+            async move {
+                let req = Request::get(*page).header("accept", "text/html").header("cookie", cookie).body(Body::empty()).unwrap();
+                (page, tokio::time::timeout(std::time::Duration::from_secs(10), send(&app, req)).await)
+            }
+        });
+        for (page, answer) in futures::future::join_all(loads).await {
+            match answer {
+                Ok(a) => assert_eq!(a.status, StatusCode::OK, "{page}"),
+                Err(_) => slow.push(format!("{page} (round {round})")),
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    builder.join().unwrap();
+    assert!(built.load(Ordering::Relaxed) > 0, "routers were built while pages rendered");
+    assert!(slow.is_empty(), "pages still rendering after 10 s: {slow:?}");
+}
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn pages_are_compressed_for_browsers_that_accept_it(pool: PgPool) {
     let app = app(pool.clone());
