@@ -72,7 +72,7 @@ async fn apply(
     input: &ActionInput,
     settings: &OrderSettings,
 ) -> Result<(), AppError> {
-    let order = db::collection::lock_shop_order(&mut *tx, shop_id, number)
+    let order = db::orders::lock_shop_order(&mut *tx, shop_id, number)
         .await?
         .ok_or_else(|| AppError::NotFound("The order".into()))?;
     let (request, _) = db::collection::request_state(&mut *tx, order.id).await?;

@@ -26,7 +26,7 @@ pub async fn expire_overdue(pool: &PgPool, now: OffsetDateTime) -> Result<usize,
         if db::collection::has_live_attempt(&mut tx, order_id).await? {
             continue;
         }
-        let order = db::collection::lock_order_by_id(&mut tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
+        let order = db::orders::lock_order(&mut tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
         let to = order.status.apply(OrderEvent::Expire)?;
         db::orders::set_status(&mut tx, order.id, to).await?;
         db::orders::release_stock(&mut tx, order.id).await?;
@@ -49,7 +49,7 @@ pub async fn complete_delivered(pool: &PgPool, now: OffsetDateTime, after: Durat
     while done < BATCH {
         let mut tx = pool.begin().await?;
         let Some(order_id) = db::collection::claim_completable(&mut tx, now - after).await? else { break };
-        let order = db::collection::lock_order_by_id(&mut tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
+        let order = db::orders::lock_order(&mut tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
         let to = order.status.apply(OrderEvent::Complete)?;
         db::orders::set_status(&mut tx, order.id, to).await?;
         db::orders::insert_event(&mut tx, order.id, Actor::System, None, OrderEvent::Complete.name(), Some(order.status), to).await?;

@@ -133,51 +133,6 @@ pub async fn status_counts(pool: &PgPool, shop_id: i64) -> Result<Vec<(OrderStat
 
 // ---- One order, for the merchant --------------------------------------------------------
 
-/// An order of a shop, locked for a change.
-#[derive(Clone, Debug)]
-pub struct LockedOrder {
-    pub id: i64,
-    pub number: String,
-    pub status: OrderStatus,
-    pub amount: Money,
-    pub shopper_id: i64,
-    pub shop_id: i64,
-    pub due: OffsetDateTime,
-}
-
-type LockedRow = (i64, String, String, i64, String, i64, i64, OffsetDateTime);
-
-fn locked((id, number, status, minor, currency, shopper_id, shop_id, due): LockedRow) -> LockedOrder {
-    LockedOrder {
-        id,
-        number,
-        status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Cancelled),
-        amount: Money::new(minor, Currency::parse(&currency).unwrap_or(Currency::USD)),
-        shopper_id,
-        shop_id,
-        due,
-    }
-}
-
-const LOCKED_SELECT: &str = "SELECT id, number, status, total_minor, currency, shopper_id, shop_id, payment_due_at FROM orders";
-
-pub async fn lock_shop_order(tx: &mut PgConnection, shop_id: i64, number: &str) -> Result<Option<LockedOrder>, sqlx::Error> {
-    let row: Option<LockedRow> = sqlx::query_as(&format!("{LOCKED_SELECT} WHERE number = $1 AND shop_id = $2 FOR UPDATE"))
-        .bind(number)
-        .bind(shop_id)
-        .fetch_optional(tx)
-        .await?;
-    Ok(row.map(locked))
-}
-
-pub async fn lock_order_by_id(tx: &mut PgConnection, order_id: i64) -> Result<Option<LockedOrder>, sqlx::Error> {
-    let row: Option<LockedRow> = sqlx::query_as(&format!("{LOCKED_SELECT} WHERE id = $1 FOR UPDATE"))
-        .bind(order_id)
-        .fetch_optional(tx)
-        .await?;
-    Ok(row.map(locked))
-}
-
 /// The latest payment request of an order: its state and, while open, its deadline.
 pub async fn request_state(db: &mut PgConnection, order_id: i64) -> Result<(RequestState, Option<OffsetDateTime>), sqlx::Error> {
     let row: Option<(String, OffsetDateTime)> =

@@ -5,7 +5,6 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::money::{Currency, Money};
-use crate::orders::status::OrderStatus;
 use crate::payments::attempt::AttemptStatus;
 use crate::payments::ledger::Account;
 
@@ -75,31 +74,6 @@ pub async fn latest_attempt(pool: &PgPool, order_id: i64) -> Result<Option<Attem
     Ok(row.map(attempt))
 }
 
-/// The order to be paid, locked: id, status, amount, deadline, shop.
-pub struct PayableOrder {
-    pub id: i64,
-    pub status: OrderStatus,
-    pub amount: Money,
-    pub due: OffsetDateTime,
-    pub shop_id: i64,
-}
-
-pub async fn lock_order(db: &mut PgConnection, order_id: i64) -> Result<Option<PayableOrder>, sqlx::Error> {
-    let row: Option<(i64, String, i64, String, OffsetDateTime, i64)> = sqlx::query_as(
-        "SELECT id, status, total_minor, currency, payment_due_at, shop_id FROM orders WHERE id = $1 FOR UPDATE",
-    )
-    .bind(order_id)
-    .fetch_optional(db)
-    .await?;
-    Ok(row.map(|(id, status, minor, currency, due, shop_id)| PayableOrder {
-        id,
-        status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Cancelled),
-        amount: Money::new(minor, Currency::parse(&currency).unwrap_or(Currency::USD)),
-        due,
-        shop_id,
-    }))
-}
-
 pub async fn shopper_order_id(db: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM orders WHERE number = $1 AND shopper_id = $2")
         .bind(number)
@@ -128,7 +102,7 @@ pub async fn token_of_attempt(pool: &PgPool, attempt_id: i64) -> Result<(String,
     Ok((token, Money::new(minor, Currency::parse(&currency).unwrap_or(Currency::USD))))
 }
 
-pub async fn upsert_payment(db: &mut PgConnection, order: &PayableOrder) -> Result<i64, sqlx::Error> {
+pub async fn upsert_payment(db: &mut PgConnection, order: &super::orders::LockedOrder) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO payments (order_id, amount_minor, currency, deadline) VALUES ($1, $2, $3, $4)
          ON CONFLICT (order_id) DO UPDATE SET deadline = EXCLUDED.deadline RETURNING id",

@@ -40,7 +40,7 @@ pub async fn pay(pool: &PgPool, provider: &Provider, shopper: &CurrentUser, numb
         .ok_or_else(|| AppError::NotFound("The order".into()))?;
     // The order's row lock serialises every "Pay" of this order; only then is the key looked
     // up, so a concurrent request with the same key sees the first one's attempt.
-    let order = db::payments::lock_order(&mut tx, order_id).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
+    let order = db::orders::lock_order(&mut tx, order_id).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
     if let Some(existing) = db::payments::attempt_by_key(&mut tx, shopper.id, key).await? {
         if existing.order_number != number || existing.method_id != method_id {
             return Err(AppError::Conflict("This payment was already sent with other details. Reload the page and try again.".into()));
@@ -112,7 +112,7 @@ pub async fn finish(pool: &PgPool, provider: &Provider, attempt_id: i64, outcome
     let mut tx = pool.begin().await?;
     // Locks are always taken order first, then attempt (as `pay` does): no deadlocks.
     let order_id = db::payments::attempt_by_id(&mut tx, attempt_id, false).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?.order_id;
-    let order = db::payments::lock_order(&mut tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
+    let order = db::orders::lock_order(&mut tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
     let attempt = db::payments::attempt_by_id(&mut tx, attempt_id, true).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?;
     if attempt.status.is_final() {
         return Ok(result_of(&attempt));
