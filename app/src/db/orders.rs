@@ -255,6 +255,19 @@ pub async fn set_status(tx: &mut PgConnection, order_id: i64, status: OrderStatu
         .map(|_| ())
 }
 
+/// The order turns paid: its new status and the time it was paid in one statement. Returns the
+/// account of the merchant who owns its shop (to be told).
+pub async fn set_paid(tx: &mut PgConnection, order_id: i64, status: OrderStatus) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE orders o SET status = $2, updated_at = now(), paid_at = coalesce(o.paid_at, now())
+         FROM shops s WHERE o.id = $1 AND s.id = o.shop_id RETURNING s.merchant_id",
+    )
+    .bind(order_id)
+    .bind(status.as_str())
+    .fetch_one(tx)
+    .await
+}
+
 /// Gives an order's reserved stock back.
 pub async fn release_stock(tx: &mut PgConnection, order_id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE products p SET stock = p.stock + l.quantity FROM order_lines l WHERE l.order_id = $1 AND p.id = l.product_id")

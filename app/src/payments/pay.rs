@@ -130,11 +130,9 @@ pub async fn finish(pool: &PgPool, provider: &Provider, attempt_id: i64, outcome
     if status == AttemptStatus::Succeeded {
         match order.status.apply(OrderEvent::Pay) {
             Ok(paid) => {
-                db::orders::set_status(&mut tx, order.id, paid).await?;
-                db::collection::set_paid(&mut tx, order.id).await?;
+                let merchant = db::orders::set_paid(&mut tx, order.id, paid).await?;
                 db::collection::close_request(&mut tx, order.id, "paid").await?;
                 db::orders::insert_event(&mut tx, order.id, actor, actor_id, OrderEvent::Pay.name(), Some(order.status), paid).await?;
-                let merchant = db::collection::merchant_of_shop(&mut tx, order.shop_id).await?;
                 db::notifications::insert(&mut tx, merchant, NotificationKind::PaymentReceived, order.id, order.amount, None).await?;
             }
             Err(err) => {
