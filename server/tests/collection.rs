@@ -434,3 +434,39 @@ async fn seed_more(pool: &PgPool, shop_id: i64) {
     .await
     .unwrap();
 }
+
+/// Regression (throughput): every status change of a shop's orders once updated the same
+/// per-status count row and held it until commit, so concurrent payments of one busy shop
+/// queued behind each other. Two transactions (in different count slots) now change two
+/// orders of one shop at the same time without waiting, and the counts still add up.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn status_changes_of_one_shop_do_not_queue_on_its_counts(pool: PgPool) {
+    let app = app(pool.clone());
+    let (merchant, shop_id) = open_shop(&app, &pool, "busy@example.com", "US").await;
+    let product = add_product(&app, &merchant, "Thing", "25.00", 10).await;
+    signed_up(&app, "buyer@example.com", "shopper").await;
+    seed_overdue(&pool, shop_id, "buyer@example.com", product, 2).await;
+
+    let slot = "SELECT txid_current() % 16";
+    let mut first = pool.begin().await.unwrap();
+    let first_slot: i64 = sqlx::query_scalar(slot).fetch_one(&mut *first).await.unwrap();
+    sqlx::query("UPDATE orders SET status = 'cancelled' WHERE number = 'PD-SEED-1'").execute(&mut *first).await.unwrap();
+    let mut second = loop {
+        let mut tx = pool.begin().await.unwrap();
+        if sqlx::query_scalar::<_, i64>(slot).fetch_one(&mut *tx).await.unwrap() != first_slot {
+            break tx;
+        }
+        tx.rollback().await.unwrap();
+    };
+    sqlx::query("SET LOCAL lock_timeout = '2s'").execute(&mut *second).await.unwrap();
+    sqlx::query("UPDATE orders SET status = 'cancelled' WHERE number = 'PD-SEED-2'")
+        .execute(&mut *second)
+        .await
+        .expect("the second change does not wait for the first transaction");
+    second.commit().await.unwrap();
+    first.commit().await.unwrap();
+
+    let counts = app::db::collection::status_counts(&pool, shop_id).await.unwrap();
+    let count = |status: &str| counts.iter().find(|(s, _)| s.as_str() == status).map_or(0, |(_, n)| *n);
+    assert_eq!((count("cancelled"), count("awaiting_payment")), (2, 0), "{counts:?}");
+}
