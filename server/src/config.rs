@@ -12,6 +12,7 @@
 //! | `PAYDESK_PAYMENT_WINDOW_MINUTES` | `30` | how long a shopper has to pay a new order, and the default deadline of a payment request (1–1440) |
 //! | `PAYDESK_REQUEST_MIN_MINUTES`, `PAYDESK_REQUEST_MAX_MINUTES` | `5`, `10080` | the limits a merchant may set a payment request's deadline within |
 //! | `PAYDESK_COMPLETE_AFTER_HOURS` | `168` | a delivered order completes by itself after this many hours (0 = at the worker's next run) |
+//! | `PAYDESK_VERIFICATION_TIMEOUT_MINUTES` | `10` | a payment waiting for its one-time code fails after this long (never later than the order's deadline plus 2 minutes) (1–60) |
 //! | `PAYDESK_WORKER_INTERVAL_SECONDS` | `5` | how often the worker expires overdue orders, completes delivered ones and reconciles payments (1–3600) |
 //! | `PAYDESK_PROVIDER` | `sandbox` | the payment provider |
 //! | `PAYDESK_PROVIDER_SECRET` | `sandbox-callback-secret` | shared secret of the provider's signed callbacks (set a real one with a real provider) |
@@ -69,6 +70,7 @@ pub struct Config {
     pub request_min_minutes: i64,
     pub request_max_minutes: i64,
     pub complete_after_hours: i64,
+    pub verification_timeout_minutes: i64,
     pub worker_interval_seconds: u64,
     pub provider: String,
     pub provider_secret: String,
@@ -143,12 +145,14 @@ impl Config {
             return Err(ConfigError::RequestLimits);
         }
         let complete_after_hours = number(&lookup, "PAYDESK_COMPLETE_AFTER_HOURS", 168, 0, 8_760)?;
+        let verification_timeout_minutes = number(&lookup, "PAYDESK_VERIFICATION_TIMEOUT_MINUTES", 10, 1, 60)?;
         let worker_interval_seconds = number(&lookup, "PAYDESK_WORKER_INTERVAL_SECONDS", 5, 1, 3_600)? as u64;
         Ok(Config {
             database_url,
             request_min_minutes,
             request_max_minutes,
             complete_after_hours,
+            verification_timeout_minutes,
             worker_interval_seconds,
             db_max_connections,
             db_acquire_timeout: Duration::from_secs(3),

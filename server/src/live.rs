@@ -3,7 +3,9 @@
 //! browsers connected to this instance, each getting only its own user's events over
 //! server-sent events on `GET /live`. A reconnecting browser sends the last event id it saw
 //! (`Last-Event-ID`, or `?last=`) and is replayed what it missed from the `live_events` outbox;
-//! when that is not possible (too old, too many), it is told to refresh.
+//! when that is not possible (too old, too many), it is told to refresh. Events carry the
+//! delivery sequence number the dispatcher gave them after commit (see `app::db::live`), so
+//! "everything after n" is a sound question both live and on replay.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -44,7 +46,7 @@ impl Default for LiveHub {
 impl LiveHub {
     fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<LiveEvent>> {
         let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users.entry(user_id).or_insert_with(|| broadcast::channel(64).0).subscribe()
+        users.entry(user_id).or_insert_with(|| broadcast::channel(256).0).subscribe()
     }
 
     fn publish(&self, event: LiveEvent) {
@@ -69,11 +71,19 @@ impl LiveHub {
     }
 }
 
-/// Listens to `paydesk_live` for as long as the server runs, reconnecting after a drop (and
-/// then asking every browser to refresh, since notifications sent meanwhile are lost).
+/// Listens to `paydesk_live` (dispatched events, fanned out to this instance's browsers) and
+/// `paydesk_live_pending` (new events wait for a sequence number: wakes the dispatcher) for as
+/// long as the server runs, reconnecting after a drop (and then asking every browser to
+/// refresh, since events published meanwhile were not received).
 pub fn spawn_listener(pool: PgPool, hub: Arc<LiveHub>) -> tokio::task::JoinHandle<()> {
+    let wake = Arc::new(tokio::sync::Notify::new());
+    tokio::spawn(dispatcher(pool.clone(), wake.clone()));
     tokio::spawn(async move {
         loop {
+            if pool.is_closed() {
+                // The server (or a test) is done with this database.
+                return;
+            }
             let mut listener = match PgListener::connect_with(&pool).await {
                 Ok(l) => l,
                 Err(err) => {
@@ -82,15 +92,18 @@ pub fn spawn_listener(pool: PgPool, hub: Arc<LiveHub>) -> tokio::task::JoinHandl
                     continue;
                 }
             };
-            if let Err(err) = listener.listen("paydesk_live").await {
+            if let Err(err) = listener.listen_all([LIVE_CHANNEL, PENDING_CHANNEL]).await {
                 tracing::warn!(error = %err, "live: LISTEN failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 continue;
             }
             tracing::info!("live: listening");
             let _ = hub.resync.send(());
+            // Whatever was committed while nobody listened still needs its number.
+            wake.notify_one();
             loop {
                 match listener.try_recv().await {
+                    Ok(Some(notification)) if notification.channel() == PENDING_CHANNEL => wake.notify_one(),
                     Ok(Some(notification)) => match serde_json::from_str::<LiveEvent>(notification.payload()) {
                         Ok(event) => hub.publish(event),
                         Err(err) => tracing::warn!(error = %err, "live: unreadable notification"),
@@ -98,6 +111,7 @@ pub fn spawn_listener(pool: PgPool, hub: Arc<LiveHub>) -> tokio::task::JoinHandl
                     Ok(None) => {
                         tracing::warn!("live: the listener's connection dropped; reconnecting");
                         let _ = hub.resync.send(());
+                        wake.notify_one();
                     }
                     Err(err) => {
                         tracing::warn!(error = %err, "live: listener failed; reconnecting");
@@ -107,6 +121,35 @@ pub fn spawn_listener(pool: PgPool, hub: Arc<LiveHub>) -> tokio::task::JoinHandl
             }
         }
     })
+}
+
+const LIVE_CHANNEL: &str = "paydesk_live";
+const PENDING_CHANNEL: &str = "paydesk_live_pending";
+
+/// Gives committed events their delivery sequence (see `app::db::live`): woken by the listener
+/// when events wait, and once a second in any case (a wake-up lost with a dropped connection
+/// only delays events, it never loses them).
+async fn dispatcher(pool: PgPool, wake: Arc<tokio::sync::Notify>) {
+    loop {
+        let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
+        loop {
+            match app::db::live::dispatch(&pool).await {
+                Ok(n) if (n as i64) < app::db::live::DISPATCH_BATCH => break,
+                Ok(_) => continue,
+                Err(err) => {
+                    if pool.is_closed() {
+                        return;
+                    }
+                    tracing::warn!(error = %err, "live: dispatching events failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    break;
+                }
+            }
+        }
+        if pool.is_closed() {
+            return;
+        }
+    }
 }
 
 #[derive(serde::Deserialize)]
@@ -162,41 +205,88 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(query
     // "hello" says the channel is open; the browser retries after a drop one second later.
     opening.push(Event::default().event("hello").retry(Duration::from_secs(1)).data("{}"));
 
-    let stream = futures::stream::iter(opening.into_iter().map(Ok)).chain(follow(receiver, resync, closing, sent_up_to));
+    let following = Follow {
+        rx: receiver,
+        resync,
+        closing,
+        pool: state.pool.clone(),
+        user_id: user.id,
+        sent: sent_up_to,
+        queue: Default::default(),
+    };
+    let stream = futures::stream::iter(opening.into_iter().map(Ok)).chain(follow(following));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
 }
 
 use futures::StreamExt;
 
-fn follow(
-    receiver: broadcast::Receiver<Arc<LiveEvent>>,
+/// One browser's stream after its opening: what the hub publishes for its user, in sequence
+/// order, each event once. When the hub could not keep up with it (lagged) or the listener
+/// reconnected, what it missed is read from the outbox by sequence number — nothing is lost;
+/// only a stream that has not seen any event yet is told to refresh instead.
+struct Follow {
+    rx: broadcast::Receiver<Arc<LiveEvent>>,
     resync: broadcast::Receiver<()>,
     closing: watch::Receiver<bool>,
-    sent_up_to: i64,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures::stream::unfold((receiver, resync, closing, sent_up_to), |(mut rx, mut resync, mut closing, mut sent)| async move {
+    pool: PgPool,
+    user_id: i64,
+    sent: i64,
+    queue: std::collections::VecDeque<Event>,
+}
+
+impl Follow {
+    fn refresh() -> Event {
+        Event::default().event("refresh").data("{}")
+    }
+
+    /// Queues what the outbox holds for this user after the last event sent.
+    async fn catch_up(&mut self) {
+        if self.sent == 0 {
+            self.queue.push_back(Self::refresh());
+            return;
+        }
+        match app::db::live::since(&self.pool, self.user_id, self.sent, REPLAY_LIMIT).await {
+            Ok((events, complete)) => {
+                for event in events {
+                    self.sent = event.id;
+                    self.queue.push_back(sse(&event));
+                }
+                if !complete {
+                    self.queue.push_back(Self::refresh());
+                }
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "live: catching up failed");
+                self.queue.push_back(Self::refresh());
+            }
+        }
+    }
+
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Follow)> {
         loop {
-            if *closing.borrow() {
+            if let Some(event) = self.queue.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if *self.closing.borrow() {
                 return None;
             }
             tokio::select! {
-                got = rx.recv() => match got {
-                    Ok(event) if event.id <= sent => continue,
+                got = self.rx.recv() => match got {
+                    Ok(event) if event.id <= self.sent => continue,
                     Ok(event) => {
-                        sent = event.id;
-                        return Some((Ok(sse(&event)), (rx, resync, closing, sent)));
+                        self.sent = event.id;
+                        return Some((Ok(sse(&event)), self));
                     }
-                    // Too slow to keep up: catch up by refreshing.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        return Some((Ok(Event::default().event("refresh").data("{}")), (rx, resync, closing, sent)));
-                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.catch_up().await,
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
-                Ok(()) = resync.recv() => {
-                    return Some((Ok(Event::default().event("refresh").data("{}")), (rx, resync, closing, sent)));
-                }
-                _ = closing.changed() => return None,
+                Ok(()) = self.resync.recv() => self.catch_up().await,
+                _ = self.closing.changed() => return None,
             }
         }
-    })
+    }
+}
+
+fn follow(state: Follow) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(state, Follow::next)
 }

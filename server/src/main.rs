@@ -35,6 +35,7 @@ async fn run() -> Result<(), String> {
         request_min_minutes: config.request_min_minutes,
         request_max_minutes: config.request_max_minutes,
         complete_after_hours: config.complete_after_hours,
+        verification_timeout_minutes: config.verification_timeout_minutes,
     };
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let callbacks = app::payments::provider::CallbackTarget {
@@ -83,8 +84,9 @@ async fn run() -> Result<(), String> {
 
 /// The background worker, every `interval`: finishes payment attempts left in "processing" for
 /// more than 10 s (a crash between the provider's answer and the database write, or a lost
-/// callback), expires unpaid orders past their deadline, completes delivered orders, and
-/// prunes live events older than a day.
+/// callback), stops verification steps past their time, sends back unexpected charges whose
+/// refund failed, expires unpaid orders past their deadline, completes delivered orders, and
+/// prunes live events older than a day. Each item is handled on its own (see `app::db::jobs`).
 /// Every step claims its rows in Postgres (`SKIP LOCKED`), so several instances may run it.
 async fn worker(pool: sqlx::PgPool, provider: app::payments::provider::Provider, settings: app::checkout::OrderSettings, interval: std::time::Duration) {
     let mut tick = tokio::time::interval(interval);
@@ -92,12 +94,12 @@ async fn worker(pool: sqlx::PgPool, provider: app::payments::provider::Provider,
     let complete_after = time::Duration::hours(settings.complete_after_hours);
     loop {
         tick.tick().await;
-        match app::payments::pay::reconcile(&pool, &provider, 10.0).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(finished = n, "worker finished payment attempts"),
-            Err(err) => tracing::warn!(error = %err, "worker: reconcile"),
-        }
         let now = time::OffsetDateTime::now_utc();
+        match app::payments::pay::run_jobs(&pool, &provider, &settings, now, 10.0).await {
+            Ok(report) if report == Default::default() => {}
+            Ok(report) => tracing::info!(?report, "worker: payment jobs"),
+            Err(err) => tracing::warn!(error = %err, "worker: payment jobs"),
+        }
         match app::collection::worker::expire_overdue(&pool, now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "worker expired overdue orders"),

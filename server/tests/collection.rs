@@ -357,7 +357,8 @@ async fn the_console_filters_searches_counts_and_pages_stably_while_orders_arriv
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("UPDATE orders SET status = 'paid' WHERE id IN (SELECT id FROM orders ORDER BY id LIMIT 10)").execute(&pool).await.unwrap();
+    let first_ten: Vec<i64> = sqlx::query_scalar("SELECT id FROM orders ORDER BY id LIMIT 10").fetch_all(&pool).await.unwrap();
+    seed_paid(&pool, &first_ten).await;
     sqlx::query("UPDATE orders SET status = 'cod_to_ship', collection_method = 'cash_on_delivery' WHERE id IN (SELECT id FROM orders ORDER BY id DESC LIMIT 5)")
         .execute(&pool)
         .await

@@ -186,21 +186,21 @@ async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(
     let payment: i64 = sqlx::query_scalar("INSERT INTO payments (order_id, amount_minor, currency, deadline) VALUES ($1, $2, 'USD', now() + interval '10 minutes') RETURNING id")
         .bind(order_id).bind(total).fetch_one(&pool).await.unwrap();
     let shopper_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'payer-crash@example.com'").fetch_one(&pool).await.unwrap();
-    sqlx::query("INSERT INTO payment_attempts (payment_id, shopper_id, method_id, idempotency_key, provider, status, updated_at) VALUES ($1, $2, $3, $4, 'sandbox', 'processing', now() - interval '1 minute')")
-        .bind(payment).bind(shopper_id).bind(method).bind(key).execute(&pool).await.unwrap();
+    let attempt: i64 = sqlx::query_scalar("INSERT INTO payment_attempts (payment_id, shopper_id, method_id, idempotency_key, provider, status, updated_at) VALUES ($1, $2, $3, $4, 'sandbox', 'processing', now() - interval '1 minute') RETURNING id")
+        .bind(payment).bind(shopper_id).bind(method).bind(key).fetch_one(&pool).await.unwrap();
     let token: String = sqlx::query_scalar("SELECT token FROM payment_methods WHERE id = $1").bind(method).fetch_one(&pool).await.unwrap();
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     provider
-        .charge(ChargeRequest { token: Token(token), amount: app::money::Money::new(total, app::money::Currency::USD), idempotency_key: key.to_string() })
+        .charge(ChargeRequest { token: Token(token), amount: app::money::Money::new(total, app::money::Currency::USD), idempotency_key: app::payments::pay::provider_key(attempt) })
         .await
         .unwrap();
     assert_eq!(order_status(&pool, &number).await, "awaiting_payment");
 
-    let finished = app::payments::pay::reconcile(&pool, &provider, 10.0).await.unwrap();
+    let finished = app::payments::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap();
     assert_eq!(finished, 1);
     assert_eq!(order_status(&pool, &number).await, "paid");
     assert_eq!(count(&pool, "sandbox_charges").await, 1, "not charged twice");
-    assert_eq!(app::payments::pay::reconcile(&pool, &provider, 10.0).await.unwrap(), 0, "nothing left");
+    assert_eq!(app::payments::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap(), 0, "nothing left");
     assert_ledger_consistent(&pool).await;
     let _ = shopper;
 }
@@ -209,7 +209,7 @@ async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(
 async fn the_ledger_refuses_unbalanced_or_changed_entries(pool: PgPool) {
     let mut tx = pool.begin().await.unwrap();
     let account: i64 = sqlx::query_scalar("INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ('platform_clearing', NULL, 'USD') RETURNING id").fetch_one(&mut *tx).await.unwrap();
-    let t: i64 = sqlx::query_scalar("INSERT INTO ledger_transactions (kind) VALUES ('test') RETURNING id").fetch_one(&mut *tx).await.unwrap();
+    let t: i64 = sqlx::query_scalar("INSERT INTO ledger_transactions (kind) VALUES ('cash_on_delivery') RETURNING id").fetch_one(&mut *tx).await.unwrap();
     sqlx::query("INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency) VALUES ($1, $2, 100, 'USD')").bind(t).bind(account).execute(&mut *tx).await.unwrap();
     let err = tx.commit().await.unwrap_err();
     assert!(err.to_string().contains("does not balance"), "{err}");
@@ -235,4 +235,320 @@ async fn a_method_in_use_by_an_open_payment_cannot_be_removed(pool: PgPool) {
     let code = waiting["sandbox_code"].as_str().unwrap();
     call_as(&app, "verify_payment", &format!("attempt_id={}&code={code}", waiting["attempt_id"]), Some(&shopper), HOME).await;
     assert_eq!(call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await.status, StatusCode::OK);
+}
+
+// ---- Issue 13: money and status under every interleaving ------------------------------------
+
+fn merchant_action(number: &str, action: &str) -> String {
+    format!("number={number}&action={action}")
+}
+
+/// paid orders = succeeded attempts = payment postings; every unexpected charge was sent back;
+/// the ledger balances and shops are owed exactly what paid orders are worth.
+async fn assert_payment_invariant(pool: &PgPool) {
+    let c = app::db::payments::count_payments(pool).await.unwrap();
+    assert_eq!(c.paid_online_orders, c.succeeded_attempts, "{c:?}");
+    assert_eq!(c.succeeded_attempts, c.payment_postings, "{c:?}");
+    assert_eq!((c.unexpected_pending, c.suspense_minor), (0, 0), "{c:?}");
+    assert_ledger_consistent(pool).await;
+}
+
+/// Part 1: a slow charge is in flight — neither side can cancel, withdraw or switch to cash,
+/// and the worker does not expire the order; when the charge settles, the order is paid.
+/// (Before the fix the shopper's cancel succeeded and the money was booked for a cancelled
+/// order.)
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn nothing_closes_an_order_while_its_payment_is_in_flight(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "inflight", "4000000000000259").await;
+    let sent = call_as(&app, "merchant_order_action", &merchant_action(&o.number, "request_payment"), Some(&o.merchant), HOME).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let paying = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
+    assert_eq!(paying.json()["status"], "processing", "{}", paying.body);
+
+    let cancel = call_as(&app, "cancel_order", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
+    assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.body);
+    assert!(cancel.body.contains("still in progress"), "{}", cancel.body);
+    for action in ["cancel", "withdraw_request", "choose_cash_on_delivery"] {
+        let refused = call_as(&app, "merchant_order_action", &merchant_action(&o.number, action), Some(&o.merchant), HOME).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{action}: {}", refused.body);
+        assert!(refused.body.contains("paying this order right now"), "{action}: {}", refused.body);
+    }
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(2);
+    assert_eq!(app::collection::worker::expire_overdue(&pool, later).await.unwrap(), 0);
+    assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
+
+    // The charge settles; the reconciler (or the callback) finishes it.
+    sqlx::query("UPDATE sandbox_charges SET settle_at = now()").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '1 minute'").execute(&pool).await.unwrap();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    assert_eq!(app::payments::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap(), 1);
+    assert_eq!(order_status(&pool, &o.number).await, "paid");
+    assert_payment_invariant(&pool).await;
+}
+
+/// Part 1: the schema itself refuses a succeeded attempt or a payment posting for an order
+/// that is not paid, a paid order without its payment, and closing an order whose payment is
+/// in flight — whatever code runs.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_schema_refuses_money_that_does_not_match_the_order(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "schema", "4000000000000259").await;
+    call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
+    let order_id: i64 = sqlx::query_scalar("SELECT id FROM orders WHERE number = $1").bind(&o.number).fetch_one(&pool).await.unwrap();
+
+    let refused = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = pool.begin().await.unwrap();
+            let statement = sqlx::query(sql).bind(order_id).execute(&mut *tx).await;
+            let outcome = match statement {
+                Err(e) => Err(e),
+                Ok(_) => tx.commit().await,
+            };
+            outcome.expect_err(sql).to_string()
+        }
+    };
+    let err = refused("UPDATE payment_attempts SET status = 'succeeded' WHERE payment_id = (SELECT id FROM payments WHERE order_id = $1)").await;
+    assert!(err.contains("not paid"), "{err}");
+    let err = refused("UPDATE orders SET status = 'cancelled' WHERE id = $1").await;
+    assert!(err.contains("in flight"), "{err}");
+    let err = refused("UPDATE orders SET status = 'paid' WHERE id = $1").await;
+    assert!(err.contains("without a succeeded payment"), "{err}");
+    let err = refused(
+        "INSERT INTO ledger_transactions (kind, attempt_id, order_id)
+         SELECT 'payment', a.id, $1 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE p.order_id = $1",
+    )
+    .await;
+    assert!(err.contains("payment posting"), "{err}");
+    assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
+}
+
+/// Part 1: money that still arrives for an order that can no longer take it (the provider
+/// completed a charge Paydesk had given up on) is never booked as a payment: it is recorded,
+/// held in suspense, shown to both sides and to staff, and sent back exactly once — however
+/// often the provider repeats itself.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "late", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    assert_eq!(waiting["status"], "requires_verification");
+    let attempt = waiting["attempt_id"].as_i64().unwrap();
+    let stopped = call_as(&app, "abandon_payment", &format!("attempt_id={attempt}"), Some(&o.shopper), HOME).await;
+    assert_eq!(stopped.json()["status"], "failed", "{}", stopped.body);
+    let cancel = call_as(&app, "cancel_order", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
+    assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
+
+    // The provider completes the charge anyway and says so, twice.
+    sqlx::query("UPDATE sandbox_charges SET status = 'succeeded', decline_reason = NULL").execute(&pool).await.unwrap();
+    let reference: String = sqlx::query_scalar("SELECT provider_reference FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    let settings = Default::default();
+    let (a, b) = tokio::join!(
+        app::payments::pay::on_callback(&pool, &provider, &settings, &reference),
+        app::payments::pay::on_callback(&pool, &provider, &settings, &reference)
+    );
+    a.unwrap();
+    b.unwrap();
+    app::payments::pay::on_callback(&pool, &provider, &settings, &reference).await.unwrap();
+
+    assert_eq!(order_status(&pool, &o.number).await, "cancelled");
+    let (status, refunded): (String, i64) = sqlx::query_as(
+        "SELECT a.status, (SELECT count(*) FROM unexpected_charges u WHERE u.attempt_id = a.id AND u.status = 'refunded')
+         FROM payment_attempts a WHERE a.id = $1",
+    )
+    .bind(attempt)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), refunded), ("failed", 1));
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM ledger_transactions ORDER BY id").fetch_all(&pool).await.unwrap();
+    assert_eq!(kinds, ["unexpected_charge", "unexpected_charge_refund"]);
+    assert_payment_invariant(&pool).await;
+
+    // Both sides see it on the order and in their notifications; staff have a ticket.
+    for cookie in [&o.shopper, &o.merchant] {
+        let listed = call_as(&app, "my_notifications", "", Some(cookie), HOME).await;
+        assert!(listed.body.contains("unexpected_charge_refunded"), "{}", listed.body);
+    }
+    let order = call_as(&app, "order_detail", &format!("number={}", o.number), Some(&o.shopper), HOME).await.json();
+    let events: Vec<&str> = order["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert!(events.ends_with(&["unexpected_charge", "unexpected_charge_refunded"]), "{events:?}");
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets WHERE category = 'unexpected_charge' AND attempt_id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    assert_eq!(tickets, 1);
+    let staff = signed_in_staff(&app, &pool).await;
+    let queue = call_as(&app, "ticket_queue", "", Some(&staff), HOME).await;
+    assert!(queue.body.contains("unexpected_charge"), "{}", queue.body);
+}
+
+/// Part 2: the key the provider sees is the attempt's own. Two shoppers who send the same
+/// idempotency key each pay their own order (before the fix the second got a 500 and an
+/// attempt stuck in processing).
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_same_client_key_from_two_shoppers_is_two_payments(pool: PgPool) {
+    let app = app(pool.clone());
+    let first = shop_order(&app, &pool, "key1", "4242424242424242").await;
+    let second = shop_order(&app, &pool, "key2", "4242424242424242").await;
+    let key = new_key();
+    for o in [&first, &second] {
+        let paid = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &key), Some(&o.shopper), HOME).await;
+        assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+        assert_eq!(paid.json()["status"], "succeeded", "{}", paid.body);
+        assert_eq!(order_status(&pool, &o.number).await, "paid");
+    }
+    let keys: Vec<String> = sqlx::query_scalar("SELECT idempotency_key FROM sandbox_charges ORDER BY idempotency_key").fetch_all(&pool).await.unwrap();
+    assert_eq!(keys.len(), 2);
+    assert!(keys.iter().all(|k| k.starts_with("paydesk-attempt-")), "{keys:?}");
+    assert_payment_invariant(&pool).await;
+}
+
+/// Part 2: one attempt the provider cannot answer about is logged, put in back-off and, after
+/// five failures, listed for staff — and the attempts queued behind it are finished anyway.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn one_bad_attempt_never_holds_up_the_reconciler(pool: PgPool) {
+    let app = app(pool.clone());
+    let bad = shop_order(&app, &pool, "bad", "4000000000000259").await;
+    let good = shop_order(&app, &pool, "good", "4000000000000259").await;
+    for o in [&bad, &good] {
+        let answer = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
+        assert_eq!(answer.json()["status"], "processing");
+    }
+    // The provider has lost the first charge; the first is the oldest, so it is asked first.
+    let bad_attempt: i64 = sqlx::query_scalar(
+        "SELECT a.id FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN orders o ON o.id = p.order_id WHERE o.number = $1",
+    )
+    .bind(&bad.number)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE payment_attempts SET provider_reference = 'sbx_ch_lost' WHERE id = $1").bind(bad_attempt).execute(&pool).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET updated_at = now() - make_interval(mins => CASE WHEN id = $1 THEN 10 ELSE 5 END)")
+        .bind(bad_attempt)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE sandbox_charges SET settle_at = now()").execute(&pool).await.unwrap();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    let settings = Default::default();
+    assert_eq!(app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 1);
+    assert_eq!(order_status(&pool, &good.number).await, "paid");
+
+    for round in 2..=5 {
+        // Back-off: not asked again until it passes.
+        sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '10 minutes'").execute(&pool).await.unwrap();
+        assert_eq!(app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 0);
+        let failures: i32 = sqlx::query_scalar("SELECT failures FROM job_failures WHERE job = 'reconcile' AND item_id = $1").bind(bad_attempt).fetch_one(&pool).await.unwrap();
+        assert_eq!(failures, round - 1, "still in back-off");
+        sqlx::query("UPDATE job_failures SET next_at = now() - interval '1 second'").execute(&pool).await.unwrap();
+        app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap();
+    }
+    let stuck = app::db::jobs::stuck(&pool).await.unwrap();
+    assert_eq!(stuck.len(), 1, "{stuck:?}");
+    assert_eq!((stuck[0].job.as_str(), stuck[0].item_id, stuck[0].failures), ("reconcile", bad_attempt, 5));
+    let staff = signed_in_staff(&app, &pool).await;
+    let listed = call_as(&app, "stuck_jobs", "", Some(&staff), HOME).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert!(listed.body.contains(&bad_attempt.to_string()), "{}", listed.body);
+    assert_eq!(call_as(&app, "stuck_jobs", "", Some(&bad.shopper), HOME).await.status, StatusCode::FORBIDDEN);
+    assert_payment_invariant(&pool).await;
+}
+
+/// Part 3: a verification step nobody answers times out — the provider cancels the charge,
+/// the attempt fails with a clear reason — and the order can then be paid with another method,
+/// or the shopper stops it at once with "Use another method".
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_unanswered_verification_times_out_and_frees_the_order(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "abandon", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    assert_eq!(waiting["status"], "requires_verification");
+    assert_eq!(waiting["tries_left"], 5);
+    let expires = time::OffsetDateTime::parse(waiting["verification_expires_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let minutes = (expires - time::OffsetDateTime::now_utc()).whole_minutes();
+    assert!((9..=10).contains(&minutes), "{minutes}");
+    // Meanwhile it blocks the merchant's cancel, and another "Pay".
+    let blocked = call_as(&app, "merchant_order_action", &merchant_action(&o.number, "cancel"), Some(&o.merchant), HOME).await;
+    assert_eq!(blocked.status, StatusCode::CONFLICT);
+
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    let settings = Default::default();
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
+    assert_eq!(app::payments::pay::run_jobs(&pool, &provider, &settings, soon, 10.0).await.unwrap().timed_out, 0);
+    let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(11);
+    assert_eq!(app::payments::pay::run_jobs(&pool, &provider, &settings, later, 10.0).await.unwrap().timed_out, 1);
+    let page = call_as(&app, "pay_page_data", &format!("number={}", o.number), Some(&o.shopper), HOME).await.json();
+    assert_eq!(page["latest"]["status"], "failed");
+    assert!(page["latest"]["message"].as_str().unwrap().contains("timed out"), "{page}");
+    let charge: String = sqlx::query_scalar("SELECT decline_reason FROM sandbox_charges").fetch_one(&pool).await.unwrap();
+    assert_eq!(charge, "cancelled", "the provider was told");
+    // The code cannot revive it.
+    let code = waiting["sandbox_code"].as_str().unwrap();
+    let late = call_as(&app, "verify_payment", &format!("attempt_id={}&code={code}", waiting["attempt_id"]), Some(&o.shopper), HOME).await;
+    assert_eq!(late.json()["status"], "failed");
+
+    // Payable again, here with another method.
+    let good = call_as(&app, "bind_card", "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P", Some(&o.shopper), HOME).await;
+    let good = good.json()["id"].as_i64().unwrap();
+    let paid = call_as(&app, "pay_order", &pay_form(&o.number, good, &new_key()), Some(&o.shopper), HOME).await;
+    assert_eq!(paid.json()["status"], "succeeded", "{}", paid.body);
+    assert_payment_invariant(&pool).await;
+
+    // An order whose deadline passes while its code is awaited expires once the step ends.
+    let p = shop_order(&app, &pool, "abandon2", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&p.number, p.method, &new_key()), Some(&p.shopper), HOME).await.json();
+    assert_eq!(waiting["status"], "requires_verification");
+    let after_deadline = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+    assert_eq!(app::collection::worker::expire_overdue(&pool, after_deadline).await.unwrap(), 0, "the code is still awaited");
+    app::payments::pay::run_jobs(&pool, &provider, &settings, after_deadline, 10.0).await.unwrap();
+    assert_eq!(app::collection::worker::expire_overdue(&pool, after_deadline).await.unwrap(), 1);
+    assert_eq!(order_status(&pool, &p.number).await, "cancelled");
+    assert_payment_invariant(&pool).await;
+}
+
+/// Part 4: at most five codes per attempt reach the provider — also when thirty are sent at
+/// once — the tries left are shown, and the fifth wrong one stops the attempt; a shopper who
+/// keeps guessing across attempts is throttled.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn verification_codes_cannot_be_guessed(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "guess", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    let attempt = waiting["attempt_id"].as_i64().unwrap();
+    let code = waiting["sandbox_code"].as_str().unwrap().to_string();
+    let wrong = |n: u32| format!("{:06}", (code.parse::<u32>().unwrap() + n) % 1_000_000);
+    for (n, left) in [(1, "4 tries left"), (2, "3 tries left"), (3, "2 tries left"), (4, "1 try left")] {
+        let answer = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={}", wrong(n)), Some(&o.shopper), HOME).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(answer.body.contains(left), "{}", answer.body);
+    }
+    let fifth = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={}", wrong(5)), Some(&o.shopper), HOME).await;
+    assert_eq!(fifth.json()["status"], "failed", "{}", fifth.body);
+    assert!(fifth.body.contains("Too many wrong codes"), "{}", fifth.body);
+    let right = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={code}"), Some(&o.shopper), HOME).await;
+    assert_eq!(right.json()["status"], "failed", "the right code no longer pays: {}", right.body);
+    assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
+
+    // Thirty wrong codes at once on a new attempt: five are tried, the attempt stops.
+    let again = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    let attempt = again["attempt_id"].as_i64().unwrap();
+    let code = again["sandbox_code"].as_str().unwrap().to_string();
+    let guesses = (1..=30).map(|n| {
+        let (app, cookie) = (app.clone(), o.shopper.clone());
+        let form = format!("attempt_id={attempt}&code={:06}", (code.parse::<u32>().unwrap() + n) % 1_000_000);
+        tokio::spawn(async move { call_as(&app, "verify_payment", &form, Some(&cookie), HOME).await })
+    });
+    let answers: Vec<_> = futures::future::join_all(guesses).await.into_iter().map(Result::unwrap).collect();
+    assert!(answers.iter().all(|a| a.status != StatusCode::INTERNAL_SERVER_ERROR));
+    let tries: i32 = sqlx::query_scalar("SELECT code_tries FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    assert_eq!(tries, 5);
+    let right = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={code}"), Some(&o.shopper), HOME).await;
+    assert_eq!(right.json()["status"], "failed");
+
+    // Ten wrong codes within fifteen minutes: the shopper waits, whatever the attempt.
+    let third = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    let throttled = call_as(&app, "verify_payment", &format!("attempt_id={}&code=000000", third["attempt_id"]), Some(&o.shopper), HOME).await;
+    assert_eq!(throttled.status, StatusCode::TOO_MANY_REQUESTS, "{}", throttled.body);
+    assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
+    assert_payment_invariant(&pool).await;
 }

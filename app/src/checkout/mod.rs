@@ -72,11 +72,19 @@ pub struct OrderSettings {
     pub request_min_minutes: i64,
     pub request_max_minutes: i64,
     pub complete_after_hours: i64,
+    /// How long a payment may wait for its one-time verification code.
+    pub verification_timeout_minutes: i64,
 }
 
 impl Default for OrderSettings {
     fn default() -> Self {
-        OrderSettings { payment_window_minutes: 30, request_min_minutes: 5, request_max_minutes: 7 * 24 * 60, complete_after_hours: 7 * 24 }
+        OrderSettings {
+            payment_window_minutes: 30,
+            request_min_minutes: 5,
+            request_max_minutes: 7 * 24 * 60,
+            complete_after_hours: 7 * 24,
+            verification_timeout_minutes: 10,
+        }
     }
 }
 

@@ -12,6 +12,7 @@ use crate::checkout::OrderSettings;
 use crate::db;
 use crate::error::AppError;
 use crate::notifications::NotificationKind;
+use crate::orders::service::{close_unpaid, refuse_if_paying};
 use crate::orders::status::{Actor, OrderEvent};
 use crate::payments::ledger::cash_on_delivery_posting;
 
@@ -89,13 +90,14 @@ async fn apply(
             db::notifications::insert(&mut *tx, order.shopper_id, NotificationKind::PaymentRequested, order.id, order.amount, Some(deadline)).await?;
         }
         MerchantAction::WithdrawRequest => {
+            refuse_if_paying(&mut *tx, order.id, Actor::Merchant).await?;
             db::collection::close_request(&mut *tx, order.id, "withdrawn").await?;
             db::orders::insert_event(&mut *tx, order.id, Actor::Merchant, me, "payment_request_withdrawn", Some(order.status), order.status).await?;
             db::notifications::insert(&mut *tx, order.shopper_id, NotificationKind::PaymentRequestWithdrawn, order.id, order.amount, None).await?;
         }
         MerchantAction::ChooseCashOnDelivery => {
-            refuse_if_paying(&mut *tx, order.id).await?;
             let to = order.status.apply(OrderEvent::ChooseCod)?;
+            refuse_if_paying(&mut *tx, order.id, Actor::Merchant).await?;
             db::collection::close_request(&mut *tx, order.id, "cancelled").await?;
             db::collection::set_cash_on_delivery(&mut *tx, order.id).await?;
             db::orders::set_status(&mut *tx, order.id, to).await?;
@@ -130,25 +132,8 @@ async fn apply(
             db::notifications::insert(&mut *tx, merchant.id, NotificationKind::PaymentReceived, order.id, cash, None).await?;
         }
         MerchantAction::Cancel => {
-            refuse_if_paying(&mut *tx, order.id).await?;
-            let event = OrderEvent::Cancel(Actor::Merchant);
-            let to = order.status.apply(event)?;
-            db::orders::set_status(&mut *tx, order.id, to).await?;
-            if order.status.holds_stock() {
-                db::orders::release_stock(&mut *tx, order.id).await?;
-            }
-            db::collection::close_request(&mut *tx, order.id, "cancelled").await?;
-            db::orders::insert_event(&mut *tx, order.id, Actor::Merchant, me, event.name(), Some(order.status), to).await?;
+            close_unpaid(&mut *tx, &order, OrderEvent::Cancel(Actor::Merchant), me, "cancelled").await?;
         }
-    }
-    Ok(())
-}
-
-/// While the shopper's payment is in flight, the order cannot be switched or cancelled: the
-/// money may be arriving.
-async fn refuse_if_paying(tx: &mut sqlx::PgConnection, order_id: i64) -> Result<(), AppError> {
-    if db::collection::has_live_attempt(tx, order_id).await? {
-        return Err(AppError::Conflict("The shopper is paying this order right now; wait for the payment to finish.".into()));
     }
     Ok(())
 }

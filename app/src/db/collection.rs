@@ -222,26 +222,31 @@ pub async fn merchant_of_shop(db: &mut PgConnection, shop_id: i64) -> Result<i64
 
 /// Claims one unpaid order whose deadline has passed at `now` and that has no payment in
 /// flight; another worker running the same query skips it (`SKIP LOCKED`).
-pub async fn claim_overdue(tx: &mut PgConnection, now: OffsetDateTime) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+/// Orders in `skip` (failed earlier in this run) and orders in back-off are passed over.
+pub async fn claim_overdue(tx: &mut PgConnection, now: OffsetDateTime, skip: &[i64]) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
         "SELECT o.id FROM orders o
-         WHERE o.status = 'awaiting_payment' AND o.payment_due_at <= $1
+         WHERE o.status = 'awaiting_payment' AND o.payment_due_at <= $1 AND o.id <> ALL($2) AND {}
            AND NOT EXISTS (SELECT 1 FROM payments p JOIN payment_attempts a ON a.payment_id = p.id
                            WHERE p.order_id = o.id AND a.status IN ('processing', 'requires_verification'))
          ORDER BY o.payment_due_at LIMIT 1 FOR UPDATE OF o SKIP LOCKED",
-    )
+        super::jobs::not_in_backoff(super::jobs::Job::Expire, "o.id")
+    ))
     .bind(now)
+    .bind(skip)
     .fetch_optional(tx)
     .await
 }
 
 /// Claims one order delivered before `delivered_before`, to complete it.
-pub async fn claim_completable(tx: &mut PgConnection, delivered_before: OffsetDateTime) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM orders WHERE status = 'delivered' AND delivered_at <= $1
+pub async fn claim_completable(tx: &mut PgConnection, delivered_before: OffsetDateTime, skip: &[i64]) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM orders WHERE status = 'delivered' AND delivered_at <= $1 AND id <> ALL($2) AND {}
          ORDER BY delivered_at LIMIT 1 FOR UPDATE SKIP LOCKED",
-    )
+        super::jobs::not_in_backoff(super::jobs::Job::Complete, "id")
+    ))
     .bind(delivered_before)
+    .bind(skip)
     .fetch_optional(tx)
     .await
 }

@@ -1,31 +1,102 @@
-//! SQL for the live channel's outbox (`live_events`, filled by triggers).
+//! SQL for the live channel's outbox (`live_events`, filled by triggers) and its dispatcher.
+//!
+//! Why a dispatcher: an event's `id` is taken when it is inserted but becomes visible when its
+//! transaction commits, so a lower id can become visible after a higher one was already sent —
+//! and a reader going by id would skip it for good. Events are therefore delivered by `seq`, a
+//! number the dispatcher gives them after they committed, one dispatch transaction at a time
+//! (each holds the `live_dispatch` row until it commits). Sequence numbers thus become visible
+//! strictly in order: whoever has seen `seq = n` has seen, or can still read, every event
+//! numbered below n. Every instance runs a dispatcher; they take turns on that row, and the
+//! second finds nothing left to do.
 
-use sqlx::PgPool;
 use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::live::{LiveDetail, LiveEvent};
 
-/// The user's events after `last`, oldest first, at most `limit`; and whether that is all of
-/// them (false when more were missed, or some may have been pruned).
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    seq: i64,
+    user_id: i64,
+    kind: String,
+    order_number: String,
+    detail: Json<LiveDetail>,
+}
+
+impl From<EventRow> for LiveEvent {
+    fn from(r: EventRow) -> LiveEvent {
+        LiveEvent { id: r.seq, user_id: r.user_id, kind: r.kind, order_number: r.order_number, detail: r.detail.0 }
+    }
+}
+
+/// The user's events after sequence number `last`, oldest first, at most `limit`; and whether
+/// that is all of them (false when more were missed, or some may have been pruned).
 pub async fn since(pool: &PgPool, user_id: i64, last: i64, limit: i64) -> Result<(Vec<LiveEvent>, bool), sqlx::Error> {
-    let rows: Vec<(i64, i64, String, String, Json<LiveDetail>)> = sqlx::query_as(
-        "SELECT id, user_id, kind, order_number, detail FROM live_events WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT seq, user_id, kind, order_number, detail FROM live_events
+         WHERE user_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(user_id)
     .bind(last)
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    let oldest: Option<i64> = sqlx::query_scalar("SELECT min(id) FROM live_events").fetch_one(pool).await?;
+    let oldest: Option<i64> = sqlx::query_scalar("SELECT min(seq) FROM live_events").fetch_one(pool).await?;
     let complete = (rows.len() as i64) < limit && oldest.is_none_or(|o| last + 1 >= o);
-    let events = rows
-        .into_iter()
-        .map(|(id, user_id, kind, order_number, detail)| LiveEvent { id, user_id, kind, order_number, detail: detail.0 })
-        .collect();
-    Ok((events, complete))
+    Ok((rows.into_iter().map(LiveEvent::from).collect(), complete))
+}
+
+/// At most this many events per dispatch transaction.
+pub const DISPATCH_BATCH: i64 = 1000;
+
+/// Gives the committed events that have none their sequence numbers (in id order) and
+/// publishes them on `paydesk_live` — delivered to every instance's listener when this commits,
+/// in sequence order. Returns how many were dispatched.
+pub async fn dispatch(pool: &PgPool) -> Result<usize, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // Taken first, so that the next statement's snapshot sees whatever the previous dispatcher
+    // committed.
+    let last: i64 = sqlx::query_scalar("SELECT last_seq FROM live_dispatch FOR UPDATE").fetch_one(&mut *tx).await?;
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "WITH pending AS (
+             SELECT id, $1 + row_number() OVER (ORDER BY id) AS seq
+             FROM live_events WHERE seq IS NULL ORDER BY id LIMIT $2
+         )
+         UPDATE live_events e SET seq = p.seq FROM pending p WHERE e.id = p.id
+         RETURNING e.seq, e.user_id, e.kind, e.order_number, e.detail",
+    )
+    .bind(last)
+    .bind(DISPATCH_BATCH)
+    .fetch_all(&mut *tx)
+    .await?;
+    if rows.is_empty() {
+        tx.rollback().await?;
+        return Ok(0);
+    }
+    let mut events: Vec<LiveEvent> = rows.into_iter().map(LiveEvent::from).collect();
+    events.sort_by_key(|e| e.id);
+    publish(&mut tx, &events).await?;
+    tx.commit().await?;
+    Ok(events.len())
+}
+
+async fn publish(tx: &mut Transaction<'_, Postgres>, events: &[LiveEvent]) -> Result<(), sqlx::Error> {
+    let last = events.last().map_or(0, |e| e.id);
+    let payloads: Vec<String> = events.iter().map(|e| serde_json::to_string(e).unwrap_or_default()).collect();
+    sqlx::query("UPDATE live_dispatch SET last_seq = $1").bind(last).execute(&mut **tx).await?;
+    // One NOTIFY per event, in sequence order (a transaction's notifications arrive in the
+    // order they were sent).
+    sqlx::query("SELECT pg_notify('paydesk_live', p) FROM unnest($1::text[]) WITH ORDINALITY AS t (p, n) ORDER BY n")
+        .bind(&payloads)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Drops live events older than a day: a browser away that long refreshes instead of replaying.
 pub async fn prune(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM live_events WHERE created_at < now() - interval '1 day'").execute(pool).await.map(|r| r.rows_affected())
+    sqlx::query("DELETE FROM live_events WHERE created_at < now() - interval '1 day' AND seq IS NOT NULL")
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
 }

@@ -235,17 +235,6 @@ pub async fn insert_event_detail(
 
 // ---- Reading and changing orders ----------------------------------------------------------
 
-/// Locks an order of `shopper_id` by number: its id and status.
-pub async fn lock_shopper_order(tx: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<(i64, OrderStatus)>, sqlx::Error> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT id, status FROM orders WHERE number = $1 AND shopper_id = $2 FOR UPDATE")
-            .bind(number)
-            .bind(shopper_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    Ok(row.and_then(|(id, s)| Some((id, OrderStatus::parse(&s)?))))
-}
-
 pub async fn set_status(tx: &mut PgConnection, order_id: i64, status: OrderStatus) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1")
         .bind(order_id)
@@ -466,6 +455,15 @@ pub async fn lock_shop_order(tx: &mut PgConnection, shop_id: i64, number: &str) 
     let row: Option<LockedRow> = sqlx::query_as(&format!("{LOCKED_SELECT} WHERE number = $1 AND shop_id = $2 FOR UPDATE"))
         .bind(number)
         .bind(shop_id)
+        .fetch_optional(tx)
+        .await?;
+    Ok(row.map(locked))
+}
+
+pub async fn lock_shopper_order(tx: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<LockedOrder>, sqlx::Error> {
+    let row: Option<LockedRow> = sqlx::query_as(&format!("{LOCKED_SELECT} WHERE number = $1 AND shopper_id = $2 FOR UPDATE"))
+        .bind(number)
+        .bind(shopper_id)
         .fetch_optional(tx)
         .await?;
     Ok(row.map(locked))

@@ -20,26 +20,51 @@ pub struct AttemptRow {
     pub status: AttemptStatus,
     pub reference: Option<String>,
     pub failure_reason: Option<String>,
+    pub verification_expires_at: Option<OffsetDateTime>,
+    pub code_tries: i32,
 }
 
 const ATTEMPT_SELECT: &str = "SELECT a.id, p.order_id, o.number, a.shopper_id, a.method_id, a.idempotency_key, a.status,
-                                     a.provider_reference, a.failure_reason
+                                     a.provider_reference, a.failure_reason, a.verification_expires_at, a.code_tries
                               FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN orders o ON o.id = p.order_id";
 
-type Row = (i64, i64, String, i64, i64, Uuid, String, Option<String>, Option<String>);
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    order_id: i64,
+    number: String,
+    shopper_id: i64,
+    method_id: i64,
+    idempotency_key: Uuid,
+    status: String,
+    provider_reference: Option<String>,
+    failure_reason: Option<String>,
+    verification_expires_at: Option<OffsetDateTime>,
+    code_tries: i32,
+}
 
-fn attempt(r: Row) -> AttemptRow {
-    AttemptRow {
-        id: r.0,
-        order_id: r.1,
-        order_number: r.2,
-        shopper_id: r.3,
-        method_id: r.4,
-        key: r.5,
-        status: AttemptStatus::parse(&r.6).unwrap_or(AttemptStatus::Failed),
-        reference: r.7,
-        failure_reason: r.8,
+impl TryFrom<Row> for AttemptRow {
+    type Error = sqlx::Error;
+    fn try_from(r: Row) -> Result<AttemptRow, sqlx::Error> {
+        let status = AttemptStatus::parse(&r.status).ok_or_else(|| sqlx::Error::Decode(format!("unknown attempt status {:?}", r.status).into()))?;
+        Ok(AttemptRow {
+            id: r.id,
+            order_id: r.order_id,
+            order_number: r.number,
+            shopper_id: r.shopper_id,
+            method_id: r.method_id,
+            key: r.idempotency_key,
+            status,
+            reference: r.provider_reference,
+            failure_reason: r.failure_reason,
+            verification_expires_at: r.verification_expires_at,
+            code_tries: r.code_tries,
+        })
     }
+}
+
+fn attempt(r: Option<Row>) -> Result<Option<AttemptRow>, sqlx::Error> {
+    r.map(AttemptRow::try_from).transpose()
 }
 
 pub async fn attempt_by_key(db: &mut PgConnection, shopper_id: i64, key: Uuid) -> Result<Option<AttemptRow>, sqlx::Error> {
@@ -48,13 +73,13 @@ pub async fn attempt_by_key(db: &mut PgConnection, shopper_id: i64, key: Uuid) -
         .bind(key)
         .fetch_optional(db)
         .await?;
-    Ok(row.map(attempt))
+    attempt(row)
 }
 
 pub async fn attempt_by_id(db: &mut PgConnection, id: i64, lock: bool) -> Result<Option<AttemptRow>, sqlx::Error> {
     let sql = format!("{ATTEMPT_SELECT} WHERE a.id = $1{}", if lock { " FOR UPDATE OF a" } else { "" });
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(db).await?;
-    Ok(row.map(attempt))
+    attempt(row)
 }
 
 pub async fn attempt_by_reference(pool: &PgPool, provider: &str, reference: &str) -> Result<Option<i64>, sqlx::Error> {
@@ -71,7 +96,7 @@ pub async fn latest_attempt(pool: &PgPool, order_id: i64) -> Result<Option<Attem
         .bind(order_id)
         .fetch_optional(pool)
         .await?;
-    Ok(row.map(attempt))
+    attempt(row)
 }
 
 pub async fn shopper_order_id(db: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<i64>, sqlx::Error> {
@@ -99,7 +124,8 @@ pub async fn token_of_attempt(pool: &PgPool, attempt_id: i64) -> Result<(String,
     .bind(attempt_id)
     .fetch_one(pool)
     .await?;
-    Ok((token, Money::new(minor, Currency::parse(&currency).unwrap_or(Currency::USD))))
+    let currency = Currency::parse(&currency).ok_or_else(|| sqlx::Error::Decode(format!("unknown currency {currency:?}").into()))?;
+    Ok((token, Money::new(minor, currency)))
 }
 
 pub async fn upsert_payment(db: &mut PgConnection, order: &super::orders::LockedOrder) -> Result<i64, sqlx::Error> {
@@ -143,43 +169,85 @@ pub async fn insert_attempt(
     }
 }
 
+/// An attempt's new state. `verification_expires_at` is kept as it is when `None`.
 pub async fn update_attempt(
     db: &mut PgConnection,
     id: i64,
     status: AttemptStatus,
     reference: Option<&str>,
     reason: Option<&str>,
+    verification_expires_at: Option<OffsetDateTime>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE payment_attempts SET status = $2, provider_reference = coalesce($3, provider_reference),
-                failure_reason = $4, updated_at = now() WHERE id = $1",
+                failure_reason = $4, verification_expires_at = coalesce($5, verification_expires_at), updated_at = now()
+         WHERE id = $1",
     )
     .bind(id)
     .bind(status.as_str())
     .bind(reference)
     .bind(reason)
+    .bind(verification_expires_at)
     .execute(db)
     .await
     .map(|_| ())
 }
 
-async fn account_id(db: &mut PgConnection, account: Account, currency: Currency) -> Result<i64, sqlx::Error> {
-    sqlx::query("INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(account.kind())
-        .bind(account.owner())
-        .bind(currency.code())
-        .execute(&mut *db)
-        .await?;
-    sqlx::query_scalar("SELECT id FROM ledger_accounts WHERE kind = $1 AND owner_id IS NOT DISTINCT FROM $2 AND currency = $3")
-        .bind(account.kind())
-        .bind(account.owner())
-        .bind(currency.code())
-        .fetch_one(db)
-        .await
+/// Counts one code try on an attempt that waits for its code, before the provider sees the
+/// code: `None` when the attempt no longer waits or has used all its tries. Concurrent tries
+/// are counted one by one on the attempt's row, so no more than `max` ever reach the provider.
+pub async fn take_code_try(pool: &PgPool, attempt_id: i64, max: i32) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE payment_attempts SET code_tries = code_tries + 1
+         WHERE id = $1 AND status = 'requires_verification' AND code_tries < $2 RETURNING code_tries",
+    )
+    .bind(attempt_id)
+    .bind(max)
+    .fetch_optional(pool)
+    .await
 }
 
-/// Posts one ledger transaction for an order, from a payment attempt (once: the attempt id is
-/// unique) or collected in cash (once per order).
+/// Gives a try back (the provider could not be asked).
+pub async fn give_back_code_try(pool: &PgPool, attempt_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payment_attempts SET code_tries = code_tries - 1 WHERE id = $1 AND code_tries > 0")
+        .bind(attempt_id)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+pub async fn record_wrong_code(pool: &PgPool, shopper_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO verification_failures (shopper_id) VALUES ($1)").bind(shopper_id).execute(pool).await.map(|_| ())
+}
+
+/// Wrong codes of a shopper within the last `window_secs`, and the oldest of them.
+pub async fn recent_wrong_codes(pool: &PgPool, shopper_id: i64, window_secs: i64) -> Result<(i64, Option<OffsetDateTime>), sqlx::Error> {
+    sqlx::query_as(
+        "SELECT count(*), min(at) FROM verification_failures WHERE shopper_id = $1 AND at > now() - make_interval(secs => $2)",
+    )
+    .bind(shopper_id)
+    .bind(window_secs as f64)
+    .fetch_one(pool)
+    .await
+}
+
+/// Attempts whose verification step ran out of time at `now`.
+pub async fn verifications_due(pool: &PgPool, now: OffsetDateTime, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM payment_attempts WHERE status = 'requires_verification' AND verification_expires_at <= $1 AND {}
+         ORDER BY verification_expires_at LIMIT $2",
+        super::jobs::not_in_backoff(super::jobs::Job::VerificationTimeout, "id")
+    ))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Posts one ledger transaction for an order: its accounts are created if new, and its entries
+/// written in one statement. Postgres checks at commit that it balances; unique indexes make a
+/// payment (per attempt), cash on delivery (per order) and an unexpected charge or its refund
+/// (per attempt) postable once.
 pub async fn post(
     db: &mut PgConnection,
     kind: &str,
@@ -188,37 +256,181 @@ pub async fn post(
     currency: Currency,
     entries: &[(Account, i64)],
 ) -> Result<(), sqlx::Error> {
-    let tx_id: i64 = sqlx::query_scalar("INSERT INTO ledger_transactions (kind, attempt_id, order_id) VALUES ($1, $2, $3) RETURNING id")
-        .bind(kind)
-        .bind(attempt_id)
-        .bind(order_id)
-        .fetch_one(&mut *db)
-        .await?;
-    for (account, amount) in entries {
-        let account_id = account_id(db, *account, currency).await?;
-        sqlx::query("INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency) VALUES ($1, $2, $3, $4)")
-            .bind(tx_id)
-            .bind(account_id)
-            .bind(amount)
-            .bind(currency.code())
-            .execute(&mut *db)
-            .await?;
-    }
-    Ok(())
+    let kinds: Vec<&str> = entries.iter().map(|(a, _)| a.kind()).collect();
+    let owners: Vec<Option<i64>> = entries.iter().map(|(a, _)| a.owner()).collect();
+    let amounts: Vec<i64> = entries.iter().map(|(_, m)| *m).collect();
+    // Two statements: the second one's snapshot sees the accounts the first one made (or a
+    // concurrent transaction made and committed meanwhile).
+    sqlx::query(
+        "INSERT INTO ledger_accounts (kind, owner_id, currency)
+         SELECT DISTINCT k, o, $3 FROM unnest($1::text[], $2::bigint[]) AS e (k, o)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&kinds)
+    .bind(&owners)
+    .bind(currency.code())
+    .execute(&mut *db)
+    .await?;
+    sqlx::query(
+        "WITH tx AS (INSERT INTO ledger_transactions (kind, attempt_id, order_id) VALUES ($1, $2, $7) RETURNING id)
+         INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency)
+         SELECT tx.id, a.id, e.m, $6
+         FROM tx, unnest($3::text[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS e (k, o, m, n)
+         JOIN ledger_accounts a ON a.kind = e.k AND a.owner_id IS NOT DISTINCT FROM e.o AND a.currency = $6
+         ORDER BY e.n",
+    )
+    .bind(kind)
+    .bind(attempt_id)
+    .bind(&kinds)
+    .bind(&owners)
+    .bind(&amounts)
+    .bind(currency.code())
+    .bind(order_id)
+    .execute(db)
+    .await
+    .map(|_| ())
 }
 
-/// Attempts left unfinished for longer than `older_than_secs`, claimed for this caller:
-/// another server instance running the same query skips them.
-pub async fn claim_stale_attempts(db: &mut PgConnection, older_than_secs: f64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM payment_attempts
-         WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1)
-         ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED",
-    )
+/// Leases up to `limit` attempts left processing for longer than `older_than_secs` (and not
+/// in back-off after failures): their `updated_at` is moved to now and committed at once, so
+/// another instance leaves them alone for a while — no row lock is held while the provider is
+/// asked about them.
+pub async fn lease_stale_attempts(pool: &PgPool, older_than_secs: f64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "UPDATE payment_attempts SET updated_at = now()
+         WHERE id IN (SELECT id FROM payment_attempts
+                      WHERE status = 'processing' AND updated_at < now() - make_interval(secs => $1) AND {}
+                      ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id",
+        super::jobs::not_in_backoff(super::jobs::Job::Reconcile, "id")
+    ))
     .bind(older_than_secs)
     .bind(limit)
-    .fetch_all(db)
+    .fetch_all(pool)
     .await
+}
+
+// ---- Unexpected charges ------------------------------------------------------------------
+
+/// Records money that arrived for an order that could not take it. `false` when this attempt's
+/// charge was recorded before (a repeated callback).
+pub async fn insert_unexpected(db: &mut PgConnection, attempt_id: i64, order_id: i64, amount: Money, reference: &str) -> Result<bool, sqlx::Error> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO unexpected_charges (attempt_id, order_id, amount_minor, currency, provider_reference)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (attempt_id) DO NOTHING RETURNING id",
+    )
+    .bind(attempt_id)
+    .bind(order_id)
+    .bind(amount.minor)
+    .bind(amount.currency.code())
+    .bind(reference)
+    .fetch_optional(db)
+    .await?;
+    Ok(inserted.is_some())
+}
+
+/// An unexpected charge still to be sent back.
+#[derive(Clone, Debug)]
+pub struct UnexpectedCharge {
+    pub attempt_id: i64,
+    pub order_id: i64,
+    pub shopper_id: i64,
+    pub shop_id: i64,
+    pub amount: Money,
+    pub reference: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct UnexpectedRow {
+    attempt_id: i64,
+    order_id: i64,
+    shopper_id: i64,
+    shop_id: i64,
+    amount_minor: i64,
+    currency: String,
+    provider_reference: String,
+}
+
+const UNEXPECTED_SELECT: &str = "SELECT u.attempt_id, u.order_id, o.shopper_id, o.shop_id, u.amount_minor, u.currency, u.provider_reference
+                                 FROM unexpected_charges u JOIN orders o ON o.id = u.order_id";
+
+fn unexpected(r: UnexpectedRow) -> Result<UnexpectedCharge, sqlx::Error> {
+    let currency = Currency::parse(&r.currency).ok_or_else(|| sqlx::Error::Decode(format!("unknown currency {:?}", r.currency).into()))?;
+    Ok(UnexpectedCharge {
+        attempt_id: r.attempt_id,
+        order_id: r.order_id,
+        shopper_id: r.shopper_id,
+        shop_id: r.shop_id,
+        amount: Money::new(r.amount_minor, currency),
+        reference: r.provider_reference,
+    })
+}
+
+/// The pending refund of an attempt's unexpected charge, if any.
+pub async fn pending_unexpected(pool: &PgPool, attempt_id: i64) -> Result<Option<UnexpectedCharge>, sqlx::Error> {
+    let row: Option<UnexpectedRow> = sqlx::query_as(&format!("{UNEXPECTED_SELECT} WHERE u.attempt_id = $1 AND u.status = 'refund_pending'"))
+        .bind(attempt_id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(unexpected).transpose()
+}
+
+/// Attempts whose unexpected charge still waits for its refund (older than `older_than_secs`,
+/// not in back-off).
+pub async fn unexpected_to_refund(pool: &PgPool, older_than_secs: f64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT attempt_id FROM unexpected_charges
+         WHERE status = 'refund_pending' AND created_at < now() - make_interval(secs => $1) AND {}
+         ORDER BY id LIMIT $2",
+        super::jobs::not_in_backoff(super::jobs::Job::UnexpectedRefund, "attempt_id")
+    ))
+    .bind(older_than_secs)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// Marks the refund done; `false` when another caller did it first.
+pub async fn mark_unexpected_refunded(db: &mut PgConnection, attempt_id: i64, refund_reference: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE unexpected_charges SET status = 'refunded', refund_reference = $2, refunded_at = now()
+         WHERE attempt_id = $1 AND status = 'refund_pending'",
+    )
+    .bind(attempt_id)
+    .bind(refund_reference)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The payment invariant, counted: orders paid online, attempts that succeeded, payment
+/// postings, and unexpected charges still held (they must all be refunded in the end).
+#[derive(Debug, PartialEq, Eq)]
+pub struct PaymentCounts {
+    pub paid_online_orders: i64,
+    pub succeeded_attempts: i64,
+    pub payment_postings: i64,
+    pub unexpected_charges: i64,
+    pub unexpected_pending: i64,
+    /// Balance of the platform's suspense account (money held for refunds): 0 when every
+    /// unexpected charge went back.
+    pub suspense_minor: i64,
+}
+
+pub async fn count_payments(pool: &PgPool) -> Result<PaymentCounts, sqlx::Error> {
+    let (paid_online_orders, succeeded_attempts, payment_postings, unexpected_charges, unexpected_pending, suspense_minor) = sqlx::query_as(
+        "SELECT
+            (SELECT count(*) FROM orders WHERE order_is_paid(status) AND collection_method = 'online'),
+            (SELECT count(*) FROM payment_attempts WHERE status = 'succeeded'),
+            (SELECT count(*) FROM ledger_transactions WHERE kind = 'payment'),
+            (SELECT count(*) FROM unexpected_charges),
+            (SELECT count(*) FROM unexpected_charges WHERE status = 'refund_pending'),
+            (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+             WHERE a.kind = 'platform_suspense')",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(PaymentCounts { paid_online_orders, succeeded_attempts, payment_postings, unexpected_charges, unexpected_pending, suspense_minor })
 }
 
 /// The ledger's health: transactions that do not balance, currencies whose entries do not sum

@@ -45,6 +45,25 @@ pub async fn insert_ticket(
         .await
 }
 
+/// A ticket the platform files itself about `user`'s order and attempt, with its first message
+/// (no human author). It waits in the staff queue like any other.
+pub async fn insert_system_ticket(
+    db: &mut PgConnection,
+    user_id: i64,
+    category: TicketCategory,
+    order_id: i64,
+    attempt_id: i64,
+    body: &str,
+) -> Result<i64, sqlx::Error> {
+    let ticket_id = insert_ticket(db, user_id, category, Some(order_id), Some(attempt_id)).await?;
+    sqlx::query("INSERT INTO ticket_messages (ticket_id, author_id, from_staff, body) VALUES ($1, NULL, false, $2)")
+        .bind(ticket_id)
+        .bind(body)
+        .execute(db)
+        .await?;
+    Ok(ticket_id)
+}
+
 pub async fn insert_message(db: &mut PgConnection, ticket_id: i64, author_id: i64, from_staff: bool, body: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ticket_messages (ticket_id, author_id, from_staff, body) VALUES ($1, $2, $3, $4)")
         .bind(ticket_id)
@@ -97,7 +116,7 @@ fn ticket(r: TicketRow) -> Option<Ticket> {
         id: r.0,
         user_id: r.1,
         user_email: r.2,
-        category: TicketCategory::parse(&r.3)?,
+        category: TicketCategory::parse_stored(&r.3)?,
         order_number: r.4,
         attempt_id: r.5,
         status: TicketStatus::parse(&r.6)?,
@@ -135,7 +154,8 @@ pub async fn ticket_by_id(pool: &PgPool, ticket_id: i64) -> Result<Option<Ticket
 
 pub async fn messages(pool: &PgPool, ticket_id: i64) -> Result<Vec<Message>, sqlx::Error> {
     let rows: Vec<(bool, String, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT m.from_staff, u.email, m.body, m.created_at FROM ticket_messages m JOIN users u ON u.id = m.author_id
+        "SELECT m.from_staff, coalesce(u.email, 'Paydesk (automatic)'), m.body, m.created_at
+         FROM ticket_messages m LEFT JOIN users u ON u.id = m.author_id
          WHERE m.ticket_id = $1 ORDER BY m.id",
     )
     .bind(ticket_id)

@@ -24,6 +24,8 @@ pub enum NotificationKind {
     OrderShipped,
     /// Someone signed in to the account from a device it had not used before.
     NewDeviceSignIn,
+    /// Money that arrived for an order that could no longer take it was sent back.
+    UnexpectedChargeRefunded,
 }
 
 impl NotificationKind {
@@ -35,11 +37,12 @@ impl NotificationKind {
             NotificationKind::OrderExpired => "order_expired",
             NotificationKind::OrderShipped => "order_shipped",
             NotificationKind::NewDeviceSignIn => "new_device_sign_in",
+            NotificationKind::UnexpectedChargeRefunded => "unexpected_charge_refunded",
         }
     }
     pub fn parse(raw: &str) -> Option<NotificationKind> {
         use NotificationKind::*;
-        [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn]
+        [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn, UnexpectedChargeRefunded]
             .into_iter()
             .find(|k| k.as_str() == raw)
     }
@@ -75,6 +78,9 @@ impl Notification {
             NotificationKind::PaymentRequestWithdrawn => format!("Payment request withdrawn: order {n}"),
             NotificationKind::OrderExpired => format!("Order {n} was cancelled: its payment deadline passed"),
             NotificationKind::OrderShipped => format!("Order {n} has shipped"),
+            NotificationKind::UnexpectedChargeRefunded => {
+                format!("Order {n}: {amount} charged after the order had closed was refunded to the shopper's payment method")
+            }
             NotificationKind::NewDeviceSignIn => format!(
                 "New sign-in to your account from {}. Not you? Change your password.",
                 self.detail.as_deref().unwrap_or("a new device")
@@ -251,7 +257,7 @@ mod tests {
     #[test]
     fn kinds_round_trip_and_texts_read_well() {
         use NotificationKind::*;
-        for k in [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn] {
+        for k in [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn, UnexpectedChargeRefunded] {
             assert_eq!(NotificationKind::parse(k.as_str()), Some(k));
         }
         let n = Notification {

@@ -14,6 +14,9 @@ pub enum Account {
     MerchantPending { shop_id: i64 },
     /// Cash a shop's courier collected from shoppers on delivery: the shop holds it.
     MerchantCash { shop_id: i64 },
+    /// Money the platform holds for nobody: a charge that arrived for an order that could no
+    /// longer take it, until it is sent back.
+    PlatformSuspense,
 }
 
 impl Account {
@@ -23,12 +26,13 @@ impl Account {
             Account::PlatformClearing => "platform_clearing",
             Account::MerchantPending { .. } => "merchant_pending",
             Account::MerchantCash { .. } => "merchant_cash",
+            Account::PlatformSuspense => "platform_suspense",
         }
     }
     pub fn owner(self) -> Option<i64> {
         match self {
             Account::ShopperFunding { shopper_id } => Some(shopper_id),
-            Account::PlatformClearing => None,
+            Account::PlatformClearing | Account::PlatformSuspense => None,
             Account::MerchantPending { shop_id } | Account::MerchantCash { shop_id } => Some(shop_id),
         }
     }
@@ -51,6 +55,17 @@ pub fn cash_on_delivery_posting(amount: Money, shopper_id: i64, shop_id: i64) ->
     vec![(Account::ShopperFunding { shopper_id }, -amount.minor), (Account::MerchantCash { shop_id }, amount.minor)]
 }
 
+/// A charge that arrived for an order that could no longer take it: the platform holds the
+/// money in suspense, owed to nobody but the shopper. No shop is credited.
+pub fn unexpected_charge_posting(amount: Money, shopper_id: i64) -> Vec<(Account, i64)> {
+    vec![(Account::ShopperFunding { shopper_id }, -amount.minor), (Account::PlatformSuspense, amount.minor)]
+}
+
+/// The unexpected charge went back to the shopper's instrument.
+pub fn unexpected_refund_posting(amount: Money, shopper_id: i64) -> Vec<(Account, i64)> {
+    vec![(Account::PlatformSuspense, -amount.minor), (Account::ShopperFunding { shopper_id }, amount.minor)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +80,20 @@ mod tests {
         let clearing: i64 = entries.iter().filter(|(a, _)| *a == Account::PlatformClearing).map(|(_, m)| m).sum();
         assert_eq!(clearing, 0, "clearing nets out");
         assert!(entries.iter().all(|(_, m)| *m != 0));
+    }
+
+    #[test]
+    fn an_unexpected_charge_and_its_refund_cancel_out_and_touch_no_shop() {
+        let amount = Money::new(2500, Currency::USD);
+        let mut all = unexpected_charge_posting(amount, 7);
+        assert_eq!(all.iter().map(|(_, m)| m).sum::<i64>(), 0);
+        let refund = unexpected_refund_posting(amount, 7);
+        assert_eq!(refund.iter().map(|(_, m)| m).sum::<i64>(), 0);
+        all.extend(refund);
+        for account in [Account::ShopperFunding { shopper_id: 7 }, Account::PlatformSuspense] {
+            assert_eq!(all.iter().filter(|(a, _)| *a == account).map(|(_, m)| m).sum::<i64>(), 0, "{account:?}");
+        }
+        assert!(all.iter().all(|(a, _)| !matches!(a, Account::MerchantPending { .. } | Account::MerchantCash { .. })));
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod pay;
 #[cfg(feature = "ssr")]
 pub mod provider;
 
-pub use pay_page::{PayOrder, PayPage, PayPageInfo, VerifyPayment, pay_order, pay_page_data, verify_payment};
+pub use pay_page::{AbandonPayment, PayOrder, PayPage, PayPageInfo, VerifyPayment, abandon_payment, pay_order, pay_page_data, verify_payment};
 
 /// What a "Pay" (or a verification) comes to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,11 @@ pub struct PayResult {
     pub message: Option<String>,
     /// Sandbox only: the one-time code the sandbox "sent".
     pub sandbox_code: Option<String>,
+    /// While it waits for its code: how many codes may still be tried, and until when.
+    #[serde(default)]
+    pub tries_left: Option<u8>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub verification_expires_at: Option<time::OffsetDateTime>,
 }
 
 use leptos::prelude::*;

@@ -35,6 +35,9 @@ pub async fn pay_page_data(number: String) -> Result<PayPageInfo, AppError> {
     let order_id = crate::db::payments::shopper_order_id(&mut conn, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
     drop(conn);
     let latest = crate::db::payments::latest_attempt(&pool, order_id).await?.map(|a| PayResult {
+        tries_left: (a.status == AttemptStatus::RequiresVerification)
+            .then(|| (super::pay::MAX_CODE_TRIES - a.code_tries).clamp(0, super::pay::MAX_CODE_TRIES) as u8),
+        verification_expires_at: a.verification_expires_at.filter(|_| a.status == AttemptStatus::RequiresVerification),
         attempt_id: a.id,
         order_number: a.order_number,
         status: a.status,
@@ -51,7 +54,8 @@ pub async fn pay_order(number: String, method_id: i64, idempotency_key: String) 
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let provider = super::provider::provider()?;
-    super::pay::pay(&pool, &provider, &me, &number, method_id, &idempotency_key).await
+    let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
+    super::pay::pay(&pool, &provider, &settings, &me, &number, method_id, &idempotency_key).await
 }
 
 /// Shoppers: answer the verification step of their own payment.
@@ -61,7 +65,19 @@ pub async fn verify_payment(attempt_id: i64, code: String) -> Result<PayResult, 
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let provider = super::provider::provider()?;
-    super::pay::verify(&pool, &provider, &me, attempt_id, &code).await
+    let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
+    super::pay::verify(&pool, &provider, &settings, &me, attempt_id, &code).await
+}
+
+/// Shoppers: stop their own payment that waits for its code, to pay with another method.
+#[server(prefix = "/api", endpoint = "abandon_payment")]
+pub async fn abandon_payment(attempt_id: i64) -> Result<PayResult, AppError> {
+    use crate::accounts::{domain::Role, session};
+    let pool = crate::db::pool()?;
+    let me = session::require_role(&pool, Role::Shopper).await?;
+    let provider = super::provider::provider()?;
+    let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
+    super::pay::abandon(&pool, &provider, &settings, &me, attempt_id).await
 }
 
 #[component]
@@ -69,11 +85,12 @@ pub fn PayPage() -> impl IntoView {
     let params = use_params_map();
     let pay = ServerAction::<PayOrder>::new();
     let verify = ServerAction::<VerifyPayment>::new();
+    let abandon = ServerAction::<AbandonPayment>::new();
     // Polls while a payment is processing, so the page turns paid by itself.
     let tick = RwSignal::new(0u32);
     let data = Resource::new(
-        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), tick.get(), crate::live::Live::version()),
-        |(number, _, _, _, _)| async move {
+        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), abandon.version().get(), tick.get(), crate::live::Live::version()),
+        |(number, _, _, _, _, _)| async move {
             match number {
                 Some(n) => pay_page_data(n).await,
                 None => Err(AppError::NotFound("The order".into())),
@@ -81,7 +98,9 @@ pub fn PayPage() -> impl IntoView {
         },
     );
     let latest = move || {
-        verify.value().get().and_then(Result::ok).or_else(|| pay.value().get().and_then(Result::ok))
+        abandon.value().get().and_then(Result::ok)
+            .or_else(|| verify.value().get().and_then(Result::ok))
+            .or_else(|| pay.value().get().and_then(Result::ok))
     };
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
@@ -106,6 +125,8 @@ pub fn PayPage() -> impl IntoView {
     let verify_value = verify.value();
     let pay_pending = pay.pending();
     let verify_pending = verify.pending();
+    let abandon_value = abandon.value();
+    let abandon_pending = abandon.pending();
     view! {
         <Title text="Pay"/>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -143,6 +164,8 @@ pub fn PayPage() -> impl IntoView {
                             <section class="card" aria-labelledby="verify-title">
                                 <h2 id="verify-title">"Verify this payment"</h2>
                                 <p>"Your card issuer sent a one-time code. Enter it to complete the payment."</p>
+                                {s.verification_expires_at.map(|at| view! { <p>"Enter it within: " <Countdown due=at/></p> })}
+                                {s.tries_left.map(|n| view! { <p class="muted">{if n == 1 { "1 try left.".to_string() } else { format!("{n} tries left.") }}</p> })}
                                 {s.sandbox_code.clone().map(|c| view! { <p class="sandbox-note">"Sandbox: the code is " <strong>{c}</strong></p> })}
                                 <ActionForm action=verify>
                                     <input type="hidden" name="attempt_id" value=s.attempt_id/>
@@ -154,6 +177,13 @@ pub fn PayPage() -> impl IntoView {
                                     <FormError error=form_error(verify_value)/>
                                     <button type="submit" class="button" disabled=move || verify_pending.get()>
                                         {move || if verify_pending.get() { "Verifying…" } else { "Verify and pay" }}
+                                    </button>
+                                </ActionForm>
+                                <ActionForm action=abandon>
+                                    <input type="hidden" name="attempt_id" value=s.attempt_id/>
+                                    <FormError error=form_error(abandon_value)/>
+                                    <button type="submit" class="button secondary" disabled=move || abandon_pending.get()>
+                                        {move || if abandon_pending.get() { "Stopping this payment…" } else { "Use another method" }}
                                     </button>
                                 </ActionForm>
                             </section>

@@ -27,6 +27,8 @@ pub enum TicketCategory {
     OrderNotReceived,
     AccountAccessed,
     Other,
+    /// Filed by the platform itself: money arrived for an order that could not take it.
+    UnexpectedCharge,
 }
 
 pub const CATEGORIES: &[(TicketCategory, &str)] = &[
@@ -45,13 +47,22 @@ impl TicketCategory {
             TicketCategory::OrderNotReceived => "order_not_received",
             TicketCategory::AccountAccessed => "account_accessed",
             TicketCategory::Other => "other",
+            TicketCategory::UnexpectedCharge => "unexpected_charge",
         }
     }
+    /// A category a user may choose (the platform's own are refused).
     pub fn parse(raw: &str) -> Option<TicketCategory> {
         CATEGORIES.iter().map(|(c, _)| *c).find(|c| c.as_str() == raw)
     }
+    /// Any stored category, the platform's own included.
+    pub fn parse_stored(raw: &str) -> Option<TicketCategory> {
+        Self::parse(raw).or((raw == "unexpected_charge").then_some(TicketCategory::UnexpectedCharge))
+    }
     pub fn label(self) -> &'static str {
-        CATEGORIES.iter().find(|(c, _)| *c == self).map(|(_, l)| *l).unwrap_or("Something else")
+        match self {
+            TicketCategory::UnexpectedCharge => "Money received after the order closed (filed by Paydesk)",
+            other => CATEGORIES.iter().find(|(c, _)| *c == other).map(|(_, l)| *l).unwrap_or("Something else"),
+        }
     }
 }
 
@@ -330,6 +341,44 @@ pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticke
     Ok(crate::db::support::queue(&pool, status).await?)
 }
 
+/// Background work that kept failing (a payment the provider cannot answer about, an order
+/// the worker cannot expire…), as staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StuckWork {
+    pub job: String,
+    pub item_id: i64,
+    pub failures: i32,
+    pub last_error: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub next_try: OffsetDateTime,
+}
+
+impl StuckWork {
+    /// What the item is, for a person.
+    pub fn describe(&self) -> String {
+        match self.job.as_str() {
+            "reconcile" => format!("Payment attempt {}: its outcome could not be confirmed with the provider", self.item_id),
+            "verification_timeout" => format!("Payment attempt {}: its timed-out verification could not be stopped", self.item_id),
+            "unexpected_refund" => format!("Payment attempt {}: an unexpected charge could not be refunded", self.item_id),
+            "expire" => format!("Order #{}: could not be expired after its deadline", self.item_id),
+            "complete" => format!("Order #{}: could not be completed", self.item_id),
+            other => format!("{other} #{}", self.item_id),
+        }
+    }
+}
+
+/// Staff: background work that failed five times or more in a row (still retried).
+#[server(prefix = "/api", endpoint = "stuck_jobs")]
+pub async fn stuck_jobs() -> Result<Vec<StuckWork>, AppError> {
+    let pool = crate::db::pool()?;
+    crate::accounts::session::require_role(&pool, crate::accounts::domain::Role::Staff).await?;
+    Ok(crate::db::jobs::stuck(&pool)
+        .await?
+        .into_iter()
+        .map(|s| StuckWork { job: s.job, item_id: s.item_id, failures: s.failures, last_error: s.last_error, next_try: s.next_at })
+        .collect())
+}
+
 /// Staff: a ticket with the linked order, its attempts, and the user's recent account activity.
 #[server(prefix = "/api", endpoint = "staff_ticket")]
 pub async fn staff_ticket(id: i64) -> Result<StaffTicketView, AppError> {
@@ -520,6 +569,7 @@ pub fn TicketQueuePage() -> impl IntoView {
     let query = use_query_map();
     let status = Memo::new(move |_| query.with(|q| q.get("status")).unwrap_or_default());
     let queue = Resource::new(move || (status.get(), crate::live::Live::version()), |(s, _)| ticket_queue(s));
+    let stuck = Resource::new(crate::live::Live::version, |_| stuck_jobs());
     let tab = move |value: &'static str, label: &'static str| {
         let current = move || status.get() == value;
         let href = if value.is_empty() { "/staff/tickets".to_string() } else { format!("/staff/tickets?status={value}") };
@@ -549,6 +599,23 @@ pub fn TicketQueuePage() -> impl IntoView {
                         }).collect_view()}</tbody>
                     </table></div> }.into_any()
                 })
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let items = stuck.await?;
+                Ok::<_, AppError>((!items.is_empty()).then(|| view! {
+                    <section class="card" aria-labelledby="stuck-title">
+                        <h2 id="stuck-title">"Background work that keeps failing"</h2>
+                        <p class="muted">"Each item is still retried with back-off; the others are not held up."</p>
+                        <ul class="stuck">{items.into_iter().map(|w| view! {
+                            <li>
+                                <strong>{w.describe()}</strong>
+                                <span class="muted">{format!(" — {} failures; next try {}; last error: {}", w.failures, format_utc(w.next_try), w.last_error)}</span>
+                            </li>
+                        }).collect_view()}</ul>
+                    </section>
+                }))
             })}
         </Transition>
     }

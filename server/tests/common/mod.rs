@@ -244,3 +244,44 @@ pub async fn assert_ledger_consistent(pool: &PgPool) {
     assert_eq!(check.unbalanced_currencies, 0, "{check:?}");
     assert_eq!(check.owed_to_shops_minor, check.paid_orders_minor, "{check:?}");
 }
+
+/// Turns the given orders paid the only way the schema accepts: each with a succeeded attempt
+/// (by a wallet of its shopper) and its payment posting, in the same transaction (for tests that
+/// need paid orders in bulk without paying each through the provider).
+pub async fn seed_paid(pool: &PgPool, order_ids: &[i64]) {
+    use app::db::payment_methods::{NewMethod, insert};
+    use app::payments::MethodKind;
+    let mut tx = pool.begin().await.unwrap();
+    for &order_id in order_ids {
+        let order = app::db::orders::lock_order(&mut tx, order_id).await.unwrap().unwrap();
+        let method = NewMethod {
+            kind: MethodKind::Wallet,
+            provider: "sandbox",
+            token: &format!("seed-{order_id}"),
+            brand: None,
+            last4: None,
+            exp_month: None,
+            exp_year: None,
+            holder_name: None,
+            wallet: Some("paypal"),
+            wallet_display: Some("s***@example.com"),
+        };
+        let method_id = insert(&mut tx, order.shopper_id, &method).await.unwrap();
+        let payment = app::db::payments::upsert_payment(&mut tx, &order).await.unwrap();
+        let attempt: i64 = sqlx::query_scalar(
+            "INSERT INTO payment_attempts (payment_id, shopper_id, method_id, idempotency_key, provider, provider_reference, status)
+             VALUES ($1, $2, $3, gen_random_uuid(), 'sandbox', $4, 'succeeded') RETURNING id",
+        )
+        .bind(payment)
+        .bind(order.shopper_id)
+        .bind(method_id)
+        .bind(format!("seed-charge-{order_id}"))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        app::db::orders::set_paid(&mut tx, order_id, app::orders::status::OrderStatus::Paid).await.unwrap();
+        let entries = app::payments::ledger::payment_posting(order.amount, order.shopper_id, order.shop_id);
+        app::db::payments::post(&mut tx, "payment", Some(attempt), order_id, order.amount.currency, &entries).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}

@@ -32,6 +32,12 @@ pub enum DeclineReason {
     ExpiredCard,
     IncorrectCode,
     WalletRejected,
+    /// The charge was cancelled (voided) before it completed.
+    Cancelled,
+    /// Paydesk's own reasons for giving up on an attempt (the provider is told to cancel it).
+    VerificationExpired,
+    TooManyWrongCodes,
+    ShopperChoseAnotherMethod,
 }
 
 impl DeclineReason {
@@ -42,6 +48,10 @@ impl DeclineReason {
             DeclineReason::ExpiredCard => "expired_card",
             DeclineReason::IncorrectCode => "incorrect_code",
             DeclineReason::WalletRejected => "wallet_rejected",
+            DeclineReason::Cancelled => "cancelled",
+            DeclineReason::VerificationExpired => "verification_expired",
+            DeclineReason::TooManyWrongCodes => "too_many_wrong_codes",
+            DeclineReason::ShopperChoseAnotherMethod => "another_method",
         }
     }
     /// What the shopper is told.
@@ -52,6 +62,10 @@ impl DeclineReason {
             DeclineReason::ExpiredCard => "The card has expired. Try another payment method.",
             DeclineReason::IncorrectCode => "The verification code is not correct.",
             DeclineReason::WalletRejected => "The wallet provider refused this account.",
+            DeclineReason::Cancelled => "The payment was cancelled.",
+            DeclineReason::VerificationExpired => "The verification step timed out.",
+            DeclineReason::TooManyWrongCodes => "Too many wrong codes were entered, so this payment was stopped.",
+            DeclineReason::ShopperChoseAnotherMethod => "You stopped this payment to use another method.",
         }
     }
 }
@@ -109,6 +123,10 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn verify(&self, reference: &str, code: &str) -> Result<ChargeOutcome, ProviderError>;
     /// The current state of a charge (for reconciling after a crash).
     async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError>;
+    /// Voids a charge that has not completed (abandoned or timed-out verification). Answers the
+    /// charge's state afterwards: `Declined { reason: Cancelled, .. }`, or `Succeeded` when it
+    /// had completed already — then the money was taken and must be dealt with.
+    async fn cancel(&self, reference: &str) -> Result<ChargeOutcome, ProviderError>;
     /// Refunds (part of) a succeeded charge. The same idempotency key is the same refund.
     async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError>;
 }

@@ -106,6 +106,7 @@ fn outcome(reference: String, status: &str, reason: Option<&str>) -> ChargeOutco
                 Some("insufficient_funds") => DeclineReason::InsufficientFunds,
                 Some("expired_card") => DeclineReason::ExpiredCard,
                 Some("incorrect_code") => DeclineReason::IncorrectCode,
+                Some("cancelled") => DeclineReason::Cancelled,
                 _ => DeclineReason::CardDeclined,
             },
         },
@@ -205,6 +206,21 @@ impl PaymentProvider for Sandbox {
         // A slow charge whose time has come settles (successfully) when asked about.
         let row: Option<(String, Option<String>)> = sqlx::query_as(
             "UPDATE sandbox_charges SET status = CASE WHEN status = 'processing' AND settle_at <= now() THEN 'succeeded' ELSE status END
+             WHERE reference = $1 RETURNING status, decline_reason",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (status, reason) = row.ok_or(ProviderError::Unknown("charge"))?;
+        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
+    }
+
+    async fn cancel(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "UPDATE sandbox_charges SET
+                 status = CASE WHEN status IN ('processing', 'requires_verification') THEN 'declined' ELSE status END,
+                 decline_reason = CASE WHEN status IN ('processing', 'requires_verification') THEN 'cancelled' ELSE decline_reason END
              WHERE reference = $1 RETURNING status, decline_reason",
         )
         .bind(reference)
