@@ -552,3 +552,228 @@ async fn verification_codes_cannot_be_guessed(pool: PgPool) {
     assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
     assert_payment_invariant(&pool).await;
 }
+
+/// A small deterministic generator (xorshift), seeded per run and printed, so that a failing
+/// interleaving's choices can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Pay(usize),
+    ShopperCancel,
+    MerchantCancel,
+    Request,
+    Withdraw,
+    CashOnDelivery,
+    Verify,
+    Abandon,
+    Callback,
+    /// The provider completes a charge Paydesk had cancelled (as real networks sometimes do)
+    /// and calls back.
+    LateSuccess,
+    Settle,
+    Reconcile,
+    Jobs(i64),
+    Expire(i64),
+}
+
+const CARDS: [&str; 4] = ["4242424242424242", "4000000000000259", "4000000000003220", "4000000000000002"];
+
+/// Part 1, as a property: random interleavings of paying (every sandbox behaviour), slow
+/// settlement, callbacks, cancels by either side, payment requests and their withdrawal, cash
+/// on delivery, verification (answered or abandoned), the reconciler, time-outs and expiry —
+/// many at once — and after every round: paid orders = succeeded attempts = payment postings,
+/// shops are owed what paid orders are worth, every unexpected charge went back, and no stock
+/// is lost. Runs for a bounded time (`PAYDESK_PROPERTY_SECS`, default 6).
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn random_interleavings_keep_the_payment_invariant(pool: PgPool) {
+    let app = app(pool.clone());
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    let settings = app::checkout::OrderSettings::default();
+    let (merchant, shop_id) = open_shop(&app, &pool, "prop-shop@example.com", "US").await;
+    const STOCK: i32 = 100_000;
+    let product = add_product(&app, &merchant, "Thing", "25.00", STOCK).await;
+    let mut shoppers = Vec::new();
+    for s in 0..3 {
+        let cookie = signed_up(&app, &format!("prop-{s}@example.com"), "shopper").await;
+        let mut cards = Vec::new();
+        for card in CARDS {
+            let form = format!("card[kind]=credit_card&card[number]={card}&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P");
+            cards.push(call_as(&app, "bind_card", &form, Some(&cookie), HOME).await.json()["id"].as_i64().unwrap());
+        }
+        shoppers.push((cookie, cards));
+    }
+    let seed = std::env::var("PAYDESK_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
+    });
+    let secs: u64 = std::env::var("PAYDESK_PROPERTY_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
+    println!("random interleavings: seed {seed}, {secs} s");
+    let mut dice = Dice(seed);
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let (mut rounds, mut steps) = (0, 0);
+    while rounds == 0 || std::time::Instant::now() < until {
+        rounds += 1;
+        // Each shopper places two orders; each order gets a random script of steps, and all
+        // scripts run at once.
+        let mut scripts = Vec::new();
+        for (cookie, cards) in &shoppers {
+            for _ in 0..2 {
+                call_as(&app, "add_to_cart", &format!("product_id={product}&quantity=1"), Some(cookie), HOME).await;
+                let placed = call_as(&app, "place_order", &checkout_form(shop_id, &new_key()), Some(cookie), HOME).await;
+                let number: String = serde_json::from_str(&placed.body).unwrap_or_else(|_| panic!("{}", placed.body));
+                let script: Vec<Step> = (0..6)
+                    .map(|_| match dice.roll(15) {
+                        0..=2 => Step::Pay(dice.roll(CARDS.len() as u64) as usize),
+                        3 => Step::ShopperCancel,
+                        4 => Step::MerchantCancel,
+                        5 => Step::Request,
+                        6 => Step::Withdraw,
+                        7 => if dice.roll(3) == 0 { Step::CashOnDelivery } else { Step::Verify },
+                        8 => Step::Abandon,
+                        9 => if dice.roll(2) == 0 { Step::Callback } else { Step::LateSuccess },
+                        10 => Step::Settle,
+                        11 => if dice.roll(2) == 0 { Step::Reconcile } else { Step::Jobs(dice.roll(30) as i64) },
+                        12 => Step::Expire(dice.roll(90) as i64),
+                        13 => Step::Abandon,
+                        _ => Step::LateSuccess,
+                    })
+                    .collect();
+                steps += script.len();
+                scripts.push((number, cookie.clone(), cards.clone(), script));
+            }
+        }
+        let runs = scripts.into_iter().map(|(number, shopper, cards, script)| {
+            let (app, pool, provider, merchant) = (app.clone(), pool.clone(), provider.clone(), merchant.clone());
+            tokio::spawn(async move {
+                for step in script {
+                    run_step(&app, &pool, &provider, &settings, &merchant, &shopper, &cards, &number, step).await;
+                }
+            })
+        });
+        for run in futures::future::join_all(runs).await {
+            run.expect("no step panics (no 500s)");
+        }
+        settle_everything(&pool, &provider, &settings).await;
+        assert_payment_invariant(&pool).await;
+        let (stock, held): (i32, i64) = sqlx::query_as(
+            "SELECT (SELECT stock FROM products WHERE id = $1),
+                    (SELECT coalesce(sum(l.quantity), 0)::bigint FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.status <> 'cancelled')",
+        )
+        .bind(product)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(stock as i64 + held, STOCK as i64, "seed {seed}: stock lost or made up");
+    }
+    let c = app::db::payments::count_payments(&pool).await.unwrap();
+    println!("random interleavings: {rounds} rounds, {steps} steps, seed {seed}: {c:?}");
+}
+
+/// Ends everything in flight the way time would: slow charges settle, the reconciler runs,
+/// verification steps time out, refunds go out.
+async fn settle_everything(pool: &PgPool, provider: &app::payments::provider::Provider, settings: &app::checkout::OrderSettings) {
+    sqlx::query("UPDATE sandbox_charges SET settle_at = now() WHERE status = 'processing'").execute(pool).await.unwrap();
+    sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '1 minute' WHERE status = 'processing'").execute(pool).await.unwrap();
+    let far = time::OffsetDateTime::now_utc() + time::Duration::hours(3);
+    app::payments::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
+    sqlx::query("UPDATE unexpected_charges SET created_at = now() - interval '1 minute'").execute(pool).await.unwrap();
+    app::payments::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_attempts WHERE status IN ('processing', 'requires_verification')").fetch_one(pool).await.unwrap();
+    assert_eq!(live, 0, "every attempt ends");
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_step(
+    app: &axum::Router,
+    pool: &PgPool,
+    provider: &app::payments::provider::Provider,
+    settings: &app::checkout::OrderSettings,
+    merchant: &str,
+    shopper: &str,
+    cards: &[i64],
+    number: &str,
+    step: Step,
+) {
+    let latest = || async {
+        sqlx::query_as::<_, (i64, Option<String>)>(
+            "SELECT a.id, a.provider_reference FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
+             JOIN orders o ON o.id = p.order_id WHERE o.number = $1 ORDER BY a.id DESC LIMIT 1",
+        )
+        .bind(number)
+        .fetch_optional(pool)
+        .await
+        .unwrap()
+    };
+    let answer = match step {
+        Step::Pay(card) => Some(call_as(app, "pay_order", &pay_form(number, cards[card], &new_key()), Some(shopper), HOME).await),
+        Step::ShopperCancel => Some(call_as(app, "cancel_order", &format!("number={number}"), Some(shopper), HOME).await),
+        Step::MerchantCancel => Some(call_as(app, "merchant_order_action", &merchant_action(number, "cancel"), Some(merchant), HOME).await),
+        Step::Request => Some(call_as(app, "merchant_order_action", &merchant_action(number, "request_payment"), Some(merchant), HOME).await),
+        Step::Withdraw => Some(call_as(app, "merchant_order_action", &merchant_action(number, "withdraw_request"), Some(merchant), HOME).await),
+        Step::CashOnDelivery => Some(call_as(app, "merchant_order_action", &merchant_action(number, "choose_cash_on_delivery"), Some(merchant), HOME).await),
+        Step::Verify => match latest().await {
+            Some((id, Some(reference))) => {
+                let code: Option<String> = sqlx::query_scalar("SELECT verification_code FROM sandbox_charges WHERE reference = $1")
+                    .bind(&reference)
+                    .fetch_optional(pool)
+                    .await
+                    .unwrap()
+                    .flatten();
+                let code = code.unwrap_or_else(|| "123456".into());
+                Some(call_as(app, "verify_payment", &format!("attempt_id={id}&code={code}"), Some(shopper), HOME).await)
+            }
+            _ => None,
+        },
+        Step::Abandon => match latest().await {
+            Some((id, _)) => Some(call_as(app, "abandon_payment", &format!("attempt_id={id}"), Some(shopper), HOME).await),
+            None => None,
+        },
+        Step::Callback => {
+            if let Some((_, Some(reference))) = latest().await {
+                app::payments::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
+            }
+            None
+        }
+        Step::LateSuccess => {
+            if let Some((_, Some(reference))) = latest().await {
+                sqlx::query("UPDATE sandbox_charges SET status = 'succeeded', decline_reason = NULL WHERE reference = $1 AND decline_reason = 'cancelled'")
+                    .bind(&reference)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                app::payments::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
+            }
+            None
+        }
+        Step::Settle => {
+            sqlx::query("UPDATE sandbox_charges SET settle_at = now() WHERE status = 'processing'").execute(pool).await.unwrap();
+            None
+        }
+        Step::Reconcile => {
+            app::payments::pay::reconcile(pool, provider, settings, 0.0).await.unwrap();
+            None
+        }
+        Step::Jobs(minutes) => {
+            let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+            app::payments::pay::run_jobs(pool, provider, settings, at, 0.0).await.unwrap();
+            None
+        }
+        Step::Expire(minutes) => {
+            let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+            app::collection::worker::expire_overdue(pool, at).await.unwrap();
+            None
+        }
+    };
+    if let Some(answer) = answer {
+        assert!(answer.status.is_success() || answer.status.is_client_error(), "{step:?}: {} {}", answer.status, answer.body);
+    }
+}

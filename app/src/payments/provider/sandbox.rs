@@ -149,7 +149,7 @@ impl PaymentProvider for Sandbox {
         };
         let reference = format!("sbx_ch_{}", Uuid::new_v4().simple());
         // The same idempotency key is the same charge: the first one is returned.
-        let row: (String, String, Option<String>) = sqlx::query_as(
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
             "WITH new AS (
                  INSERT INTO sandbox_charges (reference, token, amount_minor, currency, idempotency_key, status,
                                               decline_reason, verification_code, settle_at)
@@ -171,9 +171,19 @@ impl PaymentProvider for Sandbox {
         .bind(reason)
         .bind(code)
         .bind(SLOW_SETTLE_SECS)
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
+        let row: (String, String, Option<String>) = match row {
+            Some(row) => row,
+            // The same key was being charged concurrently: its row committed after this
+            // statement's snapshot was taken. Read it now.
+            None => sqlx::query_as("SELECT reference, status, decline_reason FROM sandbox_charges WHERE idempotency_key = $1")
+                .bind(&request.idempotency_key)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?,
+        };
         // A new slow charge settles a few seconds later and says so through the callback.
         if row.0 == reference && row.1 == "processing" {
             if let Some(target) = self.callbacks.clone() {
