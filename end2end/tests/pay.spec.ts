@@ -48,3 +48,32 @@ test("pay with a card, with a verification code, and after a decline", async ({ 
   await page.getByRole("link", { name: /← Order/ }).click();
   await expect(page.getByText("Awaiting payment → Paid by you")).toBeVisible();
 });
+
+test("a verification step shows its tries and time, and can be stopped for another method", async ({ page, browser }) => {
+  test.slow();
+  const shopName = await openShopWithProducts(browser);
+  await signUp(page, uniqueEmail("verifies"), "Shop");
+  await bindCard(page, "4242 4242 4242 4242");
+  await bindCard(page, "4000 0000 0000 3220");
+  await orderAwaitingPayment(page, shopName);
+  await page.getByRole("link", { name: "Pay now" }).click();
+  await page.getByLabel("Visa credit card •••• 3220").check();
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByRole("heading", { name: "Verify this payment" })).toBeVisible();
+  await expect(page.getByText("5 tries left.")).toBeVisible();
+  await expect(page.getByText("Enter it within:")).toBeVisible();
+
+  // A wrong code: refused, with the tries left.
+  const code = (await page.locator(".sandbox-note strong").textContent())!.trim();
+  const wrong = code === "000000" ? "111111" : "000000";
+  await page.getByLabel("Verification code").fill(wrong);
+  await page.getByRole("button", { name: "Verify and pay" }).click();
+  await expect(page.getByText("The verification code is not correct (4 tries left).")).toBeVisible();
+
+  // The shopper stops it and pays with the other card.
+  await page.getByRole("button", { name: "Use another method" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "You stopped this payment to use another method." })).toBeVisible();
+  await page.getByLabel("Visa credit card •••• 4242").check();
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
+});

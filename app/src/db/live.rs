@@ -10,7 +10,7 @@
 //! second finds nothing left to do.
 
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::PgPool;
 
 use crate::live::{LiveDetail, LiveEvent};
 
@@ -52,45 +52,33 @@ pub const DISPATCH_BATCH: i64 = 1000;
 /// Gives the committed events that have none their sequence numbers (in id order) and
 /// publishes them on `paydesk_live` — delivered to every instance's listener when this commits,
 /// in sequence order. Returns how many were dispatched.
+///
+/// One statement (one round trip). Its snapshot is taken before the `live_dispatch` row lock
+/// is granted, so rows another dispatcher numbered meanwhile may still look unnumbered to it:
+/// the UPDATE re-checks `seq IS NULL` on the latest row version and leaves them alone, and the
+/// locked row is read in its latest version, so numbers never repeat. (Gaps are harmless.)
 pub async fn dispatch(pool: &PgPool) -> Result<usize, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    // Taken first, so that the next statement's snapshot sees whatever the previous dispatcher
-    // committed.
-    let last: i64 = sqlx::query_scalar("SELECT last_seq FROM live_dispatch FOR UPDATE").fetch_one(&mut *tx).await?;
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "WITH pending AS (
-             SELECT id, $1 + row_number() OVER (ORDER BY id) AS seq
-             FROM live_events WHERE seq IS NULL ORDER BY id LIMIT $2
+    let sent: Vec<bool> = sqlx::query_scalar(
+        "WITH d AS (SELECT last_seq FROM live_dispatch FOR UPDATE),
+         pending AS (
+             SELECT id, (SELECT last_seq FROM d) + row_number() OVER (ORDER BY id) AS seq
+             FROM live_events WHERE seq IS NULL ORDER BY id LIMIT $1
+         ),
+         numbered AS (
+             UPDATE live_events e SET seq = p.seq FROM pending p WHERE e.id = p.id AND e.seq IS NULL
+             RETURNING e.seq, e.user_id, e.kind, e.order_number, e.detail
+         ),
+         bumped AS (
+             UPDATE live_dispatch SET last_seq = (SELECT max(seq) FROM numbered) WHERE EXISTS (SELECT 1 FROM numbered)
          )
-         UPDATE live_events e SET seq = p.seq FROM pending p WHERE e.id = p.id
-         RETURNING e.seq, e.user_id, e.kind, e.order_number, e.detail",
+         SELECT pg_notify('paydesk_live', json_build_object(
+                    'id', seq, 'user_id', user_id, 'kind', kind, 'order_number', order_number, 'detail', detail)::text) IS NULL
+         FROM numbered ORDER BY seq",
     )
-    .bind(last)
     .bind(DISPATCH_BATCH)
-    .fetch_all(&mut *tx)
+    .fetch_all(pool)
     .await?;
-    if rows.is_empty() {
-        tx.rollback().await?;
-        return Ok(0);
-    }
-    let mut events: Vec<LiveEvent> = rows.into_iter().map(LiveEvent::from).collect();
-    events.sort_by_key(|e| e.id);
-    publish(&mut tx, &events).await?;
-    tx.commit().await?;
-    Ok(events.len())
-}
-
-async fn publish(tx: &mut Transaction<'_, Postgres>, events: &[LiveEvent]) -> Result<(), sqlx::Error> {
-    let last = events.last().map_or(0, |e| e.id);
-    let payloads: Vec<String> = events.iter().map(|e| serde_json::to_string(e).unwrap_or_default()).collect();
-    sqlx::query("UPDATE live_dispatch SET last_seq = $1").bind(last).execute(&mut **tx).await?;
-    // One NOTIFY per event, in sequence order (a transaction's notifications arrive in the
-    // order they were sent).
-    sqlx::query("SELECT pg_notify('paydesk_live', p) FROM unnest($1::text[]) WITH ORDINALITY AS t (p, n) ORDER BY n")
-        .bind(&payloads)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    Ok(sent.len())
 }
 
 /// Drops live events older than a day: a browser away that long refreshes instead of replaying.
