@@ -113,7 +113,8 @@ CREATE CONSTRAINT TRIGGER ledger_transactions_payment AFTER INSERT ON ledger_tra
     EXECUTE FUNCTION ledger_payment_check();
 
 -- An order paid online has its succeeded attempt (checked at every step of its life after
--- payment); an order that closes unpaid has no payment that succeeded or is still in flight.
+-- payment); an order that closes unpaid, or turns to cash on delivery, has no payment that
+-- succeeded or is still in flight.
 CREATE FUNCTION order_payment_check() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     current_status TEXT;
@@ -124,7 +125,7 @@ BEGIN
     ) THEN
         RAISE EXCEPTION 'order % is paid without a succeeded payment', NEW.id USING ERRCODE = 'check_violation';
     END IF;
-    IF current_status = 'cancelled' AND EXISTS (
+    IF current_status IN ('cancelled', 'cod_to_ship') AND EXISTS (
         SELECT 1 FROM payments p JOIN payment_attempts a ON a.payment_id = p.id
         WHERE p.order_id = NEW.id AND a.status IN ('succeeded', 'processing', 'requires_verification')
     ) THEN
@@ -134,7 +135,7 @@ BEGIN
 END $$;
 CREATE CONSTRAINT TRIGGER orders_payment AFTER UPDATE OF status ON orders
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status AND NEW.status IN ('paid', 'shipped', 'delivered', 'completed', 'cancelled'))
+    WHEN (OLD.status IS DISTINCT FROM NEW.status AND NEW.status IN ('paid', 'shipped', 'delivered', 'completed', 'cancelled', 'cod_to_ship'))
     EXECUTE FUNCTION order_payment_check();
 
 -- ---- Live events: a delivery sequence given after commit ----------------------------------------
