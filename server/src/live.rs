@@ -187,17 +187,22 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(query
     let receiver = hub.subscribe(user.id);
     let resync = hub.resync.subscribe();
     let closing = hub.closing.subscribe();
-    let (missed, refresh) = match last {
-        None => (Vec::new(), false),
+    let (missed, refresh, start) = match last {
+        // A new stream starts at the last event numbered so far (subscribed first, so nothing
+        // after it can be missed), and can therefore always catch up from a known point.
+        None => match app::db::live::last_seq(&state.pool).await {
+            Ok(seq) => (Vec::new(), false, seq),
+            Err(err) => return (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+        },
         Some(last) => match app::db::live::since(&state.pool, user.id, last, REPLAY_LIMIT).await {
-            Ok((events, complete)) => (events, !complete),
+            Ok((events, complete)) => (events, !complete, last),
             Err(err) => {
                 tracing::warn!(error = %err, "live: replay failed");
-                (Vec::new(), true)
+                (Vec::new(), true, last)
             }
         },
     };
-    let sent_up_to = missed.last().map(|e| e.id).or(last).unwrap_or(0);
+    let sent_up_to = missed.last().map_or(start, |e| e.id);
     let mut opening: Vec<Event> = missed.iter().map(sse).collect();
     if refresh {
         opening.push(Event::default().event("refresh").data("{}"));
@@ -222,8 +227,8 @@ use futures::StreamExt;
 
 /// One browser's stream after its opening: what the hub publishes for its user, in sequence
 /// order, each event once. When the hub could not keep up with it (lagged) or the listener
-/// reconnected, what it missed is read from the outbox by sequence number — nothing is lost;
-/// only a stream that has not seen any event yet is told to refresh instead.
+/// reconnected, what it missed is read from the outbox by sequence number — nothing is lost
+/// (only a gap beyond the replay limit, or pruned, makes it refresh).
 struct Follow {
     rx: broadcast::Receiver<Arc<LiveEvent>>,
     resync: broadcast::Receiver<()>,
@@ -241,10 +246,6 @@ impl Follow {
 
     /// Queues what the outbox holds for this user after the last event sent.
     async fn catch_up(&mut self) {
-        if self.sent == 0 {
-            self.queue.push_back(Self::refresh());
-            return;
-        }
         match app::db::live::since(&self.pool, self.user_id, self.sent, REPLAY_LIMIT).await {
             Ok((events, complete)) => {
                 for event in events {

@@ -46,6 +46,12 @@ pub async fn since(pool: &PgPool, user_id: i64, last: i64, limit: i64) -> Result
     Ok((rows.into_iter().map(LiveEvent::from).collect(), complete))
 }
 
+/// The highest sequence number given so far: where a new stream starts, so that it can always
+/// catch up from a known point.
+pub async fn last_seq(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT last_seq FROM live_dispatch").fetch_one(pool).await
+}
+
 /// At most this many events per dispatch transaction.
 pub const DISPATCH_BATCH: i64 = 1000;
 
