@@ -41,6 +41,10 @@ pub enum AppError {
     /// Too many attempts; try again after the given number of seconds.
     #[error("Too many attempts. Try again in {0} s.")]
     RateLimited(u64),
+    /// The server is too busy with expensive work (password hashing) to take this now; try
+    /// again after the given number of seconds.
+    #[error("The server is busy. Please try again in {0} s.")]
+    Busy(u64),
     /// A dependency (the database) does not answer right now; retrying later may work.
     #[error("The service is temporarily unavailable. Please try again in a moment.")]
     Unavailable,
@@ -78,7 +82,7 @@ impl AppError {
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::RateLimited(_) => 429,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::Busy(_) => 503,
             AppError::Internal { .. } | AppError::Network(_) => 500,
         }
     }
@@ -141,6 +145,9 @@ impl FromServerFnError for AppError {
                 if let Ok(status) = http::StatusCode::from_u16(self.status_code()) {
                     res.set_status(status);
                 }
+                if let AppError::Busy(secs) | AppError::RateLimited(secs) = self {
+                    res.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*secs));
+                }
             }
         }
         <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
@@ -162,6 +169,7 @@ mod tests {
             AppError::NotFound("Order".into()),
             AppError::Conflict("The order is already paid.".into()),
             AppError::RateLimited(30),
+            AppError::Busy(2),
             AppError::Unavailable,
             AppError::Internal { reference: "abc".into() },
             AppError::Network("offline".into()),

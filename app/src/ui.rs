@@ -5,6 +5,23 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 
+/// Text made safe for HTML text and quoted attribute values, for the rare place where a
+/// library writes a string into the page as it is (the document title).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The latest result of a server action, as the forms read it.
 pub type ActionResult<T> = Option<Result<T, AppError>>;
 
@@ -155,4 +172,16 @@ pub fn url_encode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            super::escape_html(r#"</title><meta http-equiv="refresh" content='0;url=https://evil.example'>&"#),
+            "&lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&#39;0;url=https://evil.example&#39;&gt;&amp;"
+        );
+        assert_eq!(super::escape_html("Sencha 緑茶 · 1,500 JPY"), "Sencha 緑茶 · 1,500 JPY");
+    }
 }

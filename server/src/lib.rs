@@ -80,6 +80,8 @@ pub fn router(state: AppState) -> Router {
     let session = state.session;
     let orders = state.orders;
     let provider = state.provider.clone();
+    // Password hashing's bounded concurrency, one gate per server.
+    let hash_gate = std::sync::Arc::new(app::accounts::session::HashGate::for_this_machine());
     let provide_server_context = move || {
         // The page's script nonce, for its CSP header (see `security::page_csp_header`).
         if let (Some(parts), Some(nonce)) = (use_context::<axum::http::request::Parts>(), leptos::nonce::use_nonce())
@@ -91,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         provide_context(session);
         provide_context(orders);
         provide_context(provider.clone());
+        provide_context(hash_gate.clone());
     };
     let options = state.leptos_options.clone();
 
@@ -105,6 +108,8 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || {
             app::shell(options.clone())
         })
+        // Server-function forms: UTF-8, no control characters (checked before any handler).
+        .layer(axum::middleware::from_fn(security::clean_form_text))
         // Every body above is small (forms, server-function arguments): 64 KiB at most.
         .layer(axum::middleware::from_fn(security::bounded_body))
         .layer(RequestBodyLimitLayer::new(security::BODY_LIMIT))
@@ -138,6 +143,9 @@ pub fn router(state: AppState) -> Router {
         // build precompresses CSS, JS and WASM (gzip and brotli), which are served as they are;
         // the live channel's event stream is left alone.
         .layer(CompressionLayer::new().quality(tower_http::CompressionLevel::Fastest))
+        // A panic anywhere in a request becomes a 500 with a reference id in the log, never a
+        // dropped connection.
+        .layer(security::catch_panics())
         .layer(telemetry::trace_layer())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

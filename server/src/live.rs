@@ -130,24 +130,32 @@ const PENDING_CHANNEL: &str = "paydesk_live_pending";
 /// when events wait, and once a second in any case (a wake-up lost with a dropped connection
 /// only delays events, it never loses them).
 async fn dispatcher(pool: PgPool, wake: Arc<tokio::sync::Notify>) {
+    let mut conn = None;
     loop {
         let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
+        if pool.is_closed() {
+            return;
+        }
+        let db = match &mut conn {
+            Some(db) => db,
+            None => match app::db::live::dispatcher_connection(&pool).await {
+                Ok(db) => conn.insert(db),
+                Err(err) => {
+                    tracing::warn!(error = %err, "live: the dispatcher cannot connect; retrying");
+                    continue;
+                }
+            },
+        };
         loop {
-            match app::db::live::dispatch(&pool).await {
+            match app::db::live::dispatch(db).await {
                 Ok(n) if (n as i64) < app::db::live::DISPATCH_BATCH => break,
                 Ok(_) => continue,
                 Err(err) => {
-                    if pool.is_closed() {
-                        return;
-                    }
-                    tracing::warn!(error = %err, "live: dispatching events failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tracing::warn!(error = %err, "live: dispatching events failed; reconnecting");
+                    conn = None;
                     break;
                 }
             }
-        }
-        if pool.is_closed() {
-            return;
         }
     }
 }

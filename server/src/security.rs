@@ -130,6 +130,90 @@ pub async fn bounded_body(req: Request<Body>, next: Next) -> Response {
     }
 }
 
+/// Server-function arguments (URL-encoded forms) are read here before any handler sees them:
+/// a body that is not UTF-8 once decoded is refused with 400, and a field holding a control
+/// character — NUL, which Postgres text cannot store, among them; only tab and line breaks are
+/// let through, for the few fields that take several lines — is refused with 422 and a
+/// message on that field. So no handler ever starts (and no provider is ever called) with
+/// such input.
+pub async fn clean_form_text(req: Request<Body>, next: Next) -> Response {
+    let is_form = req.method() == Method::POST
+        && req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(bytes) => bytes,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response(),
+    };
+    match check_form(&bytes) {
+        Ok(()) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(refused) => {
+            let status = StatusCode::from_u16(refused.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
+            let body = serde_json::to_string(&refused).unwrap_or_default();
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
+}
+
+/// The name a form field's error is shown under: `card[holder]` → `holder`.
+fn field_name(key: &str) -> &str {
+    key.rsplit('[').next().map(|k| k.trim_end_matches(']')).filter(|k| !k.is_empty()).unwrap_or(key)
+}
+
+fn decode(part: &[u8]) -> Option<String> {
+    let spaced: Vec<u8> = part.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    String::from_utf8(percent_encoding::percent_decode(&spaced).collect()).ok()
+}
+
+/// Checks a URL-encoded body: every key and value UTF-8, no control characters but tab and
+/// line breaks.
+pub fn check_form(body: &[u8]) -> Result<(), app::error::AppError> {
+    use app::error::{AppError, FieldError};
+    let mut errors: Vec<FieldError> = Vec::new();
+    for pair in body.split(|&b| b == b'&').filter(|p| !p.is_empty()) {
+        let mut halves = pair.splitn(2, |&b| b == b'=');
+        let (key, value) = (halves.next().unwrap_or_default(), halves.next().unwrap_or_default());
+        let (Some(key), Some(value)) = (decode(key), decode(value)) else {
+            return Err(AppError::BadRequest("the form is not valid UTF-8 text".into()));
+        };
+        let bad = |c: char| c.is_control() && !matches!(c, '\t' | '\n' | '\r');
+        if key.chars().any(bad) {
+            return Err(AppError::BadRequest("a form field name holds a control character".into()));
+        }
+        if value.chars().any(bad) {
+            let field = field_name(&key).to_string();
+            if !errors.iter().any(|e| e.field == field) {
+                errors.push(FieldError { field, message: "This contains a character that cannot be used here (a control character).".into() });
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
+}
+
+/// The layer that turns a panic inside a request into a 500 answer: the panic is logged with a
+/// fresh reference id, and the client gets the same opaque error as any internal failure.
+pub fn catch_panics() -> tower_http::catch_panic::CatchPanicLayer<fn(Box<dyn std::any::Any + Send + 'static>) -> Response> {
+    tower_http::catch_panic::CatchPanicLayer::custom(panic_response as fn(Box<dyn std::any::Any + Send + 'static>) -> Response)
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    // `internal` logs the detail under a new reference id.
+    let error = app::error::AppError::internal(format!("panic while answering a request: {detail}"));
+    let body = serde_json::to_string(&error).unwrap_or_default();
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// The client's address as a trusted proxy reports it: the last `X-Forwarded-For` entry (the
 /// one the proxy itself appended), or `X-Real-IP`.
 pub fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
@@ -157,6 +241,21 @@ pub async fn use_forwarded_client(mut req: Request<Body>, next: Next) -> Respons
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forms_with_control_characters_or_bad_bytes_are_refused_per_field() {
+        use app::error::AppError;
+        assert_eq!(check_form(b"card[holder]=Li+Wei&card[number]=4242%204242"), Ok(()));
+        assert_eq!(check_form(b"body=line+one%0D%0Aline+two%09tabbed"), Ok(()));
+        assert_eq!(check_form(b""), Ok(()));
+        let nul = check_form(b"card[holder]=Li%00Wei&card[kind]=credit_card").unwrap_err();
+        assert_eq!(nul.message_for("holder").map(|m| m.contains("control character")), Some(true), "{nul:?}");
+        assert!(matches!(check_form(b"title=bell%07&description=esc%1B"), Err(AppError::Validation(v)) if v.len() == 2));
+        assert!(matches!(check_form(b"title=%FF%FE"), Err(AppError::BadRequest(_))));
+        assert!(matches!(check_form(b"ti%00tle=x"), Err(AppError::BadRequest(_))));
+        assert_eq!(field_name("address[line1]"), "line1");
+        assert_eq!(field_name("email"), "email");
+    }
 
     fn req(method: Method, headers: &[(&str, &str)]) -> Request<Body> {
         let mut b = Request::builder().method(method).uri("/api/pay_order");

@@ -190,3 +190,65 @@ async fn a_refused_html_form_post_redirects_back_with_the_error(pool: PgPool) {
     let location = answer.headers.get("location").unwrap().to_str().unwrap();
     assert!(location.starts_with("http://localhost/signin?") && location.contains("__err="), "{location}");
 }
+
+/// Issue 14, parts 2 and 4: "already exists" answers are throttled per email and per address,
+/// so sign-up cannot enumerate accounts at speed; a taken email costs no password hashing.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn refused_sign_ups_are_throttled(pool: PgPool) {
+    let app = app(pool.clone());
+    signed_up(&app, "taken@example.com", "shopper").await;
+    let form = "email=taken%40example.com&password=another+long+password&role=shopper";
+    for i in 0..3u8 {
+        assert_eq!(call_as(&app, "sign_up", form, None, [10, 1, 0, i]).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let blocked = call_as(&app, "sign_up", form, None, [10, 1, 0, 9]).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.body);
+    assert!(blocked.headers.get("retry-after").is_some());
+
+    let prober = [198, 51, 100, 20];
+    for i in 0..10 {
+        signed_up(&app, &format!("known{i}@example.com"), "shopper").await;
+        let probe = format!("email=known{i}%40example.com&password=another+long+password&role=shopper");
+        assert_eq!(call_as(&app, "sign_up", &probe, None, prober).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let probe = "email=someone%40example.com&password=another+long+password&role=shopper";
+    assert_eq!(call_as(&app, "sign_up", probe, None, prober).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // A new account from elsewhere is not affected.
+    assert_eq!(call_as(&app, "sign_up", probe, None, HOME).await.status, StatusCode::OK);
+}
+
+/// Issue 14, part 4: wrong current passwords on a password change are throttled per account.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn password_changes_are_throttled(pool: PgPool) {
+    let app = app(pool.clone());
+    let cookie = signed_up(&app, "changer@example.com", "shopper").await;
+    for _ in 0..5 {
+        let wrong = call_as(&app, "change_password", "current_password=not+my+password&new_password=a+brand+new+password", Some(&cookie), HOME).await;
+        assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
+    }
+    let blocked = call_as(&app, "change_password", "current_password=correct+horse+battery&new_password=a+brand+new+password", Some(&cookie), HOME).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.body);
+}
+
+/// Issue 14, part 2: password hashing runs with bounded concurrency; a flood beyond the queue
+/// is answered at once with 503 and Retry-After (never a 500, never piling up threads and
+/// memory), and a legitimate sign-in works once it has passed.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_hashing_flood_gets_busy_answers_not_exhaustion(pool: PgPool) {
+    let app = app(pool.clone());
+    signed_up(&app, "legit@example.com", "shopper").await;
+    let flood = (0..150u32).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let form = format!("email=nobody{i}%40example.com&password=guess+guess+guess");
+            call_as(&app, "sign_in", &form, None, [100, 64, (i / 250) as u8, (i % 250) as u8]).await
+        })
+    });
+    let answers: Vec<_> = futures::future::join_all(flood).await.into_iter().map(Result::unwrap).collect();
+    let busy: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::SERVICE_UNAVAILABLE).collect();
+    assert!(answers.iter().all(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY || a.status == StatusCode::SERVICE_UNAVAILABLE));
+    assert!(!busy.is_empty(), "some of the flood is turned away");
+    assert!(busy.iter().all(|a| a.headers.get("retry-after").is_some() && a.body.contains("busy")), "{}", busy[0].body);
+    let ok = call_as(&app, "sign_in", "email=legit%40example.com&password=correct+horse+battery", None, HOME).await;
+    assert!(ok.session_cookie().is_some(), "{} {}", ok.status, ok.body);
+}

@@ -41,3 +41,26 @@ async fn a_page_whose_data_fails_shows_a_readable_message() {
     assert!(page.body.contains("temporarily unavailable"));
     assert!(!page.body.contains("127.0.0.1:1"));
 }
+
+/// Issue 14, part 1: user text in the document title (a product title, a shop name) is
+/// escaped like everywhere else — before, a merchant could send every visitor of their product
+/// page elsewhere with `</title><meta http-equiv="refresh" …>` (the CSP stops scripts, not a
+/// redirect). Markup in every other place of the page stays text too, JSON embedded included.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn markup_in_titles_and_names_stays_text(pool: PgPool) {
+    const REDIRECT: &str = r#"</title><meta http-equiv="refresh" content="0;url=https://evil.example"><script>alert(1)</script>"#;
+    let app = app(pool.clone());
+    let (merchant, shop_id) = open_shop(&app, &pool, "markup@example.com", "US").await;
+    sqlx::query("UPDATE shops SET name = $1 WHERE id = $2").bind(format!("Shop {REDIRECT}")).bind(shop_id).execute(&pool).await.unwrap();
+    let product = add_product(&app, &merchant, &format!("Tea {REDIRECT}"), "5.00", 3).await;
+    for path in [format!("/products/{product}"), format!("/shops/{shop_id}"), "/".to_string()] {
+        let page = get(&app, &path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let body = page.body.to_lowercase();
+        assert!(!body.contains("<meta http-equiv"), "{path}: markup reached the page:\n{}", page.body);
+        assert!(!body.contains("<script>alert(1)"), "{path}: a script reached the page:\n{}", page.body);
+        assert_eq!(body.matches("</title>").count(), 1, "{path}: one title, closed once:\n{}", page.body);
+    }
+    let page = get(&app, &format!("/products/{product}")).await;
+    assert!(page.body.contains("<title>Tea &lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot;"), "{}", page.body);
+}

@@ -30,7 +30,8 @@ pub mod service {
 
     use crate::accounts::RequestMeta;
     use crate::accounts::domain::{CurrentUser, NewPassword};
-    use crate::accounts::session::{hash_password, token_hash, verify_password};
+    use crate::accounts::session::{PASSWORD_CHANGE, hash_password, throttle, token_hash, verify_password};
+    use crate::db::accounts::AttemptKind;
     use crate::db;
     use crate::error::AppError;
 
@@ -51,8 +52,12 @@ pub mod service {
         if current == new.expose() {
             return Err(AppError::field("new_password", "Choose a password different from the current one."));
         }
+        let account = format!("user:{}", user.id);
+        throttle(pool, PASSWORD_CHANGE, &account, &meta.ip).await?;
         let hash = db::accounts::password_hash(pool, user.id).await?;
-        if !verify_password(hash, current).await {
+        let right = verify_password(hash, current).await?;
+        db::accounts::record_attempt(pool, AttemptKind::PasswordChange, &account, &meta.ip, right).await?;
+        if !right {
             return Err(AppError::field("current_password", "That is not your current password."));
         }
         let new_hash = hash_password(&new).await?;

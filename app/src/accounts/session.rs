@@ -3,6 +3,8 @@
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::{OsRng, RngCore}};
 use argon2::Argon2;
+
+use crate::db::accounts::AttemptKind;
 use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
 use leptos::prelude::use_context;
 use sha2::{Digest, Sha256};
@@ -50,33 +52,72 @@ fn new_token() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Password hashing is deliberately expensive (argon2id: 19 MiB and tens of milliseconds
+/// each), and unauthenticated requests can ask for it. So at most one hash per core runs at a
+/// time, at most [`HASH_QUEUE_PER_CORE`] per core wait for their turn, and beyond that a
+/// request is answered at once with "busy, try again" (503 with `Retry-After`) instead of
+/// piling up threads and memory.
+pub struct HashGate {
+    running: tokio::sync::Semaphore,
+    admitted: tokio::sync::Semaphore,
+}
+
+const HASH_QUEUE_PER_CORE: usize = 8;
+
+impl HashGate {
+    /// One hash at a time per core (at most 8), [`HASH_QUEUE_PER_CORE`] waiting per core.
+    pub fn for_this_machine() -> HashGate {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from).clamp(1, 8);
+        HashGate { running: tokio::sync::Semaphore::new(cores), admitted: tokio::sync::Semaphore::new(cores * (1 + HASH_QUEUE_PER_CORE)) }
+    }
+}
+
+/// The server's gate, from the request's context (one per server); outside a request (the
+/// staff account at start-up) a gate of its own.
+fn hash_gate() -> std::sync::Arc<HashGate> {
+    use_context::<std::sync::Arc<HashGate>>().unwrap_or_else(|| {
+        static FALLBACK: std::sync::OnceLock<std::sync::Arc<HashGate>> = std::sync::OnceLock::new();
+        FALLBACK.get_or_init(|| std::sync::Arc::new(HashGate::for_this_machine())).clone()
+    })
+}
+
+/// Runs one password hash or check through the gate.
+async fn gated<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let gate = hash_gate();
+    let Ok(_admitted) = gate.admitted.try_acquire() else {
+        tracing::warn!("password hashing queue full: refusing a request");
+        return Err(AppError::Busy(2));
+    };
+    let _running = gate.running.acquire().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+}
+
 /// argon2id with the crate's default (OWASP-recommended) parameters, off the async threads.
 pub async fn hash_password(password: &NewPassword) -> Result<String, AppError> {
     let password = password.expose().to_owned();
-    tokio::task::spawn_blocking(move || {
+    gated(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
-    .await
-    .map_err(AppError::internal)?
+    .await?
     .map_err(AppError::internal)
 }
 
 /// Checks a password against a stored hash. With no hash (unknown email) a dummy hash is
-/// checked instead, so that both cases take the same time.
-pub async fn verify_password(hash: Option<String>, password: &str) -> bool {
+/// checked instead, so that both cases take the same time. `Err` only when the server is too
+/// busy hashing to check it now.
+pub async fn verify_password(hash: Option<String>, password: &str) -> Result<bool, AppError> {
     const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3yF0MEEE9Wc8oQNbnXmuQ7uLtX2I7oH5W3Cjbk7rC6s";
     let known = hash.is_some();
     let hash = hash.unwrap_or_else(|| DUMMY.to_string());
     let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || {
+    let ok = gated(move || {
         PasswordHash::new(&hash)
             .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
             .unwrap_or(false)
     })
-    .await
-    .unwrap_or(false);
-    ok && known
+    .await?;
+    Ok(ok && known)
 }
 
 /// Creates the staff account, or resets its password, from the start-up configuration.
@@ -110,11 +151,19 @@ pub async fn sign_up(pool: &PgPool, email: &str, password: &str, role: &str, met
     let (Some(email), Some(password), Some(role)) = (email, password, role) else {
         return Err(AppError::Validation(errors));
     };
+    throttle(pool, SIGN_UP, email.as_str(), &meta.ip).await?;
+    // Taken before the hash: an already registered email costs no hashing.
+    if db::accounts::user_by_email(pool, &email).await?.is_some() {
+        db::accounts::record_attempt(pool, AttemptKind::SignUp, email.as_str(), &meta.ip, false).await?;
+        return Err(AppError::field("email", "An account with this email already exists. Sign in instead."));
+    }
     let hash = hash_password(&password).await?;
     let mut tx = pool.begin().await?;
     let Some(user) = db::accounts::insert_user(&mut *tx, &email, &hash, role).await? else {
+        db::accounts::record_attempt(pool, AttemptKind::SignUp, email.as_str(), &meta.ip, false).await?;
         return Err(AppError::field("email", "An account with this email already exists. Sign in instead."));
     };
+    db::accounts::record_attempt(&mut *tx, AttemptKind::SignUp, email.as_str(), &meta.ip, true).await?;
     db::accounts::record_activity(&mut *tx, user.id, "signed_up", meta).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, role = role.as_str(), "signed up");
@@ -130,15 +179,15 @@ pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestM
     if password.is_empty() {
         return Err(AppError::field("password", "Enter your password."));
     }
-    throttle(pool, email.as_str(), &meta.ip).await?;
+    throttle(pool, SIGN_IN, email.as_str(), &meta.ip).await?;
 
     let found = db::accounts::user_by_email(pool, &email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let ok = verify_password(hash, password).await;
-    db::accounts::record_attempt(pool, email.as_str(), &meta.ip, ok).await?;
+    let ok = verify_password(hash, password).await?;
+    db::accounts::record_attempt(pool, AttemptKind::SignIn, email.as_str(), &meta.ip, ok).await?;
     match (ok, user) {
         (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => Err(AppError::Conflict(
             "This account is frozen for your safety after a report to support. Contact support to unfreeze it.".into(),
@@ -161,17 +210,37 @@ pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestM
     }
 }
 
-async fn throttle(pool: &PgPool, email: &str, ip: &str) -> Result<(), AppError> {
+/// How one kind of attempt is throttled: at most `per_account` failed attempts for one email
+/// and `per_address` from one address within [`THROTTLE_WINDOW`] (counting successful ones
+/// too when `count_all`).
+#[derive(Clone, Copy, Debug)]
+pub struct Throttle {
+    pub kind: AttemptKind,
+    pub per_account: i64,
+    pub per_address: i64,
+    pub count_all: bool,
+}
+
+pub const SIGN_IN: Throttle =
+    Throttle { kind: AttemptKind::SignIn, per_account: MAX_FAILURES_PER_ACCOUNT, per_address: MAX_FAILURES_PER_ADDRESS, count_all: false };
+/// Sign-ups refused because the email is taken: 10 per address, 3 per email — so "already
+/// exists" cannot enumerate accounts at speed. (A taken email is found before any hashing; the
+/// hashing of new accounts is bounded by the hash gate.)
+pub const SIGN_UP: Throttle = Throttle { kind: AttemptKind::SignUp, per_account: 3, per_address: 10, count_all: false };
+/// Password changes: 5 wrong current passwords per account, 20 per address.
+pub const PASSWORD_CHANGE: Throttle = Throttle { kind: AttemptKind::PasswordChange, per_account: 5, per_address: 20, count_all: false };
+
+pub async fn throttle(pool: &PgPool, rule: Throttle, email: &str, ip: &str) -> Result<(), AppError> {
     let window = THROTTLE_WINDOW.whole_seconds();
-    let recent = db::accounts::recent_failures(pool, email, ip, window).await?;
+    let recent = db::accounts::recent_failures(pool, rule.kind, email, ip, window, rule.count_all).await?;
     let now = OffsetDateTime::now_utc();
     let wait = |oldest: Option<OffsetDateTime>| {
         oldest.map(|t| (t + THROTTLE_WINDOW - now).whole_seconds().max(1) as u64).unwrap_or(1)
     };
-    if recent.by_email >= MAX_FAILURES_PER_ACCOUNT {
+    if recent.by_email >= rule.per_account {
         return Err(AppError::RateLimited(wait(recent.oldest_by_email)));
     }
-    if recent.by_ip >= MAX_FAILURES_PER_ADDRESS {
+    if recent.by_ip >= rule.per_address {
         return Err(AppError::RateLimited(wait(recent.oldest_by_ip)));
     }
     Ok(())

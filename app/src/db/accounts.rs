@@ -106,12 +106,31 @@ pub async fn delete_session(pool: &PgPool, token_hash: &[u8]) -> Result<Option<i
         .await
 }
 
-pub async fn record_attempt(pool: &PgPool, email: &str, ip: &str, succeeded: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sign_in_attempts (email, ip, succeeded) VALUES ($1, $2, $3)")
+/// What an attempt counted for throttling was: each kind is throttled on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptKind {
+    SignIn,
+    SignUp,
+    PasswordChange,
+}
+
+impl AttemptKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            AttemptKind::SignIn => "sign_in",
+            AttemptKind::SignUp => "sign_up",
+            AttemptKind::PasswordChange => "password_change",
+        }
+    }
+}
+
+pub async fn record_attempt(db: impl PgExecutor<'_>, kind: AttemptKind, email: &str, ip: &str, succeeded: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sign_in_attempts (kind, email, ip, succeeded) VALUES ($4, $1, $2, $3)")
         .bind(email)
         .bind(ip)
         .bind(succeeded)
-        .execute(pool)
+        .bind(kind.as_str())
+        .execute(db)
         .await
         .map(|_| ())
 }
@@ -125,12 +144,20 @@ pub struct RecentFailures {
     pub oldest_by_ip: Option<OffsetDateTime>,
 }
 
-pub async fn recent_failures(pool: &PgPool, email: &str, ip: &str, window_secs: i64) -> Result<RecentFailures, sqlx::Error> {
+/// Attempts of `kind` within the window: failed ones, or all of them when `count_all`.
+pub async fn recent_failures(
+    pool: &PgPool,
+    kind: AttemptKind,
+    email: &str,
+    ip: &str,
+    window_secs: i64,
+    count_all: bool,
+) -> Result<RecentFailures, sqlx::Error> {
     let (by_email, oldest_by_email, by_ip, oldest_by_ip): (i64, Option<OffsetDateTime>, i64, Option<OffsetDateTime>) =
         sqlx::query_as(
             "WITH recent AS (
                  SELECT email, ip, at FROM sign_in_attempts
-                 WHERE NOT succeeded AND at > now() - make_interval(secs => $3)
+                 WHERE kind = $4 AND ($5 OR NOT succeeded) AND at > now() - make_interval(secs => $3)
                    AND (email = $1 OR ip = $2)
              )
              SELECT count(*) FILTER (WHERE email = $1), min(at) FILTER (WHERE email = $1),
@@ -140,6 +167,8 @@ pub async fn recent_failures(pool: &PgPool, email: &str, ip: &str, window_secs: 
         .bind(email)
         .bind(ip)
         .bind(window_secs as f64)
+        .bind(kind.as_str())
+        .bind(count_all)
         .fetch_one(pool)
         .await?;
     Ok(RecentFailures { by_email, oldest_by_email, by_ip, oldest_by_ip })

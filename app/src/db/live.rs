@@ -10,7 +10,7 @@
 //! second finds nothing left to do.
 
 use sqlx::types::Json;
-use sqlx::PgPool;
+use sqlx::{Connection, PgConnection, PgPool};
 
 use crate::live::{LiveDetail, LiveEvent};
 
@@ -63,7 +63,7 @@ pub const DISPATCH_BATCH: i64 = 1000;
 /// is granted, so rows another dispatcher numbered meanwhile may still look unnumbered to it:
 /// the UPDATE re-checks `seq IS NULL` on the latest row version and leaves them alone, and the
 /// locked row is read in its latest version, so numbers never repeat. (Gaps are harmless.)
-pub async fn dispatch(pool: &PgPool) -> Result<usize, sqlx::Error> {
+pub async fn dispatch(db: &mut PgConnection) -> Result<usize, sqlx::Error> {
     let sent: Vec<bool> = sqlx::query_scalar(
         "WITH d AS (SELECT last_seq FROM live_dispatch FOR UPDATE),
          pending AS (
@@ -82,9 +82,25 @@ pub async fn dispatch(pool: &PgPool) -> Result<usize, sqlx::Error> {
          FROM numbered ORDER BY seq",
     )
     .bind(DISPATCH_BATCH)
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
     Ok(sent.len())
+}
+
+/// Numbers skipped each time a dispatcher connects (see [`dispatcher_connection`]).
+pub const RESTART_GAP: i64 = 1_000_000;
+
+/// The dispatcher's own connection. Its dispatches commit without waiting for the disk
+/// (`synchronous_commit = off`): numbering events is not money, and the wait for the WAL flush
+/// was most of the delivery latency. A database crash may then forget the last numbers given
+/// — after they were published. So each new dispatcher connection first moves the counter
+/// [`RESTART_GAP`] ahead, durably: numbers given after a crash are always above any number a
+/// browser may have seen, and a browser resuming from one still reads everything after it.
+pub async fn dispatcher_connection(pool: &PgPool) -> Result<PgConnection, sqlx::Error> {
+    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    sqlx::query("UPDATE live_dispatch SET last_seq = last_seq + $1").bind(RESTART_GAP).execute(&mut conn).await?;
+    sqlx::query("SET synchronous_commit = off").execute(&mut conn).await?;
+    Ok(conn)
 }
 
 /// Drops live events older than a day: a browser away that long refreshes instead of replaying.

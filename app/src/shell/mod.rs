@@ -62,13 +62,22 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
         <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
-        <Title formatter=|page: String| if page.is_empty() { "Paydesk".to_string() } else { format!("{page} · Paydesk") }/>
+        <Title formatter=document_title/>
         <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <Router>
                 <Pages/>
             </Router>
         </div>
     }
+}
+
+/// Every page's title, "<page> · Paydesk". Titles carry user text (product titles, shop names).
+/// leptos_meta writes the server's `<title>` into the HTML exactly as given — no escaping — so
+/// on the server it is escaped here; in the browser it becomes `document.title`, which is text
+/// and must not be escaped.
+fn document_title(page: String) -> String {
+    let title = if page.is_empty() { "Paydesk".to_string() } else { format!("{page} · Paydesk") };
+    if cfg!(feature = "ssr") { crate::ui::escape_html(&title) } else { title }
 }
 
 #[component]
