@@ -233,3 +233,18 @@ async fn bad_bytes_are_refused_before_anything_is_written(pool: PgPool) {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
     assert_eq!(refused.json()["detail"][0]["field"], "legal_name");
 }
+
+/// Issue 14, part 4: pages and answers that belong to a signed-in user are never cached;
+/// public assets still are.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn what_belongs_to_a_signed_in_user_is_not_stored(pool: PgPool) {
+    let app = app(pool.clone());
+    let cookie = signed_up(&app, "private@example.com", "shopper").await;
+    let request = Request::get("/orders").header("accept", "text/html").header("cookie", &cookie).body(Body::empty()).unwrap();
+    let page = send(&app, request).await;
+    assert_eq!(page.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    let answer = call_as(&app, "my_orders", "", Some(&cookie), HOME).await;
+    assert_eq!(answer.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    let public = get(&app, "/").await;
+    assert_ne!(public.headers.get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "a signed-out page may be cached");
+}
