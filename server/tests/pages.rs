@@ -64,3 +64,21 @@ async fn markup_in_titles_and_names_stays_text(pool: PgPool) {
     let page = get(&app, &format!("/products/{product}")).await;
     assert!(page.body.contains("<title>Tea &lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot;"), "{}", page.body);
 }
+
+/// Issue 14, part 4: while the database is down, a signed-in shopper's page is a 503 "try
+/// again" page — never the signed-out header and an empty list with 200.
+#[tokio::test]
+async fn a_signed_in_page_while_the_database_is_down_says_so() {
+    let app = app(unreachable_pool());
+    let request = axum::http::Request::get("/orders")
+        .header("accept", "text/html")
+        .header("cookie", "paydesk_session=a-session-the-database-would-know")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let page = send(&app, request).await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
+    assert!(page.body.contains("temporarily unavailable"), "{}", page.body);
+    assert!(page.body.contains("Account unavailable"), "{}", page.body);
+    assert!(!page.body.contains(">Sign in</a>"), "not shown as signed out: {}", page.body);
+    assert!(!page.body.contains("no orders yet"), "{}", page.body);
+}

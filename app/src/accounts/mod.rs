@@ -165,10 +165,17 @@ pub fn AccountMenu() -> impl IntoView {
                             </ActionForm>
                         </div>
                     }.into_any(),
-                    _ => view! {
+                    Ok(None) => view! {
                         <div class="account-menu">
                             <A href="/signin">"Sign in"</A>
                             <A href="/signup">"Sign up"</A>
+                        </div>
+                    }.into_any(),
+                    // Whether someone is signed in cannot be told right now: never pretend
+                    // they are signed out.
+                    Err(_) => view! {
+                        <div class="account-menu">
+                            <span class="muted" role="status">"Account unavailable — try again in a moment"</span>
                         </div>
                     }.into_any(),
                 }

@@ -117,9 +117,22 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
             })
             .collect::<Vec<_>>()
     };
+    #[cfg(feature = "ssr")]
+    let seen = errors.get_untracked();
     let needs_sign_in = move || {
         errors.get().into_iter().any(|(_, e)| matches!(e.downcast_ref::<AppError>(), Some(AppError::Unauthenticated)))
     };
+    // The server-rendered page says what happened in its status too: a database that does not
+    // answer is a 503 ("try again"), never a 200 page that looks empty.
+    #[cfg(feature = "ssr")]
+    {
+        let worst = seen.into_iter().filter_map(|(_, e)| e.downcast_ref::<AppError>().map(AppError::status_code)).max();
+        if let (Some(code @ 500..), Some(response)) = (worst, use_context::<leptos_axum::ResponseOptions>())
+            && let Ok(status) = http::StatusCode::from_u16(code)
+        {
+            response.set_status(status);
+        }
+    }
     view! {
         <section class="card page-error" role="alert">
             <h1>"This page could not be shown"</h1>
