@@ -23,11 +23,24 @@ test("a shopper binds cards and a wallet, sets the default and removes one", asy
   const methods = page.getByRole("region", { name: "Your methods" });
   await expect(methods.getByText("Visa credit card •••• 4242", { exact: true })).toBeVisible();
   await expect(methods.getByText("Default", { exact: true })).toBeVisible();
+  // Nothing of the saved card is left in the page.
+  await expect(addCard.getByLabel("Card number")).toHaveValue("");
+  await expect(addCard.getByLabel("Security code")).toHaveValue("");
+
+  // The same card again is refused, saying which one it is.
+  await addCard.getByLabel("Card number").fill("4242 4242 4242 4242");
+  await addCard.getByLabel("Expiry (MM/YY)").fill("12/30");
+  await addCard.getByLabel("Security code").fill("123");
+  await addCard.getByLabel("Name on card").fill("Sato Hana");
+  await addCard.getByRole("button", { name: "Add card" }).click();
+  await expect(addCard.getByText("This card is already saved: Visa credit card •••• 4242.")).toBeVisible();
 
   // A debit card.
   await addCard.getByLabel("Debit card").check();
   await addCard.getByLabel("Card number").fill("5555 5555 5555 4444");
   await addCard.getByLabel("Expiry (MM/YY)").fill("06/29");
+  await addCard.getByLabel("Security code").fill("321");
+  await addCard.getByLabel("Name on card").fill("Sato Hana");
   await addCard.getByRole("button", { name: "Add card" }).click();
   await expect(methods.getByText("Mastercard debit card •••• 4444", { exact: true })).toBeVisible();
 

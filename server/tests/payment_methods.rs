@@ -132,3 +132,31 @@ async fn provider_callbacks_must_be_signed_fresh_and_are_taken_once(pool: PgPool
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM provider_events").fetch_one(&pool).await.unwrap();
     assert_eq!(events, 1);
 }
+
+/// Issue 14, part 4: the same card is saved once per shopper — refused with a clear message
+/// before the provider sees it, also when sent twice at once; once removed it can be saved
+/// again, and another shopper may save it too.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_same_card_is_saved_once(pool: PgPool) {
+    let app = app(pool.clone());
+    let shopper = signed_up(&app, "twice@example.com", "shopper").await;
+    let card = "card[kind]=credit_card&card[number]=4242424242424242&card[expiry]=12%2F30&card[cvc]=123&card[holder]=Li+Wei";
+    let (a, b) = tokio::join!(call_as(&app, "bind_card", card, Some(&shopper), HOME), call_as(&app, "bind_card", card, Some(&shopper), HOME));
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::UNPROCESSABLE_ENTITY], "{} / {}", a.body, b.body);
+    let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_tokens").fetch_one(&pool).await.unwrap();
+    let again = call_as(&app, "bind_card", card, Some(&shopper), HOME).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.body.contains("already saved: Visa credit card •••• 4242"), "{}", again.body);
+    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sandbox_tokens").fetch_one(&pool).await.unwrap(), tokens, "the provider was not asked");
+    let listed = call_as(&app, "my_payment_methods", "", Some(&shopper), HOME).await.json();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // Another shopper may save it; removed, it may be saved again.
+    let other = signed_up(&app, "other-card@example.com", "shopper").await;
+    assert_eq!(call_as(&app, "bind_card", card, Some(&other), HOME).await.status, StatusCode::OK);
+    let id = listed[0]["id"].as_i64().unwrap();
+    assert_eq!(call_as(&app, "remove_method", &format!("id={id}"), Some(&shopper), HOME).await.status, StatusCode::OK);
+    assert_eq!(call_as(&app, "bind_card", card, Some(&shopper), HOME).await.status, StatusCode::OK);
+}

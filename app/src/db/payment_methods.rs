@@ -33,6 +33,25 @@ pub async fn list(pool: &PgPool, shopper_id: i64) -> Result<Vec<PaymentMethod>, 
     Ok(rows.into_iter().map(method).collect())
 }
 
+/// The shopper's live saved card with this brand, last four digits and expiry, if any: the
+/// same card (a real provider would compare its fingerprint; these four identify a card well
+/// enough within one shopper's methods, and need no card data kept).
+pub async fn same_card(db: &mut PgConnection, shopper_id: i64, brand: &str, last4: &str, exp_month: i16, exp_year: i16) -> Result<Option<PaymentMethod>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, kind, brand, last4, exp_month, exp_year, holder_name, wallet, wallet_display, is_default
+         FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL AND kind <> 'wallet'
+           AND brand = $2 AND last4 = $3 AND exp_month = $4 AND exp_year = $5",
+    )
+    .bind(shopper_id)
+    .bind(brand)
+    .bind(last4)
+    .bind(exp_month)
+    .bind(exp_year)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(method))
+}
+
 /// What is stored for a new method: never the card number or the security code.
 pub struct NewMethod<'a> {
     pub kind: MethodKind,

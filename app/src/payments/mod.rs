@@ -154,12 +154,19 @@ pub mod service {
         }
         let brand = number.brand();
         let last4 = number.last4();
+        // Before the provider sees anything: the same card is saved once.
+        let already = |m: PaymentMethod| AppError::field("number", format!("This card is already saved: {}.", m.label()));
+        let mut conn = pool.acquire().await?;
+        if let Some(saved) = db::payment_methods::same_card(&mut conn, me.id, brand.as_str(), &last4, expiry.month as i16, expiry.year as i16).await? {
+            return Err(already(saved));
+        }
+        drop(conn);
         let token = provider
             .tokenize(InstrumentDetails::Card { number, expiry, cvc, holder: holder.clone() })
             .await
             .map_err(|e| refused("number", e))?;
         let mut tx = pool.begin().await?;
-        let id = db::payment_methods::insert(
+        let inserted = db::payment_methods::insert(
             &mut tx,
             me.id,
             &NewMethod {
@@ -175,7 +182,18 @@ pub mod service {
                 wallet_display: None,
             },
         )
-        .await?;
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            // The same card bound twice at once: the second one meets the unique index.
+            Err(sqlx::Error::Database(e)) if e.constraint() == Some("payment_methods_same_card") => {
+                let _ = tx.rollback().await;
+                let mut conn = pool.acquire().await?;
+                let saved = db::payment_methods::same_card(&mut conn, me.id, brand.as_str(), &last4, expiry.month as i16, expiry.year as i16).await?;
+                return Err(saved.map(already).unwrap_or_else(|| AppError::field("number", "This card is already saved.")));
+            }
+            Err(e) => return Err(e.into()),
+        };
         db::accounts::record_activity(&mut *tx, me.id, "payment_method_added", meta).await?;
         tx.commit().await?;
         tracing::info!(shopper_id = me.id, method_id = id, brand = brand.as_str(), "card bound");
@@ -311,6 +329,8 @@ pub fn PaymentMethodsPage() -> impl IntoView {
         )
     };
     let methods = Resource::new(changes, |_| my_payment_methods());
+    // A card once saved leaves nothing of itself in the page: the form is emptied.
+    let card_form = NodeRef::<leptos::html::Form>::new();
     let card_value = bind_card.value();
     let wallet_value = bind_wallet.value();
     let card_pending = bind_card.pending();
@@ -321,6 +341,14 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     });
     // In the browser too, for comfort: the brand as it is typed, and a checksum message on blur.
     let typed_number = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if bind_card.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(form) = card_form.get() {
+                form.reset();
+            }
+            typed_number.set(String::new());
+        }
+    });
     let number_hint = move || {
         let n = typed_number.get();
         let digits: String = n.chars().filter(char::is_ascii_digit).collect();
@@ -379,7 +407,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
         </section>
         <section class="card" aria-labelledby="card-title">
             <h2 id="card-title">"Add a card"</h2>
-            <ActionForm action=bind_card>
+            <ActionForm action=bind_card node_ref=card_form>
                 <fieldset class="field">
                     <legend>"Card type"</legend>
                     <label class="choice"><input type="radio" name="card[kind]" value="credit_card" checked=true/>" Credit card"</label>
