@@ -74,6 +74,32 @@ where
     })
 }
 
+/// When a submit comes back with this field invalid, the first invalid field of its form gets
+/// the focus, so that keyboard and screen-reader users land on it (its label and message are read,
+/// through `aria-describedby`). Deferred one tick, until every field of the form has updated.
+pub fn focus_first_invalid_on_error(field: NodeRef<leptos::html::Input>, error: Signal<Option<String>>) {
+    // `error` is derived from the action's latest result, so this runs again with every new
+    // answer — also when this field's message stays the same.
+    Effect::new(move |_| {
+        if error.with(Option::is_some)
+            && let Some(input) = field.get_untracked()
+        {
+            set_timeout(move || focus_first_invalid(&input), std::time::Duration::ZERO);
+        }
+    });
+}
+
+/// Moves the focus to the first `aria-invalid` control of `element`'s form.
+pub fn focus_first_invalid(element: &leptos::web_sys::Element) {
+    use leptos::wasm_bindgen::JsCast;
+    let Ok(Some(form)) = element.closest("form") else { return };
+    if let Ok(Some(first)) = form.query_selector("[aria-invalid=\"true\"]")
+        && let Some(control) = first.dyn_ref::<leptos::web_sys::HtmlElement>()
+    {
+        let _ = control.focus();
+    }
+}
+
 #[component]
 pub fn Field(
     #[prop(into)] label: String,
@@ -102,11 +128,14 @@ pub fn Field(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    let input = NodeRef::<leptos::html::Input>::new();
+    focus_first_invalid_on_error(input, error);
     view! {
         <div class="field" class:has-error=move || error.with(Option::is_some)>
             <label for=name>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <input
+                node_ref=input
                 id=name
                 name=name
                 type=kind

@@ -28,6 +28,13 @@ test("sign-up errors appear next to their fields and keep what was typed", async
   await expect(page.getByText("Use at least 10 characters.")).toBeVisible();
   await expect(page.getByLabel("Email")).toHaveValue("someone@example");
   await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  // Keyboard and screen-reader users land on the first field to correct.
+  await expect(page.getByLabel("Email")).toBeFocused();
+  // Correcting it moves the focus on to the next invalid one after the next submit.
+  await page.getByLabel("Email").fill("someone@example.com");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Password")).toBeFocused();
 });
 
 test("a wrong password does not say whether the account exists", async ({ page }) => {

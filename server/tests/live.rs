@@ -343,3 +343,27 @@ async fn no_event_is_lost_or_reordered_under_concurrent_commits(pool: PgPool) {
     tags.sort();
     assert_eq!(tags, (1..=EVENTS as i64).collect::<Vec<_>>(), "every event of the burst, across the reconnect");
 }
+
+/// Issue 14, part 4: the merchant's qualification page follows the staff's decision live (and
+/// the staff's queue a new submission).
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_qualification_decision_reaches_the_merchant_live(pool: PgPool) {
+    let a = instance(&pool).await;
+    let staff = signed_in_staff(&a.app, &pool).await;
+    let merchant = signed_up(&a.app, "qualify-live@example.com", "merchant").await;
+    let mut staff_stream = open(&a.base, Some(&staff), None).await.unwrap();
+    let mut merchant_stream = open(&a.base, Some(&merchant), None).await.unwrap();
+    for s in [&mut staff_stream, &mut merchant_stream] {
+        assert_eq!(s.next(Duration::from_secs(2)).await.unwrap().event, "hello");
+    }
+    let submitted = call_as(&a.app, "submit_qualification", GOOD_DETAILS, Some(&merchant), HOME).await;
+    assert_eq!(submitted.status, StatusCode::OK, "{}", submitted.body);
+    let seen = staff_stream.drain(Duration::from_millis(700)).await;
+    assert_eq!(seen.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), ["qualification"], "{seen:?}");
+    let merchant_id = submitted.json()["merchant_id"].as_i64().unwrap();
+    let decided = call_as(&a.app, "decide_qualification", &format!("merchant_id={merchant_id}&decision=approve"), Some(&staff), HOME).await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    let seen = merchant_stream.drain(Duration::from_millis(700)).await;
+    assert_eq!(seen.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), ["qualification"], "{seen:?}");
+    assert_eq!(json(&seen[0])["detail"]["event"], "approved");
+}

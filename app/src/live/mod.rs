@@ -18,7 +18,8 @@ use crate::orders::status::OrderStatus;
 pub struct LiveEvent {
     pub id: i64,
     pub user_id: i64,
-    /// "order" (an order event), "notification" or "ticket" (a new message on a support ticket).
+    /// "order" (an order event), "notification", "ticket" (a new message on a support ticket)
+    /// or "qualification" (a merchant's qualification submitted or decided).
     pub kind: String,
     pub order_number: String,
     pub detail: LiveDetail,
@@ -83,6 +84,16 @@ impl Live {
         };
         provide_context(live);
         live
+    }
+
+    /// Changes with every live event of `kind` only (0 while rendering on the server): for
+    /// pages with a form that a refetch on unrelated events would disturb.
+    pub fn kind_version(kind: &'static str) -> Memo<Option<i64>> {
+        let last = use_context::<Live>().map(|l| l.last);
+        Memo::new(move |previous: Option<&Option<i64>>| {
+            let latest = last.and_then(|l| l.with(|e| e.as_ref().filter(|e| e.kind == kind).map(|e| e.id)));
+            latest.or_else(|| previous.copied().flatten())
+        })
     }
 
     /// The version to put in a resource's source so that it refetches on live events (0 while
@@ -179,7 +190,7 @@ mod client {
             loop {
                 let url = if last_id > 0 { format!("/live?last={last_id}") } else { "/live".to_string() };
                 let Ok(mut es) = EventSource::new(&url) else { return };
-                let subscriptions = ["hello", "order", "notification", "ticket", "refresh"].map(|kind| es.subscribe(kind));
+                let subscriptions = ["hello", "order", "notification", "ticket", "qualification", "refresh"].map(|kind| es.subscribe(kind));
                 let Ok(subscriptions) = subscriptions.into_iter().collect::<Result<Vec<_>, _>>() else { return };
                 let mut events = futures::stream::select_all(subscriptions);
                 // The indicator follows the EventSource's own state, which says "connecting"

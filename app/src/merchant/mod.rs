@@ -188,7 +188,9 @@ pub fn QualificationPage() -> impl IntoView {
     // Read again only after a successful submission: a refused one must leave the form, and
     // what the merchant typed, in place.
     let saved = move || submit.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|q| q.history.len()));
-    let current = Resource::new(saved, |_| my_qualification());
+    // And when staff decide, live (only then: the form keeps what is being typed otherwise).
+    let decided = crate::live::Live::kind_version("qualification");
+    let current = Resource::new(move || (saved(), decided.get()), |_| my_qualification());
     view! {
         <Title text="Qualification"/>
         <h1>"Business qualification"</h1>

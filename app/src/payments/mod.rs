@@ -349,6 +349,8 @@ pub fn PaymentMethodsPage() -> impl IntoView {
             typed_number.set(String::new());
         }
     });
+    let number_input = NodeRef::<leptos::html::Input>::new();
+    crate::ui::focus_first_invalid_on_error(number_input, field_error(card_value, "number"));
     let number_hint = move || {
         let n = typed_number.get();
         let digits: String = n.chars().filter(char::is_ascii_digit).collect();
@@ -416,6 +418,8 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                 <div class="field" class:has-error=move || field_error(card_value, "number").with(Option::is_some)>
                     <label for="card-number">"Card number"</label>
                     <input id="card-number" name="card[number]" inputmode="numeric" autocomplete="cc-number" maxlength="23"
+                        node_ref=number_input
+                        aria-invalid=move || field_error(card_value, "number").with(Option::is_some).then_some("true")
                         aria-describedby="card-number-hint card-number-error"
                         on:change=move |ev| typed_number.set(event_target_value(&ev))/>
                     <p class="hint" id="card-number-hint">{number_hint}</p>

@@ -171,8 +171,9 @@ pub fn PayPage() -> impl IntoView {
                                     <input type="hidden" name="attempt_id" value=s.attempt_id/>
                                     <div class="field">
                                         <label for="code">"Verification code"</label>
-                                        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" aria-describedby="code-error"/>
-                                        <p class="field-error" id="code-error">{move || field_error(verify_value, "code").get()}</p>
+                                        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" aria-describedby="code-error"
+                                            aria-invalid=move || field_error(verify_value, "code").with(Option::is_some).then_some("true")/>
+                                        <p class="field-error" id="code-error" role="alert">{move || field_error(verify_value, "code").get()}</p>
                                     </div>
                                     <FormError error=form_error(verify_value)/>
                                     <button type="submit" class="button" disabled=move || verify_pending.get()>

@@ -39,7 +39,8 @@ pub async fn decide_qualification(merchant_id: i64, decision: String, #[server(d
 
 #[component]
 pub fn ReviewQueuePage() -> impl IntoView {
-    let queue = Resource::new(|| (), |_| review_queue());
+    let submitted = crate::live::Live::kind_version("qualification");
+    let queue = Resource::new(move || submitted.get(), |_| review_queue());
     view! {
         <Title text="Review queue"/>
         <h1>"Merchant reviews"</h1>
