@@ -81,7 +81,7 @@ pub fn focus_first_invalid_on_error(field: NodeRef<leptos::html::Input>, error: 
     // `error` is derived from the action's latest result, so this runs again with every new
     // answer — also when this field's message stays the same.
     Effect::new(move |_| {
-        if error.with(Option::is_some)
+        if error.try_with(Option::is_some).unwrap_or(false)
             && let Some(input) = field.get_untracked()
         {
             set_timeout(move || focus_first_invalid(&input), std::time::Duration::ZERO);
@@ -122,7 +122,7 @@ pub fn Field(
             if has_hint {
                 ids.push(hint_id.clone());
             }
-            if error.with(Option::is_some) {
+            if error.try_with(Option::is_some).unwrap_or(false) {
                 ids.push(error_id.clone());
             }
             (!ids.is_empty()).then(|| ids.join(" "))
@@ -131,7 +131,7 @@ pub fn Field(
     let input = NodeRef::<leptos::html::Input>::new();
     focus_first_invalid_on_error(input, error);
     view! {
-        <div class="field" class:has-error=move || error.with(Option::is_some)>
+        <div class="field" class:has-error=move || error.try_with(Option::is_some).unwrap_or(false)>
             <label for=name>{label}</label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <input
@@ -143,10 +143,10 @@ pub fn Field(
                 required=required
                 maxlength=maxlength
                 value=value
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-invalid=move || error.try_with(Option::is_some).unwrap_or(false).then_some("true")
                 aria-describedby=described
             />
-            <p class="field-error" id=error_id>{move || error.get()}</p>
+            <p class="field-error" id=error_id>{move || error.try_get().flatten()}</p>
         </div>
     }
 }
@@ -162,12 +162,12 @@ pub fn SelectField(
     let error_id = format!("{name}-error");
     let selected = value.unwrap_or_default();
     view! {
-        <div class="field" class:has-error=move || error.with(Option::is_some)>
+        <div class="field" class:has-error=move || error.try_with(Option::is_some).unwrap_or(false)>
             <label for=name>{label}</label>
             <select
                 id=name
                 name=name
-                aria-invalid=move || error.with(Option::is_some).then_some("true")
+                aria-invalid=move || error.try_with(Option::is_some).unwrap_or(false).then_some("true")
                 aria-describedby=error_id.clone()
             >
                 <option value="" selected=selected.is_empty()>"Choose…"</option>
@@ -178,16 +178,21 @@ pub fn SelectField(
                     })
                     .collect_view()}
             </select>
-            <p class="field-error" id=error_id>{move || error.get()}</p>
+            <p class="field-error" id=error_id>{move || error.try_get().flatten()}</p>
         </div>
     }
 }
 
 /// A form-level error (throttling, outage…), announced to screen readers.
+///
+/// Error signals here are derived from an action's value inside a page's `Suspend`; when the
+/// action's answer both re-renders the page and reaches the old view, the old view may run
+/// once after its signals were disposed. So they are read with `try_*`: nothing is shown
+/// instead of a panic (which left the page dead: seen on the pay page, phone, under load).
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     view! {
-        <p class="form-error" role="alert">{move || error.get()}</p>
+        <p class="form-error" role="alert">{move || error.try_get().flatten()}</p>
     }
 }
 
