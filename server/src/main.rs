@@ -2,6 +2,11 @@
 //! SIGTERM.
 
 use leptos::prelude::get_configuration;
+
+/// See `server/benches/hashing.rs`: with glibc's allocator a hashing flood left the process
+/// hundreds of MB larger for good.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use server::{AppState, config::Config};
 
 #[tokio::main]
