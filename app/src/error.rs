@@ -65,9 +65,7 @@ impl AppError {
     /// The message for `field`, if this is a validation error that names it.
     pub fn message_for(&self, field: &str) -> Option<&str> {
         match self {
-            AppError::Validation(errors) => {
-                errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
-            }
+            AppError::Validation(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.as_str()),
             _ => None,
         }
     }
@@ -101,10 +99,7 @@ impl AppError {
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         match err {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_) => {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                 tracing::warn!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
@@ -121,9 +116,7 @@ impl FromServerFnError for AppError {
         match value {
             ServerFnErrorErr::Args(msg) => AppError::BadRequest(msg),
             ServerFnErrorErr::MissingArg(arg) => AppError::BadRequest(format!("missing {arg}")),
-            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                AppError::Network(msg)
-            }
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Deserialization(msg) => AppError::Network(msg),
             #[cfg(feature = "ssr")]
             other => AppError::internal(other),
             #[cfg(not(feature = "ssr"))]

@@ -38,9 +38,7 @@ where
     let query = leptos_router::hooks::use_query_map();
     let from_url = move || {
         query.with(|q| {
-            (q.get_str("__path") == Some(S::PATH))
-                .then(|| q.get_str("__err").map(|e| ServerFnUrlError::<AppError>::decode_err(e)))
-                .flatten()
+            (q.get_str("__path") == Some(S::PATH)).then(|| q.get_str("__err").map(|e| ServerFnUrlError::<AppError>::decode_err(e))).flatten()
         })
     };
     Signal::derive(move || value.get().or_else(|| from_url().map(Err)))

@@ -63,9 +63,18 @@ async fn main() {
     let base = percentile_ms(&select_one, 0.5);
 
     println!();
-    println!("| console page, {orders} orders ({RUNS} runs)    | HTTP p50 | HTTP p99 | queries p50 | queries p99 | EXPLAIN ANALYZE p50 | rows | p50 / SELECT 1 |");
-    println!("|---------------------------------------------|----------|----------|-------------|-------------|---------------------|------|----------------|");
-    println!("| SELECT 1 (baseline)                         |          |          | {:>11.3} | {:>11.3} |                     |      | {:>14.1} |", base, percentile_ms(&select_one, 0.99), 1.0);
+    println!(
+        "| console page, {orders} orders ({RUNS} runs)    | HTTP p50 | HTTP p99 | queries p50 | queries p99 | EXPLAIN ANALYZE p50 | rows | p50 / SELECT 1 |"
+    );
+    println!(
+        "|---------------------------------------------|----------|----------|-------------|-------------|---------------------|------|----------------|"
+    );
+    println!(
+        "| SELECT 1 (baseline)                         |          |          | {:>11.3} | {:>11.3} |                     |      | {:>14.1} |",
+        base,
+        percentile_ms(&select_one, 0.99),
+        1.0
+    );
     for (name, f, after) in cases {
         let q = f.parse().unwrap();
         let form = form_of(&f, after);
@@ -124,10 +133,12 @@ fn form_of(f: &ConsoleFilter, after: Option<Cursor>) -> String {
 
 async fn seed(bench: &Bench, shop_id: i64, orders: i64) {
     let mut conn = bench.pool.acquire().await.unwrap();
-    sqlx::query("INSERT INTO users (email, password_hash, role) SELECT 'b' || g || '@bench.test', 'not-a-hash', 'shopper' FROM generate_series(1, 10000) g")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO users (email, password_hash, role) SELECT 'b' || g || '@bench.test', 'not-a-hash', 'shopper' FROM generate_series(1, 10000) g",
+    )
+    .execute(&mut *conn)
+    .await
+    .unwrap();
     let first_shopper: i64 = sqlx::query_scalar("SELECT min(id) FROM users WHERE email LIKE 'b%@bench.test'").fetch_one(&mut *conn).await.unwrap();
     // Triggers (the status counts) and foreign-key checks off while a million rows go in.
     sqlx::query("SET session_replication_role = replica").execute(&mut *conn).await.unwrap();

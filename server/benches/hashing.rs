@@ -110,11 +110,7 @@ async fn main() {
     println!("|---------------------------------------------------|-------|");
     println!("| accounts created / answered busy (503)            | {created} / {busy} in {flood_secs:.1} s |");
     println!("| resident memory before / peak / 3 s after         | {before:.0} MB / {peak:.0} MB / {after:.0} MB |");
-    println!(
-        "| legitimate sign-in p50 / p99, no flood            | {:.1} ms / {:.1} ms |",
-        percentile_ms(&quiet, 0.5),
-        percentile_ms(&quiet, 0.99)
-    );
+    println!("| legitimate sign-in p50 / p99, no flood            | {:.1} ms / {:.1} ms |", percentile_ms(&quiet, 0.5), percentile_ms(&quiet, 0.99));
     if during.is_empty() {
         println!("| legitimate sign-in during the flood               | all {refused_legit} answered busy |");
     } else {

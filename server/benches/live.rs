@@ -46,12 +46,14 @@ async fn main() {
             .await
             .unwrap();
         let token = format!("live-bench-token-{u}-{}", uuid::Uuid::new_v4());
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, now() + interval '1 day', 'bench', 'bench')")
-            .bind(app::accounts::session::token_hash(&token))
-            .bind(id)
-            .execute(&bench.pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, now() + interval '1 day', 'bench', 'bench')",
+        )
+        .bind(app::accounts::session::token_hash(&token))
+        .bind(id)
+        .execute(&bench.pool)
+        .await
+        .unwrap();
         cookies.push(format!("paydesk_session={token}"));
         user_ids.push(id);
     }

@@ -87,6 +87,11 @@ async fn main() {
     println!("| {clients:>2} clients                                 | per second | p50 ms | p99 ms | vs pgbench |");
     println!("|---------------------------------------------|------------|--------|--------|------------|");
     println!("| pgbench TPC-B-like (scale 10, prepared)     | {tps:>10.0} |      — |      — |       1.00 |");
-    println!("| pay_order over HTTP ({payments:>5} payments)      | {pps:>10.0} | {:>6.2} | {:>6.2} | {:>10.2} |", percentile_ms(&latencies, 0.5), percentile_ms(&latencies, 0.99), pps / tps);
+    println!(
+        "| pay_order over HTTP ({payments:>5} payments)      | {pps:>10.0} | {:>6.2} | {:>6.2} | {:>10.2} |",
+        percentile_ms(&latencies, 0.5),
+        percentile_ms(&latencies, 0.99),
+        pps / tps
+    );
     println!("ledger balanced: yes; owed to shops = paid orders = {} minor units", check.paid_orders_minor);
 }

@@ -26,14 +26,12 @@ pub async fn provider_callback(State(state): State<AppState>, headers: HeaderMap
     let Some(event_id) = event.get("id").and_then(Value::as_str).map(str::to_owned) else {
         return (StatusCode::BAD_REQUEST, Json(json!({ "error": "the event has no id" })));
     };
-    let inserted = sqlx::query(
-        "INSERT INTO provider_events (provider, event_id, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-    )
-    .bind(state.provider.name())
-    .bind(&event_id)
-    .bind(&event)
-    .execute(&state.pool)
-    .await;
+    let inserted = sqlx::query("INSERT INTO provider_events (provider, event_id, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(state.provider.name())
+        .bind(&event_id)
+        .bind(&event)
+        .execute(&state.pool)
+        .await;
     match inserted {
         Ok(done) => {
             let duplicate = done.rows_affected() == 0;

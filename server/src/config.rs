@@ -98,9 +98,7 @@ impl Config {
 
     /// Reads the configuration through `lookup`, so tests need not touch the environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let database_url = lookup("DATABASE_URL")
-            .filter(|v| !v.trim().is_empty())
-            .ok_or(ConfigError::MissingDatabaseUrl)?;
+        let database_url = lookup("DATABASE_URL").filter(|v| !v.trim().is_empty()).ok_or(ConfigError::MissingDatabaseUrl)?;
         if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
             return Err(ConfigError::BadDatabaseUrl);
         }
@@ -174,8 +172,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -197,10 +194,7 @@ mod tests {
         let url = ("DATABASE_URL", "postgresql://u@h/d");
         assert_eq!(from(&[url, ("PAYDESK_DB_MAX_CONNECTIONS", "25")]).unwrap().db_max_connections, 25);
         for bad in ["0", "-1", "lots", "1001"] {
-            assert_eq!(
-                from(&[url, ("PAYDESK_DB_MAX_CONNECTIONS", bad)]).unwrap_err(),
-                ConfigError::BadPoolSize(bad.into())
-            );
+            assert_eq!(from(&[url, ("PAYDESK_DB_MAX_CONNECTIONS", bad)]).unwrap_err(), ConfigError::BadPoolSize(bad.into()));
         }
     }
 

@@ -40,12 +40,7 @@ fn error_response(err: AppError) -> Response {
 
 /// `POST /merchant/products/{id}/image`, multipart with one `image` file field. Answers with a
 /// redirect back to the product list, or a plain-text explanation of what was wrong.
-pub async fn upload_product_image(
-    State(state): State<AppState>,
-    Path(id): Path<i64>,
-    headers: HeaderMap,
-    multipart: Multipart,
-) -> Response {
+pub async fn upload_product_image(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, multipart: Multipart) -> Response {
     match upload(&state, id, &headers, multipart).await {
         Ok(()) => Redirect::to("/merchant/products").into_response(),
         Err(err) => error_response(err),

@@ -2,14 +2,14 @@
 //! the static site and the operational routes. `main.rs` only reads the configuration and
 //! starts it; tests build the same router with [`router`].
 
-pub mod config;
 pub mod callbacks;
+pub mod config;
 pub mod health;
 pub mod images;
 pub mod live;
 pub mod security;
-pub mod tls;
 pub mod telemetry;
+pub mod tls;
 
 use axum::{Router, extract::FromRef, routing::get};
 use leptos::prelude::*;
@@ -51,10 +51,7 @@ impl FromRef<AppState> for LeptosOptions {
 /// Opens the pool (lazily: the server starts, and `/healthz` reports, even while Postgres is
 /// still coming up).
 pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
-    PgPoolOptions::new()
-        .max_connections(config.db_max_connections)
-        .acquire_timeout(config.db_acquire_timeout)
-        .connect_lazy(&config.database_url)
+    PgPoolOptions::new().max_connections(config.db_max_connections).acquire_timeout(config.db_acquire_timeout).connect_lazy(&config.database_url)
 }
 
 /// Applies the embedded migrations.
@@ -105,9 +102,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/products/{id}", get(images::product_image))
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
-        .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || {
-            app::shell(options.clone())
-        })
+        .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || app::shell(options.clone()))
         // Server-function forms: UTF-8, no control characters (checked before any handler).
         .layer(axum::middleware::from_fn(security::clean_form_text))
         // Every body above is small (forms, server-function arguments): 64 KiB at most.
@@ -118,20 +113,14 @@ pub fn router(state: AppState) -> Router {
             // The image upload reads its body through axum's multipart extractor: 3 MiB.
             axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            provide_server_context,
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_server_context, app::shell))
         .layer(axum::middleware::from_fn_with_state(origins, security::same_origin))
         // A slow client cannot hold a request open: 10 s to send the body, 30 s for an answer.
         .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(10)))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(axum::middleware::from_fn(security::page_csp_header))
         .layer(axum::middleware::from_fn(security::no_store_for_users))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(security::DEFAULT_CSP),
-        ));
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(security::DEFAULT_CSP)));
     for (name, value) in security::static_headers() {
         router = router.layer(SetResponseHeaderLayer::overriding(name, value));
     }

@@ -166,10 +166,7 @@ pub struct LiveQuery {
 }
 
 fn sse(event: &LiveEvent) -> Event {
-    Event::default()
-        .id(event.id.to_string())
-        .event(event.kind.as_str())
-        .data(serde_json::to_string(event).unwrap_or_default())
+    Event::default().id(event.id.to_string()).event(event.kind.as_str()).data(serde_json::to_string(event).unwrap_or_default())
 }
 
 /// `GET /live`: the signed-in user's event stream.
@@ -182,12 +179,8 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(query
         Ok(None) => return (StatusCode::UNAUTHORIZED, "Sign in to receive live updates.").into_response(),
         Err(err) => return (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
     };
-    let last = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(query.last)
-        .filter(|id| *id > 0);
+    let last =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok()).or(query.last).filter(|id| *id > 0);
 
     // Subscribe first, then read what was missed: an event committed in between arrives both
     // ways and is sent once (by id).
@@ -218,15 +211,7 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(query
     // "hello" says the channel is open; the browser retries after a drop one second later.
     opening.push(Event::default().event("hello").retry(Duration::from_secs(1)).data("{}"));
 
-    let following = Follow {
-        rx: receiver,
-        resync,
-        closing,
-        pool: state.pool.clone(),
-        user_id: user.id,
-        sent: sent_up_to,
-        queue: Default::default(),
-    };
+    let following = Follow { rx: receiver, resync, closing, pool: state.pool.clone(), user_id: user.id, sent: sent_up_to, queue: Default::default() };
     let stream = futures::stream::iter(opening.into_iter().map(Ok)).chain(follow(following));
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
 }

@@ -54,10 +54,9 @@ async fn run() -> Result<(), String> {
     let live = std::sync::Arc::new(server::live::LiveHub::default());
     let origins = server::security::Origins { public: config.public_url.as_deref().and_then(server::security::origin_of) };
     server::live::spawn_listener(pool.clone(), live.clone());
-    let app = server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret, live: live.clone(), origins });
-    let listener = tokio::net::TcpListener::bind(&addr)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let app =
+        server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret, live: live.clone(), origins });
+    let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let app = if config.trust_proxy { app.layer(axum::middleware::from_fn(server::security::use_forwarded_client)) } else { app };
     let stop = async move {
         shutdown_signal().await;
@@ -93,7 +92,12 @@ async fn run() -> Result<(), String> {
 /// refund failed, expires unpaid orders past their deadline, completes delivered orders, and
 /// prunes live events older than a day. Each item is handled on its own (see `app::db::jobs`).
 /// Every step claims its rows in Postgres (`SKIP LOCKED`), so several instances may run it.
-async fn worker(pool: sqlx::PgPool, provider: app::payments::provider::Provider, settings: app::checkout::OrderSettings, interval: std::time::Duration) {
+async fn worker(
+    pool: sqlx::PgPool,
+    provider: app::payments::provider::Provider,
+    settings: app::checkout::OrderSettings,
+    interval: std::time::Duration,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let complete_after = time::Duration::hours(settings.complete_after_hours);

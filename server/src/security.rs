@@ -63,10 +63,7 @@ pub fn static_headers() -> [(header::HeaderName, HeaderValue); 5] {
         (header::REFERRER_POLICY, HeaderValue::from_static("same-origin")),
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (header::HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin")),
-        (
-            header::HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-        ),
+        (header::HeaderName::from_static("permissions-policy"), HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()")),
     ]
 }
 
@@ -139,10 +136,7 @@ pub async fn bounded_body(req: Request<Body>, next: Next) -> Response {
 pub async fn clean_form_text(req: Request<Body>, next: Next) -> Response {
     let is_form = req.method() == Method::POST
         && req.uri().path().starts_with("/api/")
-        && req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
+        && req.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/x-www-form-urlencoded"));
     if !is_form {
         return next.run(req).await;
     }
@@ -218,11 +212,7 @@ pub fn catch_panics() -> tower_http::catch_panic::CatchPanicLayer<fn(Box<dyn std
 }
 
 fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let detail = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("(no message)");
+    let detail = panic.downcast_ref::<String>().map(String::as_str).or_else(|| panic.downcast_ref::<&str>().copied()).unwrap_or("(no message)");
     // `internal` logs the detail under a new reference id.
     let error = app::error::AppError::internal(format!("panic while answering a request: {detail}"));
     let body = serde_json::to_string(&error).unwrap_or_default();

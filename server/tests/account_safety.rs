@@ -4,9 +4,9 @@
 
 mod common;
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
 use common::*;
 use sqlx::PgPool;
 

@@ -226,7 +226,8 @@ async fn password_changes_are_throttled(pool: PgPool) {
         let wrong = call_as(&app, "change_password", "current_password=not+my+password&new_password=a+brand+new+password", Some(&cookie), HOME).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.body);
     }
-    let blocked = call_as(&app, "change_password", "current_password=correct+horse+battery&new_password=a+brand+new+password", Some(&cookie), HOME).await;
+    let blocked =
+        call_as(&app, "change_password", "current_password=correct+horse+battery&new_password=a+brand+new+password", Some(&cookie), HOME).await;
     assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS, "{}", blocked.body);
 }
 

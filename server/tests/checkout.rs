@@ -44,7 +44,8 @@ async fn a_shopper_checks_out_and_the_order_awaits_payment(pool: PgPool) {
     assert_eq!(order["summary"]["total"], serde_json::json!({"minor": 2800, "currency": "SGD"}));
     assert_eq!(order["lines"].as_array().unwrap().len(), 2);
     assert_eq!(order["events"][0]["event"], "created");
-    let due = time::OffsetDateTime::parse(order["summary"]["payment_due_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let due =
+        time::OffsetDateTime::parse(order["summary"]["payment_due_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
     let minutes = (due - time::OffsetDateTime::now_utc()).whole_minutes();
     assert!((28..=30).contains(&minutes), "deadline in {minutes} min");
 
@@ -88,10 +89,7 @@ async fn the_same_checkout_key_places_one_order_even_when_sent_at_once(pool: PgP
 
     let key = new_key();
     let form = checkout_form(shop_id, &key);
-    let (a, b) = tokio::join!(
-        call_as(&app, "place_order", &form, Some(&shopper), HOME),
-        call_as(&app, "place_order", &form, Some(&shopper), HOME)
-    );
+    let (a, b) = tokio::join!(call_as(&app, "place_order", &form, Some(&shopper), HOME), call_as(&app, "place_order", &form, Some(&shopper), HOME));
     let again = call_as(&app, "place_order", &form, Some(&shopper), HOME).await;
     assert_eq!((a.status, b.status, again.status), (StatusCode::OK, StatusCode::OK, StatusCode::OK), "{} {}", a.body, b.body);
     assert_eq!(a.body, b.body);
@@ -133,7 +131,8 @@ async fn cancelling_an_unpaid_order_gives_the_stock_back(pool: PgPool) {
     let shopper = signed_up(&app, "s5@example.com", "shopper").await;
     let other = signed_up(&app, "s5b@example.com", "shopper").await;
     call_as(&app, "add_to_cart", &format!("product_id={item}&quantity=3"), Some(&shopper), HOME).await;
-    let number: String = serde_json::from_str(&call_as(&app, "place_order", &checkout_form(shop_id, &new_key()), Some(&shopper), HOME).await.body).unwrap();
+    let number: String =
+        serde_json::from_str(&call_as(&app, "place_order", &checkout_form(shop_id, &new_key()), Some(&shopper), HOME).await.body).unwrap();
     assert_eq!(stock(&pool, item).await, 0);
 
     // Another shopper can neither see nor cancel it.
@@ -184,7 +183,10 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(pool: PgPool) {
     let bad_key = call_as(&app, "place_order", &checkout_form(shop_id, "not-a-uuid"), Some(&shopper), HOME).await;
     assert_eq!(bad_key.status, StatusCode::BAD_REQUEST);
     let long = "x".repeat(300);
-    let bad_address = format!("shop_id={shop_id}&idempotency_key={}&address[name]=&address[phone]=1&address[line1]={long}&address[city]=&address[postcode]=%3C%3E&address[country]=ZZ", new_key());
+    let bad_address = format!(
+        "shop_id={shop_id}&idempotency_key={}&address[name]=&address[phone]=1&address[line1]={long}&address[city]=&address[postcode]=%3C%3E&address[country]=ZZ",
+        new_key()
+    );
     let refused = call_as(&app, "place_order", &bad_address, Some(&shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused.json()["detail"].as_array().unwrap().len(), 6);
@@ -236,11 +238,13 @@ async fn product_images_are_checked_by_their_bytes(pool: PgPool) {
     let item = add_product(&app, &merchant, "Pictured", "5.00", 5).await;
     let upload = |bytes: Vec<u8>, cookie: Option<String>| {
         let boundary = "XBOUNDARYX";
-        let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
+        let mut body =
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n")
+                .into_bytes();
         body.extend_from_slice(&bytes);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let mut req = Request::post(format!("/merchant/products/{item}/image"))
-            .header("content-type", format!("multipart/form-data; boundary={boundary}"));
+        let mut req =
+            Request::post(format!("/merchant/products/{item}/image")).header("content-type", format!("multipart/form-data; boundary={boundary}"));
         if let Some(c) = cookie {
             req = req.header("cookie", c);
         }

@@ -88,7 +88,8 @@ async fn requests_can_be_resent_or_withdrawn_and_a_withdrawn_request_cannot_be_p
     let refused = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.body.contains("withdrew its payment request"), "{}", refused.body);
-    let kinds: Vec<String> = notifications(&app, &o.shopper).await["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect();
+    let kinds: Vec<String> =
+        notifications(&app, &o.shopper).await["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["payment_request_withdrawn", "payment_requested", "payment_requested"]);
 
     // A new request makes it payable again.
@@ -224,10 +225,12 @@ async fn two_workers_racing_over_a_thousand_expired_requests_expire_each_exactly
     assert_eq!(a + b, 1000, "worker A expired {a}, worker B {b}");
     let expired_events: i64 = sqlx::query_scalar("SELECT count(*) FROM order_events WHERE event = 'expired'").fetch_one(&pool).await.unwrap();
     assert_eq!(expired_events, 1000, "one event per order");
-    let twice: i64 = sqlx::query_scalar("SELECT count(*) FROM (SELECT order_id FROM order_events WHERE event = 'expired' GROUP BY order_id HAVING count(*) > 1) t")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let twice: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT order_id FROM order_events WHERE event = 'expired' GROUP BY order_id HAVING count(*) > 1) t",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(twice, 0);
     assert_eq!(stock(&pool, product).await, 5000, "stock released exactly once per order");
     let counts = app::db::collection::status_counts(&pool, shop_id).await.unwrap();
@@ -295,10 +298,7 @@ async fn cash_on_delivery_ships_unpaid_and_is_paid_on_delivery_with_the_exact_am
     assert_eq!(app::collection::worker::complete_delivered(&pool, now, Duration::hours(168)).await.unwrap(), 0);
     assert_eq!(app::collection::worker::complete_delivered(&pool, now + Duration::hours(169), Duration::hours(168)).await.unwrap(), 1);
     assert_eq!(order_status(&pool, &o.number).await, "completed");
-    assert_eq!(
-        events(&pool, &o.number).await,
-        ["created", "cash_on_delivery", "shipped", "delivered_cash_collected", "completed"]
-    );
+    assert_eq!(events(&pool, &o.number).await, ["created", "cash_on_delivery", "shipped", "delivered_cash_collected", "completed"]);
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -333,7 +333,10 @@ async fn nobody_acts_on_an_order_that_is_not_theirs(pool: PgPool) {
     }
     // A shopper, even the order's own, is not a merchant; nor is a visitor.
     assert_eq!(act(&app, &o.shopper, &o.number, "cancel", "").await.status, StatusCode::FORBIDDEN);
-    assert_eq!(call_as(&app, "merchant_order_action", &format!("number={}&action=cancel", o.number), None, HOME).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call_as(&app, "merchant_order_action", &format!("number={}&action=cancel", o.number), None, HOME).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(call_as(&app, "console_orders", "", Some(&o.shopper), HOME).await.status, StatusCode::FORBIDDEN);
     // The other shop's console does not list it.
     let page = call_as(&app, "console_orders", "", Some(&other), HOME).await.json();
@@ -372,7 +375,8 @@ async fn the_console_filters_searches_counts_and_pages_stably_while_orders_arriv
             answer.json()
         }
     };
-    let numbers = |p: &serde_json::Value| -> Vec<String> { p["rows"].as_array().unwrap().iter().map(|r| r["number"].as_str().unwrap().to_string()).collect() };
+    let numbers =
+        |p: &serde_json::Value| -> Vec<String> { p["rows"].as_array().unwrap().iter().map(|r| r["number"].as_str().unwrap().to_string()).collect() };
 
     // Awaiting payment first, then the rest, each newest first; 25 per page.
     let first = page(String::new()).await;

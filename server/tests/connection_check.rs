@@ -21,14 +21,12 @@ async fn a_check_is_written_and_read_back_per_area(pool: PgPool) {
     let first: ConnectionReport = serde_json::from_str(&first.body).unwrap();
     assert_eq!((first.area, first.area_total), (Area::Shop, 1));
 
-    let second: ConnectionReport =
-        serde_json::from_str(&call(&app, "check_connection", "area=shop").await.body).unwrap();
+    let second: ConnectionReport = serde_json::from_str(&call(&app, "check_connection", "area=shop").await.body).unwrap();
     assert_eq!(second.area_total, 2);
     assert!(second.check_id > first.check_id);
 
     // Another area counts on its own.
-    let merchant: ConnectionReport =
-        serde_json::from_str(&call(&app, "check_connection", "area=merchant").await.body).unwrap();
+    let merchant: ConnectionReport = serde_json::from_str(&call(&app, "check_connection", "area=merchant").await.body).unwrap();
     assert_eq!(merchant.area_total, 1);
 
     let last = call(&app, "last_connection_check", "area=shop").await;

@@ -89,10 +89,7 @@ async fn an_oversized_body_is_refused(pool: PgPool) {
     let answer = post_from(&app, "/api/sign_up", None, None, huge.clone()).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     // Regression: without a Content-Length (chunked), the handler once cut the body and answered 500.
-    let chunked = Request::post("/api/sign_up")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(huge))
-        .unwrap();
+    let chunked = Request::post("/api/sign_up").header("content-type", "application/x-www-form-urlencoded").body(Body::from(huge)).unwrap();
     let answer = send(&app, chunked).await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", answer.body);
     // A small chunked body still goes through.
@@ -136,7 +133,10 @@ async fn every_page_under_load_carries_its_own_nonce(pool: PgPool) {
 /// thread while pages render must not stall a single page.
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn pages_render_while_other_routers_are_built(pool: PgPool) {
-    use std::sync::{Arc, atomic::{AtomicBool, AtomicUsize, Ordering}};
+    use std::sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    };
     let app = app(pool.clone());
     let shopper = signed_up(&app, "routes@example.com", "shopper").await;
     let (stop, built) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicUsize::new(0)));
@@ -194,7 +194,15 @@ async fn pages_are_compressed_for_browsers_that_accept_it(pool: PgPool) {
 async fn a_panic_in_a_request_is_a_500_with_a_reference() {
     server::telemetry::init_for_tests();
     let router = axum::Router::new()
-        .route("/boom", axum::routing::get(|| async { if true { panic!("the handler fell over") } "unreachable" }))
+        .route(
+            "/boom",
+            axum::routing::get(|| async {
+                if true {
+                    panic!("the handler fell over")
+                }
+                "unreachable"
+            }),
+        )
         .layer(server::security::catch_panics());
     let answer = get(&router, "/boom").await;
     assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);

@@ -141,7 +141,8 @@ async fn an_event_caused_on_one_instance_reaches_a_browser_on_the_other(pool: Pg
     let paid = call_as(&a.app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
     assert_eq!(paid.json()["status"], "succeeded");
     let got = merchant.drain(Duration::from_millis(700)).await;
-    let kinds: Vec<_> = got.iter().map(|e| (e.event.clone(), json(e)["detail"]["status"].clone(), json(e)["detail"]["notification"].clone())).collect();
+    let kinds: Vec<_> =
+        got.iter().map(|e| (e.event.clone(), json(e)["detail"]["status"].clone(), json(e)["detail"]["notification"].clone())).collect();
     assert_eq!(got.len(), 2, "{kinds:?}");
     assert_eq!(json(&got[0])["detail"]["status"], "paid");
     assert_eq!(json(&got[1])["detail"]["notification"], "payment_received");
@@ -221,13 +222,15 @@ async fn commit_concurrently(pool: &PgPool, user_id: i64, order_id: i64, count: 
                         return;
                     }
                     let mut tx = pool.begin().await.unwrap();
-                    sqlx::query("INSERT INTO notifications (user_id, kind, order_id, amount_minor, currency) VALUES ($1, 'payment_received', $2, $3, 'USD')")
-                        .bind(user_id)
-                        .bind(order_id)
-                        .bind(i as i64 + 1)
-                        .execute(&mut *tx)
-                        .await
-                        .unwrap();
+                    sqlx::query(
+                        "INSERT INTO notifications (user_id, kind, order_id, amount_minor, currency) VALUES ($1, 'payment_received', $2, $3, 'USD')",
+                    )
+                    .bind(user_id)
+                    .bind(order_id)
+                    .bind(i as i64 + 1)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
                     sqlx::query("SELECT pg_sleep(random() * 0.004)").execute(&mut *tx).await.unwrap();
                     tx.commit().await.unwrap();
                     committed.lock().unwrap()[i] = Some(std::time::Instant::now());
@@ -269,11 +272,12 @@ async fn no_event_is_lost_or_reordered_under_concurrent_commits(pool: PgPool) {
     let a = instance(&pool).await;
     let b = instance(&pool).await;
     let o = shop_order(&a.app, &pool, "burst", "4242424242424242").await;
-    let (merchant_id, order_id): (i64, i64) = sqlx::query_as("SELECT s.merchant_id, o.id FROM orders o JOIN shops s ON s.id = o.shop_id WHERE o.number = $1")
-        .bind(&o.number)
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (merchant_id, order_id): (i64, i64) =
+        sqlx::query_as("SELECT s.merchant_id, o.id FROM orders o JOIN shops s ON s.id = o.shop_id WHERE o.number = $1")
+            .bind(&o.number)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     let mut on_a = open(&a.base, Some(&o.merchant), None).await.unwrap();
     let mut on_b = open(&b.base, Some(&o.merchant), None).await.unwrap();
     for s in [&mut on_a, &mut on_b] {
@@ -287,15 +291,14 @@ async fn no_event_is_lost_or_reordered_under_concurrent_commits(pool: PgPool) {
     let committed = commit_concurrently(&pool, merchant_id, order_id, EVENTS, 16).await;
     let got_a = reading_a.await.unwrap();
     let got_b = reading_b.await.unwrap();
-    let stored: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT seq, detail FROM live_events WHERE user_id = $1 AND kind = 'notification' ORDER BY seq")
-            .bind(merchant_id)
-            .fetch_all(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|(seq, detail): (i64, sqlx::types::Json<serde_json::Value>)| (seq, detail.0["amount_minor"].as_i64().unwrap()))
-            .collect();
+    let stored: Vec<(i64, i64)> = sqlx::query_as("SELECT seq, detail FROM live_events WHERE user_id = $1 AND kind = 'notification' ORDER BY seq")
+        .bind(merchant_id)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(seq, detail): (i64, sqlx::types::Json<serde_json::Value>)| (seq, detail.0["amount_minor"].as_i64().unwrap()))
+        .collect();
     assert_eq!(stored.len(), EVENTS);
     for (name, got) in [("instance A", &got_a), ("instance B", &got_b)] {
         let delivered: Vec<(i64, i64)> = got.iter().map(|(id, tag, _)| (*id, *tag)).collect();

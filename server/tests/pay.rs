@@ -48,7 +48,14 @@ async fn declines_explain_themselves_and_another_method_can_pay(pool: PgPool) {
         assert_eq!(order_status(&pool, &number).await, "awaiting_payment");
 
         // A second method then pays.
-        let good = call_as(&app, "bind_card", "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P", Some(&shopper), HOME).await;
+        let good = call_as(
+            &app,
+            "bind_card",
+            "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P",
+            Some(&shopper),
+            HOME,
+        )
+        .await;
         let good = good.json()["id"].as_i64().unwrap();
         let paid = call_as(&app, "pay_order", &pay_form(&number, good, &new_key()), Some(&shopper), HOME).await;
         assert_eq!(paid.json()["status"], "succeeded", "{}", paid.body);
@@ -96,7 +103,17 @@ async fn the_same_key_is_one_charge(pool: PgPool) {
     assert_eq!(count(&pool, "payment_attempts").await, 1);
     assert_eq!(count(&pool, "sandbox_charges").await, 1);
     // The same key with another order or method is refused, not a new payment.
-    let other_method = call_as(&app, "bind_card", "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P", Some(&shopper), HOME).await.json()["id"].as_i64().unwrap();
+    let other_method = call_as(
+        &app,
+        "bind_card",
+        "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P",
+        Some(&shopper),
+        HOME,
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
     let changed = call_as(&app, "pay_order", &pay_form(&number, other_method, &key), Some(&shopper), HOME).await;
     assert_eq!(changed.status, StatusCode::CONFLICT);
     assert_eq!(count(&pool, "payment_attempts").await, 1);
@@ -131,8 +148,21 @@ async fn refused_payments_write_nothing(pool: PgPool) {
     // Someone else's order.
     assert_eq!(call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&thief), HOME).await.status, StatusCode::NOT_FOUND);
     // Someone else's method.
-    let thief_card = call_as(&app, "bind_card", "card[kind]=credit_card&card[number]=4242424242424242&card[expiry]=12%2F30&card[cvc]=123&card[holder]=T", Some(&thief), HOME).await.json()["id"].as_i64().unwrap();
-    assert_eq!(call_as(&app, "pay_order", &pay_form(&number, thief_card, &new_key()), Some(&shopper), HOME).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let thief_card = call_as(
+        &app,
+        "bind_card",
+        "card[kind]=credit_card&card[number]=4242424242424242&card[expiry]=12%2F30&card[cvc]=123&card[holder]=T",
+        Some(&thief),
+        HOME,
+    )
+    .await
+    .json()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        call_as(&app, "pay_order", &pay_form(&number, thief_card, &new_key()), Some(&shopper), HOME).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     // Not signed in.
     assert_eq!(call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), None, HOME).await.status, StatusCode::UNAUTHORIZED);
     // After the deadline.
@@ -182,16 +212,27 @@ async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(
     // Simulate the crash: the attempt is recorded, the provider charges, and the process dies
     // before writing the outcome.
     let key = uuid::Uuid::new_v4();
-    let (order_id, total): (i64, i64) = sqlx::query_as("SELECT id, total_minor FROM orders WHERE number = $1").bind(&number).fetch_one(&pool).await.unwrap();
-    let payment: i64 = sqlx::query_scalar("INSERT INTO payments (order_id, amount_minor, currency, deadline) VALUES ($1, $2, 'USD', now() + interval '10 minutes') RETURNING id")
-        .bind(order_id).bind(total).fetch_one(&pool).await.unwrap();
+    let (order_id, total): (i64, i64) =
+        sqlx::query_as("SELECT id, total_minor FROM orders WHERE number = $1").bind(&number).fetch_one(&pool).await.unwrap();
+    let payment: i64 = sqlx::query_scalar(
+        "INSERT INTO payments (order_id, amount_minor, currency, deadline) VALUES ($1, $2, 'USD', now() + interval '10 minutes') RETURNING id",
+    )
+    .bind(order_id)
+    .bind(total)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let shopper_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'payer-crash@example.com'").fetch_one(&pool).await.unwrap();
     let attempt: i64 = sqlx::query_scalar("INSERT INTO payment_attempts (payment_id, shopper_id, method_id, idempotency_key, provider, status, updated_at) VALUES ($1, $2, $3, $4, 'sandbox', 'processing', now() - interval '1 minute') RETURNING id")
         .bind(payment).bind(shopper_id).bind(method).bind(key).fetch_one(&pool).await.unwrap();
     let token: String = sqlx::query_scalar("SELECT token FROM payment_methods WHERE id = $1").bind(method).fetch_one(&pool).await.unwrap();
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     provider
-        .charge(ChargeRequest { token: Token(token), amount: app::money::Money::new(total, app::money::Currency::USD), idempotency_key: app::payments::pay::provider_key(attempt) })
+        .charge(ChargeRequest {
+            token: Token(token),
+            amount: app::money::Money::new(total, app::money::Currency::USD),
+            idempotency_key: app::payments::pay::provider_key(attempt),
+        })
         .await
         .unwrap();
     assert_eq!(order_status(&pool, &number).await, "awaiting_payment");
@@ -208,9 +249,19 @@ async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_ledger_refuses_unbalanced_or_changed_entries(pool: PgPool) {
     let mut tx = pool.begin().await.unwrap();
-    let account: i64 = sqlx::query_scalar("INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ('platform_clearing', NULL, 'USD') RETURNING id").fetch_one(&mut *tx).await.unwrap();
-    let t: i64 = sqlx::query_scalar("INSERT INTO ledger_transactions (kind) VALUES ('cash_on_delivery') RETURNING id").fetch_one(&mut *tx).await.unwrap();
-    sqlx::query("INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency) VALUES ($1, $2, 100, 'USD')").bind(t).bind(account).execute(&mut *tx).await.unwrap();
+    let account: i64 =
+        sqlx::query_scalar("INSERT INTO ledger_accounts (kind, owner_id, currency) VALUES ('platform_clearing', NULL, 'USD') RETURNING id")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    let t: i64 =
+        sqlx::query_scalar("INSERT INTO ledger_transactions (kind) VALUES ('cash_on_delivery') RETURNING id").fetch_one(&mut *tx).await.unwrap();
+    sqlx::query("INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency) VALUES ($1, $2, 100, 'USD')")
+        .bind(t)
+        .bind(account)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let err = tx.commit().await.unwrap_err();
     assert!(err.to_string().contains("does not balance"), "{err}");
 
@@ -342,7 +393,8 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
 
     // The provider completes the charge anyway and says so, twice.
     sqlx::query("UPDATE sandbox_charges SET status = 'succeeded', decline_reason = NULL").execute(&pool).await.unwrap();
-    let reference: String = sqlx::query_scalar("SELECT provider_reference FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    let reference: String =
+        sqlx::query_scalar("SELECT provider_reference FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     let settings = Default::default();
     let (a, b) = tokio::join!(
@@ -375,7 +427,11 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
     let order = call_as(&app, "order_detail", &format!("number={}", o.number), Some(&o.shopper), HOME).await.json();
     let events: Vec<&str> = order["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert!(events.ends_with(&["unexpected_charge", "unexpected_charge_refunded"]), "{events:?}");
-    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets WHERE category = 'unexpected_charge' AND attempt_id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    let tickets: i64 = sqlx::query_scalar("SELECT count(*) FROM tickets WHERE category = 'unexpected_charge' AND attempt_id = $1")
+        .bind(attempt)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(tickets, 1);
     let staff = signed_in_staff(&app, &pool).await;
     let queue = call_as(&app, "ticket_queue", "", Some(&staff), HOME).await;
@@ -397,7 +453,8 @@ async fn the_same_client_key_from_two_shoppers_is_two_payments(pool: PgPool) {
         assert_eq!(paid.json()["status"], "succeeded", "{}", paid.body);
         assert_eq!(order_status(&pool, &o.number).await, "paid");
     }
-    let keys: Vec<String> = sqlx::query_scalar("SELECT idempotency_key FROM sandbox_charges ORDER BY idempotency_key").fetch_all(&pool).await.unwrap();
+    let keys: Vec<String> =
+        sqlx::query_scalar("SELECT idempotency_key FROM sandbox_charges ORDER BY idempotency_key").fetch_all(&pool).await.unwrap();
     assert_eq!(keys.len(), 2);
     assert!(keys.iter().all(|k| k.starts_with("paydesk-attempt-")), "{keys:?}");
     assert_payment_invariant(&pool).await;
@@ -438,7 +495,11 @@ async fn one_bad_attempt_never_holds_up_the_reconciler(pool: PgPool) {
         // Back-off: not asked again until it passes.
         sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '10 minutes'").execute(&pool).await.unwrap();
         assert_eq!(app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 0);
-        let failures: i32 = sqlx::query_scalar("SELECT failures FROM job_failures WHERE job = 'reconcile' AND item_id = $1").bind(bad_attempt).fetch_one(&pool).await.unwrap();
+        let failures: i32 = sqlx::query_scalar("SELECT failures FROM job_failures WHERE job = 'reconcile' AND item_id = $1")
+            .bind(bad_attempt)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
         assert_eq!(failures, round - 1, "still in back-off");
         sqlx::query("UPDATE job_failures SET next_at = now() - interval '1 second'").execute(&pool).await.unwrap();
         app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap();
@@ -464,7 +525,8 @@ async fn an_unanswered_verification_times_out_and_frees_the_order(pool: PgPool) 
     let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
     assert_eq!(waiting["status"], "requires_verification");
     assert_eq!(waiting["tries_left"], 5);
-    let expires = time::OffsetDateTime::parse(waiting["verification_expires_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let expires =
+        time::OffsetDateTime::parse(waiting["verification_expires_at"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
     let minutes = (expires - time::OffsetDateTime::now_utc()).whole_minutes();
     assert!((9..=10).contains(&minutes), "{minutes}");
     // Meanwhile it blocks the merchant's cancel, and another "Pay".
@@ -488,7 +550,14 @@ async fn an_unanswered_verification_times_out_and_frees_the_order(pool: PgPool) 
     assert_eq!(late.json()["status"], "failed");
 
     // Payable again, here with another method.
-    let good = call_as(&app, "bind_card", "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P", Some(&o.shopper), HOME).await;
+    let good = call_as(
+        &app,
+        "bind_card",
+        "card[kind]=credit_card&card[number]=5555555555554444&card[expiry]=12%2F30&card[cvc]=123&card[holder]=P",
+        Some(&o.shopper),
+        HOME,
+    )
+    .await;
     let good = good.json()["id"].as_i64().unwrap();
     let paid = call_as(&app, "pay_order", &pay_form(&o.number, good, &new_key()), Some(&o.shopper), HOME).await;
     assert_eq!(paid.json()["status"], "succeeded", "{}", paid.body);
@@ -612,9 +681,10 @@ async fn random_interleavings_keep_the_payment_invariant(pool: PgPool) {
         }
         shoppers.push((cookie, cards));
     }
-    let seed = std::env::var("PAYDESK_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-    });
+    let seed = std::env::var("PAYDESK_PROPERTY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
     let secs: u64 = std::env::var("PAYDESK_PROPERTY_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
     println!("random interleavings: seed {seed}, {secs} s");
     let mut dice = Dice(seed);
@@ -637,11 +707,29 @@ async fn random_interleavings_keep_the_payment_invariant(pool: PgPool) {
                         4 => Step::MerchantCancel,
                         5 => Step::Request,
                         6 => Step::Withdraw,
-                        7 => if dice.roll(3) == 0 { Step::CashOnDelivery } else { Step::Verify },
+                        7 => {
+                            if dice.roll(3) == 0 {
+                                Step::CashOnDelivery
+                            } else {
+                                Step::Verify
+                            }
+                        }
                         8 => Step::Abandon,
-                        9 => if dice.roll(2) == 0 { Step::Callback } else { Step::LateSuccess },
+                        9 => {
+                            if dice.roll(2) == 0 {
+                                Step::Callback
+                            } else {
+                                Step::LateSuccess
+                            }
+                        }
                         10 => Step::Settle,
-                        11 => if dice.roll(2) == 0 { Step::Reconcile } else { Step::Jobs(dice.roll(30) as i64) },
+                        11 => {
+                            if dice.roll(2) == 0 {
+                                Step::Reconcile
+                            } else {
+                                Step::Jobs(dice.roll(30) as i64)
+                            }
+                        }
                         12 => Step::Expire(dice.roll(90) as i64),
                         13 => Step::Abandon,
                         _ => Step::LateSuccess,
@@ -687,7 +775,10 @@ async fn settle_everything(pool: &PgPool, provider: &app::payments::provider::Pr
     app::payments::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
     sqlx::query("UPDATE unexpected_charges SET created_at = now() - interval '1 minute'").execute(pool).await.unwrap();
     app::payments::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
-    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_attempts WHERE status IN ('processing', 'requires_verification')").fetch_one(pool).await.unwrap();
+    let live: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_attempts WHERE status IN ('processing', 'requires_verification')")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert_eq!(live, 0, "every attempt ends");
 }
 
@@ -719,7 +810,9 @@ async fn run_step(
         Step::MerchantCancel => Some(call_as(app, "merchant_order_action", &merchant_action(number, "cancel"), Some(merchant), HOME).await),
         Step::Request => Some(call_as(app, "merchant_order_action", &merchant_action(number, "request_payment"), Some(merchant), HOME).await),
         Step::Withdraw => Some(call_as(app, "merchant_order_action", &merchant_action(number, "withdraw_request"), Some(merchant), HOME).await),
-        Step::CashOnDelivery => Some(call_as(app, "merchant_order_action", &merchant_action(number, "choose_cash_on_delivery"), Some(merchant), HOME).await),
+        Step::CashOnDelivery => {
+            Some(call_as(app, "merchant_order_action", &merchant_action(number, "choose_cash_on_delivery"), Some(merchant), HOME).await)
+        }
         Step::Verify => match latest().await {
             Some((id, Some(reference))) => {
                 let code: Option<String> = sqlx::query_scalar("SELECT verification_code FROM sandbox_charges WHERE reference = $1")
@@ -745,11 +838,13 @@ async fn run_step(
         }
         Step::LateSuccess => {
             if let Some((_, Some(reference))) = latest().await {
-                sqlx::query("UPDATE sandbox_charges SET status = 'succeeded', decline_reason = NULL WHERE reference = $1 AND decline_reason = 'cancelled'")
-                    .bind(&reference)
-                    .execute(pool)
-                    .await
-                    .unwrap();
+                sqlx::query(
+                    "UPDATE sandbox_charges SET status = 'succeeded', decline_reason = NULL WHERE reference = $1 AND decline_reason = 'cancelled'",
+                )
+                .bind(&reference)
+                .execute(pool)
+                .await
+                .unwrap();
                 app::payments::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
             }
             None

@@ -58,7 +58,12 @@ async fn bad_or_refused_instruments_are_explained_per_field(pool: PgPool) {
         let hit = detail.as_array().unwrap().iter().find(|f| f["field"] == field).unwrap_or_else(|| panic!("{form}: {detail}"));
         assert!(hit["message"].as_str().unwrap().contains(message), "{form}: {hit}");
     }
-    for (wallet, account, field) in [("paypal", "not-an-email", "account"), ("gcash", "12345", "account"), ("venmo", "a%40b.co", "wallet"), ("paypal", "decline%40example.com", "account")] {
+    for (wallet, account, field) in [
+        ("paypal", "not-an-email", "account"),
+        ("gcash", "12345", "account"),
+        ("venmo", "a%40b.co", "wallet"),
+        ("paypal", "decline%40example.com", "account"),
+    ] {
         let answer = call_as(&app, "bind_wallet", &format!("wallet={wallet}&account={account}"), Some(&me), HOME).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{wallet} {account}");
         assert!(answer.body.contains(field));
@@ -98,10 +103,19 @@ async fn another_user_cannot_list_use_or_remove_a_method(pool: PgPool) {
     assert_eq!(call_as(&app, "set_default_method", &format!("id={id}"), Some(&thief), HOME).await.status, StatusCode::NOT_FOUND);
     assert_eq!(call_as(&app, "remove_method", &format!("id={id}"), Some(&thief), HOME).await.status, StatusCode::NOT_FOUND);
     for endpoint in ["my_payment_methods", "bind_wallet", "set_default_method", "remove_method"] {
-        assert_eq!(call_as(&app, endpoint, &format!("id={id}&wallet=paypal&account=a%40b.co"), None, HOME).await.status, StatusCode::UNAUTHORIZED, "{endpoint}");
-        assert_eq!(call_as(&app, endpoint, &format!("id={id}&wallet=paypal&account=a%40b.co"), Some(&merchant), HOME).await.status, StatusCode::FORBIDDEN, "{endpoint}");
+        assert_eq!(
+            call_as(&app, endpoint, &format!("id={id}&wallet=paypal&account=a%40b.co"), None, HOME).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{endpoint}"
+        );
+        assert_eq!(
+            call_as(&app, endpoint, &format!("id={id}&wallet=paypal&account=a%40b.co"), Some(&merchant), HOME).await.status,
+            StatusCode::FORBIDDEN,
+            "{endpoint}"
+        );
     }
-    let still: (bool, Option<String>) = sqlx::query_as("SELECT is_default, removed_at::text FROM payment_methods WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+    let still: (bool, Option<String>) =
+        sqlx::query_as("SELECT is_default, removed_at::text FROM payment_methods WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
     assert_eq!(still, (true, None));
 }
 
@@ -114,7 +128,11 @@ async fn provider_callbacks_must_be_signed_fresh_and_are_taken_once(pool: PgPool
     let body = r#"{"id":"evt_123","reference":"sbx_ch_1","status":"succeeded"}"#;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let post = |signature: String, body: &'static str| {
-        Request::post("/provider/callback").header("paydesk-signature", signature).header("content-type", "application/json").body(Body::from(body)).unwrap()
+        Request::post("/provider/callback")
+            .header("paydesk-signature", signature)
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap()
     };
     let good = sign(CALLBACK_SECRET.as_bytes(), now, body.as_bytes());
     let first = send(&app, post(good.clone(), body)).await;
@@ -149,7 +167,11 @@ async fn the_same_card_is_saved_once(pool: PgPool) {
     let again = call_as(&app, "bind_card", card, Some(&shopper), HOME).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.body.contains("already saved: Visa credit card •••• 4242"), "{}", again.body);
-    assert_eq!(sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sandbox_tokens").fetch_one(&pool).await.unwrap(), tokens, "the provider was not asked");
+    assert_eq!(
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sandbox_tokens").fetch_one(&pool).await.unwrap(),
+        tokens,
+        "the provider was not asked"
+    );
     let listed = call_as(&app, "my_payment_methods", "", Some(&shopper), HOME).await.json();
     assert_eq!(listed.as_array().unwrap().len(), 1);
 

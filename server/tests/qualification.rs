@@ -127,33 +127,53 @@ async fn every_protected_server_function_refuses_the_wrong_caller(pool: PgPool) 
     let detail = format!("merchant_id={owner_id}");
     let cases: &[(&str, &str, &[(&str, Option<&str>, StatusCode)])] = &[
         ("my_activity", "", &[("anonymous", None, StatusCode::UNAUTHORIZED)]),
-        ("my_qualification", "", &[
-            ("anonymous", None, StatusCode::UNAUTHORIZED),
-            ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
-            ("staff", Some(&staff), StatusCode::FORBIDDEN),
-        ]),
-        ("submit_qualification", GOOD_DETAILS, &[
-            ("anonymous", None, StatusCode::UNAUTHORIZED),
-            ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
-            ("staff", Some(&staff), StatusCode::FORBIDDEN),
-        ]),
-        ("review_queue", "", &[
-            ("anonymous", None, StatusCode::UNAUTHORIZED),
-            ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
-            ("merchant", Some(&owner), StatusCode::FORBIDDEN),
-        ]),
-        ("review_detail", &detail, &[
-            ("anonymous", None, StatusCode::UNAUTHORIZED),
-            ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
-            ("the merchant itself", Some(&owner), StatusCode::FORBIDDEN),
-            ("another merchant", Some(&other_merchant), StatusCode::FORBIDDEN),
-        ]),
-        ("decide_qualification", &decide, &[
-            ("anonymous", None, StatusCode::UNAUTHORIZED),
-            ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
-            ("the merchant itself", Some(&owner), StatusCode::FORBIDDEN),
-            ("another merchant", Some(&other_merchant), StatusCode::FORBIDDEN),
-        ]),
+        (
+            "my_qualification",
+            "",
+            &[
+                ("anonymous", None, StatusCode::UNAUTHORIZED),
+                ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
+                ("staff", Some(&staff), StatusCode::FORBIDDEN),
+            ],
+        ),
+        (
+            "submit_qualification",
+            GOOD_DETAILS,
+            &[
+                ("anonymous", None, StatusCode::UNAUTHORIZED),
+                ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
+                ("staff", Some(&staff), StatusCode::FORBIDDEN),
+            ],
+        ),
+        (
+            "review_queue",
+            "",
+            &[
+                ("anonymous", None, StatusCode::UNAUTHORIZED),
+                ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
+                ("merchant", Some(&owner), StatusCode::FORBIDDEN),
+            ],
+        ),
+        (
+            "review_detail",
+            &detail,
+            &[
+                ("anonymous", None, StatusCode::UNAUTHORIZED),
+                ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
+                ("the merchant itself", Some(&owner), StatusCode::FORBIDDEN),
+                ("another merchant", Some(&other_merchant), StatusCode::FORBIDDEN),
+            ],
+        ),
+        (
+            "decide_qualification",
+            &decide,
+            &[
+                ("anonymous", None, StatusCode::UNAUTHORIZED),
+                ("shopper", Some(&shopper), StatusCode::FORBIDDEN),
+                ("the merchant itself", Some(&owner), StatusCode::FORBIDDEN),
+                ("another merchant", Some(&other_merchant), StatusCode::FORBIDDEN),
+            ],
+        ),
     ];
     for (endpoint, form, callers) in cases {
         for (who, cookie, want) in callers.iter() {

@@ -84,9 +84,7 @@ async fn the_slow_instrument_settles_through_a_signed_callback(pool: PgPool) {
     let target = CallbackTarget { url, secret: CALLBACK_SECRET.as_bytes().to_vec() };
     let sandbox = app::payments::provider::from_config("sandbox", pool.clone(), Some(target)).unwrap();
     let token = sandbox.tokenize(card("4000000000000259")).await.unwrap();
-    let ChargeOutcome::Processing { reference } = sandbox.charge(charge(&token, &new_key())).await.unwrap() else {
-        panic!("expected processing")
-    };
+    let ChargeOutcome::Processing { reference } = sandbox.charge(charge(&token, &new_key())).await.unwrap() else { panic!("expected processing") };
     assert_eq!(sandbox.query(&reference).await.unwrap(), ChargeOutcome::Processing { reference: reference.clone() });
 
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);

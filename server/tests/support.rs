@@ -19,7 +19,10 @@ async fn a_reported_payment_is_answered_and_closed_with_its_context_beside_it(po
     let attempt = paid.json()["attempt_id"].as_i64().unwrap();
     let staff = signed_in_staff(&app, &pool).await;
 
-    let form = format!("category=unrecognised_payment&description=I+did+not+make+this+%3Cscript%3Ealert(1)%3C%2Fscript%3E&order_number={}&attempt_id={attempt}", o.number);
+    let form = format!(
+        "category=unrecognised_payment&description=I+did+not+make+this+%3Cscript%3Ealert(1)%3C%2Fscript%3E&order_number={}&attempt_id={attempt}",
+        o.number
+    );
     let filed = call_as(&app, "report_problem", &form, Some(&o.shopper), HOME).await;
     assert_eq!(filed.status, StatusCode::OK, "{}", filed.body);
     let id = filed.json().as_i64().unwrap();
@@ -70,9 +73,17 @@ async fn bad_reports_and_replies_are_refused_and_write_nothing(pool: PgPool) {
     assert!(long.body.contains("under 4,000 characters"), "{}", long.body);
     let nocat = call_as(&app, "report_problem", "category=&description=help", Some(&o.shopper), HOME).await;
     assert!(nocat.body.contains("Choose what the problem is about."));
-    let foreign = call_as(&app, "report_problem", &format!("category=wrong_amount&description=x&order_number={}", o.number), Some(&stranger), HOME).await;
+    let foreign =
+        call_as(&app, "report_problem", &format!("category=wrong_amount&description=x&order_number={}", o.number), Some(&stranger), HOME).await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND, "another shopper's order");
-    let attempt = call_as(&app, "report_problem", &format!("category=wrong_amount&description=x&order_number={}&attempt_id=999", o.number), Some(&o.shopper), HOME).await;
+    let attempt = call_as(
+        &app,
+        "report_problem",
+        &format!("category=wrong_amount&description=x&order_number={}&attempt_id=999", o.number),
+        Some(&o.shopper),
+        HOME,
+    )
+    .await;
     assert_eq!(attempt.status, StatusCode::NOT_FOUND, "an attempt not of that order");
     assert_eq!(count(&pool, "tickets").await, 0);
 
@@ -82,11 +93,14 @@ async fn bad_reports_and_replies_are_refused_and_write_nothing(pool: PgPool) {
     assert_eq!(call_as(&app, "my_ticket", &format!("id={id}"), Some(&stranger), HOME).await.status, StatusCode::NOT_FOUND);
     assert_eq!(count(&pool, "ticket_messages").await, 1);
     // Only staff see the queue and act on tickets.
-    for (endpoint, form) in [("ticket_queue", String::new()), ("staff_ticket", format!("id={id}")), ("staff_ticket_action", format!("id={id}&action=close"))] {
+    for (endpoint, form) in
+        [("ticket_queue", String::new()), ("staff_ticket", format!("id={id}")), ("staff_ticket_action", format!("id={id}&action=close"))]
+    {
         assert_eq!(call_as(&app, endpoint, &form, Some(&o.shopper), HOME).await.status, StatusCode::FORBIDDEN, "{endpoint}");
     }
     // The merchant may report about their shop's order.
-    let merchant = call_as(&app, "report_problem", &format!("category=other&description=odd&order_number={}", o.number), Some(&o.merchant), HOME).await;
+    let merchant =
+        call_as(&app, "report_problem", &format!("category=other&description=odd&order_number={}", o.number), Some(&o.merchant), HOME).await;
     assert_eq!(merchant.status, StatusCode::OK, "{}", merchant.body);
 }
 
@@ -94,9 +108,14 @@ async fn bad_reports_and_replies_are_refused_and_write_nothing(pool: PgPool) {
 async fn staff_freeze_ends_every_session_and_refuses_sign_in_until_unfrozen(pool: PgPool) {
     let app = app(pool.clone());
     let victim = signed_up(&app, "victim@example.com", "shopper").await;
-    let other_device = call_as(&app, "sign_in", "email=victim%40example.com&password=correct+horse+battery", None, HOME).await.session_cookie().unwrap();
+    let other_device =
+        call_as(&app, "sign_in", "email=victim%40example.com&password=correct+horse+battery", None, HOME).await.session_cookie().unwrap();
     let staff = signed_in_staff(&app, &pool).await;
-    let id = call_as(&app, "report_problem", "category=account_accessed&description=Someone+else+signed+in", Some(&victim), HOME).await.json().as_i64().unwrap();
+    let id = call_as(&app, "report_problem", "category=account_accessed&description=Someone+else+signed+in", Some(&victim), HOME)
+        .await
+        .json()
+        .as_i64()
+        .unwrap();
 
     assert_eq!(call_as(&app, "staff_ticket_action", &format!("id={id}&action=freeze"), Some(&staff), HOME).await.status, StatusCode::OK);
     for cookie in [&victim, &other_device] {

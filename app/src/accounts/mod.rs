@@ -127,10 +127,7 @@ impl Auth {
         let sign_in = ServerAction::<SignIn>::new();
         let sign_up = ServerAction::<SignUp>::new();
         let sign_out = ServerAction::<SignOut>::new();
-        let user = Resource::new(
-            move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()),
-            |_| get_current_user(),
-        );
+        let user = Resource::new(move || (sign_in.version().get(), sign_up.version().get(), sign_out.version().get()), |_| get_current_user());
         let auth = Auth { sign_in, sign_up, sign_out, user };
         provide_context(auth);
         auth

@@ -31,8 +31,8 @@ pub mod service {
     use crate::accounts::RequestMeta;
     use crate::accounts::domain::{CurrentUser, NewPassword};
     use crate::accounts::session::{PASSWORD_CHANGE, hash_password, throttle, token_hash, verify_password};
-    use crate::db::accounts::AttemptKind;
     use crate::db;
+    use crate::db::accounts::AttemptKind;
     use crate::error::AppError;
 
     /// Changes the password of `user`, whose current session is `token`: every other session

@@ -1,8 +1,11 @@
 //! Server-side sessions, password hashing, sign-in throttling and the authorization helpers
 //! that every server function calls. Compiled for the server only.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::{OsRng, RngCore}};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+    rand_core::{OsRng, RngCore},
+};
 
 use crate::db::accounts::AttemptKind;
 use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
@@ -112,9 +115,7 @@ pub async fn verify_password(hash: Option<String>, password: &str) -> Result<boo
     let hash = hash.unwrap_or_else(|| DUMMY.to_string());
     let password = password.to_owned();
     let ok = gated(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false)
+        PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()).unwrap_or(false)
     })
     .await?;
     Ok(ok && known)
@@ -189,9 +190,9 @@ pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestM
     let ok = verify_password(hash, password).await?;
     db::accounts::record_attempt(pool, AttemptKind::SignIn, email.as_str(), &meta.ip, ok).await?;
     match (ok, user) {
-        (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => Err(AppError::Conflict(
-            "This account is frozen for your safety after a report to support. Contact support to unfreeze it.".into(),
-        )),
+        (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => {
+            Err(AppError::Conflict("This account is frozen for your safety after a report to support. Contact support to unfreeze it.".into()))
+        }
         (true, Some(user)) => {
             // A device (browser) the account never signed in from: said in the activity, and
             // told to the owner wherever they are signed in.
@@ -234,9 +235,7 @@ pub async fn throttle(pool: &PgPool, rule: Throttle, email: &str, ip: &str) -> R
     let window = THROTTLE_WINDOW.whole_seconds();
     let recent = db::accounts::recent_failures(pool, rule.kind, email, ip, window, rule.count_all).await?;
     let now = OffsetDateTime::now_utc();
-    let wait = |oldest: Option<OffsetDateTime>| {
-        oldest.map(|t| (t + THROTTLE_WINDOW - now).whole_seconds().max(1) as u64).unwrap_or(1)
-    };
+    let wait = |oldest: Option<OffsetDateTime>| oldest.map(|t| (t + THROTTLE_WINDOW - now).whole_seconds().max(1) as u64).unwrap_or(1);
     if recent.by_email >= rule.per_account {
         return Err(AppError::RateLimited(wait(recent.oldest_by_email)));
     }
@@ -289,17 +288,9 @@ pub fn request_meta() -> RequestMeta {
     let Some(parts) = request_parts() else {
         return RequestMeta { ip: "unknown".into(), user_agent: String::new() };
     };
-    let ip = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let user_agent = parts
-        .headers
-        .get(USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(200).collect())
-        .unwrap_or_default();
+    let ip =
+        parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let user_agent = parts.headers.get(USER_AGENT).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect()).unwrap_or_default();
     RequestMeta { ip, user_agent }
 }
 

@@ -58,12 +58,9 @@ pub fn group(lines: Vec<CartLine>) -> Vec<CartGroup> {
                 g.subtotal = g.subtotal.checked_add(line.line_total()).unwrap_or(g.subtotal);
                 g.lines.push(line);
             }
-            None => groups.push(CartGroup {
-                shop_id: line.shop_id,
-                shop_name: line.shop_name.clone(),
-                subtotal: line.line_total(),
-                lines: vec![line],
-            }),
+            None => {
+                groups.push(CartGroup { shop_id: line.shop_id, shop_name: line.shop_name.clone(), subtotal: line.line_total(), lines: vec![line] })
+            }
         }
     }
     groups
@@ -96,10 +93,8 @@ pub mod service {
 
     /// Sets the quantity of a product in the cart (`add` adds to what is there).
     pub async fn set_quantity(pool: &PgPool, shopper: &CurrentUser, product_id: i64, quantity: i32, add: bool) -> Result<(), AppError> {
-        let product = db::catalog::product_by_id(pool, product_id)
-            .await?
-            .filter(|p| p.active)
-            .ok_or_else(|| AppError::NotFound("The product".into()))?;
+        let product =
+            db::catalog::product_by_id(pool, product_id).await?.filter(|p| p.active).ok_or_else(|| AppError::NotFound("The product".into()))?;
         if quantity == 0 && !add {
             db::orders::set_cart_quantity(pool, shopper.id, product_id, 0).await?;
             return Ok(());

@@ -93,13 +93,7 @@ impl ProductForm {
             }
         };
         match (price, stock) {
-            (Some(price), Some(stock)) if errors.is_empty() => Ok(ProductInput {
-                title,
-                description,
-                price,
-                stock,
-                active: self.active.is_some(),
-            }),
+            (Some(price), Some(stock)) if errors.is_empty() => Ok(ProductInput { title, description, price, stock, active: self.active.is_some() }),
             _ => Err(AppError::Validation(errors)),
         }
     }
@@ -202,10 +196,7 @@ pub async fn shop_page(shop_id: i64) -> Result<ShopPageData, AppError> {
 #[server(prefix = "/api", endpoint = "product_page")]
 pub async fn product_page(product_id: i64) -> Result<Product, AppError> {
     let pool = crate::db::pool()?;
-    crate::db::catalog::product_by_id(&pool, product_id)
-        .await?
-        .filter(|p| p.active)
-        .ok_or_else(|| AppError::NotFound("The product".into()))
+    crate::db::catalog::product_by_id(&pool, product_id).await?.filter(|p| p.active).ok_or_else(|| AppError::NotFound("The product".into()))
 }
 
 // ---- Pages ------------------------------------------------------------------------------
@@ -388,9 +379,15 @@ fn ProductEditor(action: ServerAction<SaveProduct>, currency: Currency, editing:
 fn price_label(currency: Currency) -> &'static str {
     // Labels are 'static; the currency list is fixed, so leak-free lookups suffice.
     match currency {
-        Currency::JPY => "Price (JPY)", Currency::KRW => "Price (KRW)", Currency::VND => "Price (VND)",
-        Currency::EUR => "Price (EUR)", Currency::GBP => "Price (GBP)", Currency::CNY => "Price (CNY)",
-        Currency::SGD => "Price (SGD)", Currency::IDR => "Price (IDR)", _ => "Price",
+        Currency::JPY => "Price (JPY)",
+        Currency::KRW => "Price (KRW)",
+        Currency::VND => "Price (VND)",
+        Currency::EUR => "Price (EUR)",
+        Currency::GBP => "Price (GBP)",
+        Currency::CNY => "Price (CNY)",
+        Currency::SGD => "Price (SGD)",
+        Currency::IDR => "Price (IDR)",
+        _ => "Price",
     }
 }
 

@@ -291,7 +291,15 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named() {
-        let bad = ShippingAddress { name: "".into(), phone: "x".into(), line1: "a".repeat(201), line2: "".into(), city: "".into(), postcode: "<>".into(), country: "ZZ".into() };
+        let bad = ShippingAddress {
+            name: "".into(),
+            phone: "x".into(),
+            line1: "a".repeat(201),
+            line2: "".into(),
+            city: "".into(),
+            postcode: "<>".into(),
+            country: "ZZ".into(),
+        };
         let err = ShippingAddress::parse(&bad).unwrap_err();
         for f in ["name", "phone", "line1", "city", "postcode", "country"] {
             assert!(err.message_for(f).is_some(), "{f}");

@@ -125,12 +125,7 @@ pub fn request_deadline(now: OffsetDateTime, typed: &str, limits: DeadlineLimits
     let minutes = if typed.is_empty() {
         limits.default_minutes
     } else {
-        let bad = || {
-            AppError::field(
-                "minutes",
-                format!("Enter whole minutes from {} to {}.", limits.min_minutes, limits.max_minutes),
-            )
-        };
+        let bad = || AppError::field("minutes", format!("Enter whole minutes from {} to {}.", limits.min_minutes, limits.max_minutes));
         let n: i64 = typed.parse().map_err(|_| bad())?;
         if !(limits.min_minutes..=limits.max_minutes).contains(&n) {
             return Err(bad());
@@ -160,10 +155,7 @@ impl Shipment {
         if carrier.is_empty() || carrier.chars().count() > 60 {
             errors.push(crate::error::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
         }
-        if tracking.is_empty()
-            || tracking.len() > 60
-            || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ')
-        {
+        if tracking.is_empty() || tracking.len() > 60 || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
             errors.push(crate::error::FieldError {
                 field: "tracking".into(),
                 message: "Enter the tracking number: letters, digits and dashes, up to 60.".into(),

@@ -27,11 +27,7 @@ pub struct ActionInput {
 
 impl OrderSettings {
     pub fn deadline_limits(&self) -> DeadlineLimits {
-        DeadlineLimits {
-            default_minutes: self.payment_window_minutes,
-            min_minutes: self.request_min_minutes,
-            max_minutes: self.request_max_minutes,
-        }
+        DeadlineLimits { default_minutes: self.payment_window_minutes, min_minutes: self.request_min_minutes, max_minutes: self.request_max_minutes }
     }
 }
 
@@ -73,9 +69,7 @@ async fn apply(
     input: &ActionInput,
     settings: &OrderSettings,
 ) -> Result<(), AppError> {
-    let order = db::orders::lock_shop_order(&mut *tx, shop_id, number)
-        .await?
-        .ok_or_else(|| AppError::NotFound("The order".into()))?;
+    let order = db::orders::lock_shop_order(&mut *tx, shop_id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
     let (request, _) = db::collection::request_state(&mut *tx, order.id).await?;
     check_allowed(order.status, request, action)?;
     let me = Some(merchant.id);
@@ -109,7 +103,8 @@ async fn apply(
             db::orders::set_status(&mut *tx, order.id, to).await?;
             db::collection::set_shipment(&mut *tx, order.id, &shipment).await?;
             let detail = format!("{} {}", shipment.carrier, shipment.tracking_number);
-            db::orders::insert_event_detail(&mut *tx, order.id, Actor::Merchant, me, OrderEvent::Ship.name(), Some(order.status), to, Some(&detail)).await?;
+            db::orders::insert_event_detail(&mut *tx, order.id, Actor::Merchant, me, OrderEvent::Ship.name(), Some(order.status), to, Some(&detail))
+                .await?;
             db::notifications::insert(&mut *tx, order.shopper_id, NotificationKind::OrderShipped, order.id, order.amount, None).await?;
         }
         MerchantAction::Deliver => {

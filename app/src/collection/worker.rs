@@ -11,9 +11,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::db;
 use crate::db::jobs::Job;
-use crate::orders::service::close_unpaid;
 use crate::error::AppError;
 use crate::notifications::NotificationKind;
+use crate::orders::service::close_unpaid;
 use crate::orders::status::{Actor, OrderEvent};
 
 /// At most this many orders per kind per run, so one run never holds the worker for long.

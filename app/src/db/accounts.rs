@@ -11,12 +11,7 @@ fn to_user(id: i64, email: String, role: String) -> Option<CurrentUser> {
 }
 
 /// Inserts a user; `None` when the email is taken.
-pub async fn insert_user(
-    db: impl PgExecutor<'_>,
-    email: &Email,
-    password_hash: &str,
-    role: Role,
-) -> Result<Option<CurrentUser>, sqlx::Error> {
+pub async fn insert_user(db: impl PgExecutor<'_>, email: &Email, password_hash: &str, role: Role) -> Result<Option<CurrentUser>, sqlx::Error> {
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO users (email, password_hash, role) VALUES ($1, $2, $3)
          ON CONFLICT (email) DO NOTHING RETURNING id",
@@ -46,10 +41,7 @@ pub async fn upsert_user(pool: &PgPool, email: &Email, password_hash: &str, role
 /// The user and password hash for an email.
 pub async fn user_by_email(pool: &PgPool, email: &Email) -> Result<Option<(CurrentUser, String)>, sqlx::Error> {
     let row: Option<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, email, role, password_hash FROM users WHERE email = $1")
-            .bind(email.as_str())
-            .fetch_optional(pool)
-            .await?;
+        sqlx::query_as("SELECT id, email, role, password_hash FROM users WHERE email = $1").bind(email.as_str()).fetch_optional(pool).await?;
     Ok(row.and_then(|(id, email, role, hash)| Some((to_user(id, email, role)?, hash))))
 }
 
@@ -60,17 +52,15 @@ pub async fn insert_session(
     expires_at: OffsetDateTime,
     meta: &RequestMeta,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(expires_at)
-    .bind(&meta.ip)
-    .bind(&meta.user_agent)
-    .execute(db)
-    .await
-    .map(|_| ())
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, expires_at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(expires_at)
+        .bind(&meta.ip)
+        .bind(&meta.user_agent)
+        .execute(db)
+        .await
+        .map(|_| ())
 }
 
 /// The user of a live session. Sessions past their absolute expiry, or idle for longer than
@@ -100,10 +90,7 @@ pub async fn session_user(pool: &PgPool, token_hash: &[u8], idle_secs: i64) -> R
 
 /// Ends a session; returns its user, if it existed.
 pub async fn delete_session(pool: &PgPool, token_hash: &[u8]) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
-        .bind(token_hash)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id").bind(token_hash).fetch_optional(pool).await
 }
 
 /// What an attempt counted for throttling was: each kind is throttled on its own.
@@ -153,9 +140,8 @@ pub async fn recent_failures(
     window_secs: i64,
     count_all: bool,
 ) -> Result<RecentFailures, sqlx::Error> {
-    let (by_email, oldest_by_email, by_ip, oldest_by_ip): (i64, Option<OffsetDateTime>, i64, Option<OffsetDateTime>) =
-        sqlx::query_as(
-            "WITH recent AS (
+    let (by_email, oldest_by_email, by_ip, oldest_by_ip): (i64, Option<OffsetDateTime>, i64, Option<OffsetDateTime>) = sqlx::query_as(
+        "WITH recent AS (
                  SELECT email, ip, at FROM sign_in_attempts
                  WHERE kind = $4 AND ($5 OR NOT succeeded) AND at > now() - make_interval(secs => $3)
                    AND (email = $1 OR ip = $2)
@@ -163,14 +149,14 @@ pub async fn recent_failures(
              SELECT count(*) FILTER (WHERE email = $1), min(at) FILTER (WHERE email = $1),
                     count(*) FILTER (WHERE ip = $2),    min(at) FILTER (WHERE ip = $2)
              FROM recent",
-        )
-        .bind(email)
-        .bind(ip)
-        .bind(window_secs as f64)
-        .bind(kind.as_str())
-        .bind(count_all)
-        .fetch_one(pool)
-        .await?;
+    )
+    .bind(email)
+    .bind(ip)
+    .bind(window_secs as f64)
+    .bind(kind.as_str())
+    .bind(count_all)
+    .fetch_one(pool)
+    .await?;
     Ok(RecentFailures { by_email, oldest_by_email, by_ip, oldest_by_ip })
 }
 
@@ -186,17 +172,13 @@ pub async fn record_activity(db: impl PgExecutor<'_>, user_id: i64, kind: &str, 
 }
 
 pub async fn recent_activity(pool: &PgPool, user_id: i64, limit: i64) -> Result<Vec<ActivityEntry>, sqlx::Error> {
-    let rows: Vec<(String, String, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT kind, ip, user_agent, at FROM account_activity WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(kind, ip, user_agent, at)| ActivityEntry { kind, ip, user_agent, at })
-        .collect())
+    let rows: Vec<(String, String, String, OffsetDateTime)> =
+        sqlx::query_as("SELECT kind, ip, user_agent, at FROM account_activity WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2")
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(kind, ip, user_agent, at)| ActivityEntry { kind, ip, user_agent, at }).collect())
 }
 
 // ---- Account safety ------------------------------------------------------------------------
@@ -211,12 +193,7 @@ pub async fn set_password(db: impl PgExecutor<'_>, user_id: i64, hash: &str) -> 
 
 /// Ends every session of the user except the one whose token hashes to `keep`.
 pub async fn delete_other_sessions(db: impl PgExecutor<'_>, user_id: i64, keep: &[u8]) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
-        .bind(user_id)
-        .bind(keep)
-        .execute(db)
-        .await
-        .map(|r| r.rows_affected())
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user_id).bind(keep).execute(db).await.map(|r| r.rows_affected())
 }
 
 /// The user's live sessions, the current one marked.
@@ -255,14 +232,12 @@ pub async fn is_frozen(pool: &PgPool, user_id: i64) -> Result<bool, sqlx::Error>
 /// Freezes (`true`) or unfreezes an account; freezing ends all its sessions. Returns whether the
 /// account changed.
 pub async fn set_frozen(db: &mut sqlx::PgConnection, user_id: i64, frozen: bool) -> Result<bool, sqlx::Error> {
-    let changed = sqlx::query(
-        "UPDATE users SET frozen_at = CASE WHEN $2 THEN now() END WHERE id = $1 AND (frozen_at IS NOT NULL) <> $2",
-    )
-    .bind(user_id)
-    .bind(frozen)
-    .execute(&mut *db)
-    .await?
-    .rows_affected()
+    let changed = sqlx::query("UPDATE users SET frozen_at = CASE WHEN $2 THEN now() END WHERE id = $1 AND (frozen_at IS NOT NULL) <> $2")
+        .bind(user_id)
+        .bind(frozen)
+        .execute(&mut *db)
+        .await?
+        .rows_affected()
         > 0;
     if frozen {
         sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *db).await?;

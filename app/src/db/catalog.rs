@@ -31,38 +31,29 @@ fn shop((id, merchant_id, name, currency): (i64, i64, String, String)) -> Shop {
 }
 
 pub async fn shop_of_merchant(pool: &PgPool, merchant_id: i64) -> Result<Option<Shop>, sqlx::Error> {
-    let row = sqlx::query_as("SELECT id, merchant_id, name, currency FROM shops WHERE merchant_id = $1")
-        .bind(merchant_id)
-        .fetch_optional(pool)
-        .await?;
+    let row =
+        sqlx::query_as("SELECT id, merchant_id, name, currency FROM shops WHERE merchant_id = $1").bind(merchant_id).fetch_optional(pool).await?;
     Ok(row.map(shop))
 }
 
 pub async fn shop_by_id(pool: &PgPool, shop_id: i64) -> Result<Option<Shop>, sqlx::Error> {
-    let row = sqlx::query_as("SELECT id, merchant_id, name, currency FROM shops WHERE id = $1")
-        .bind(shop_id)
-        .fetch_optional(pool)
-        .await?;
+    let row = sqlx::query_as("SELECT id, merchant_id, name, currency FROM shops WHERE id = $1").bind(shop_id).fetch_optional(pool).await?;
     Ok(row.map(shop))
 }
 
 /// A shop's products; archived ones only when `include_archived`.
 pub async fn products_of_shop(pool: &PgPool, shop_id: i64, include_archived: bool) -> Result<Vec<Product>, sqlx::Error> {
-    let rows: Vec<ProductRow> = sqlx::query_as(&format!(
-        "{PRODUCT_SELECT} WHERE p.shop_id = $1 AND (p.active OR $2) ORDER BY p.active DESC, p.id DESC LIMIT 500"
-    ))
-    .bind(shop_id)
-    .bind(include_archived)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<ProductRow> =
+        sqlx::query_as(&format!("{PRODUCT_SELECT} WHERE p.shop_id = $1 AND (p.active OR $2) ORDER BY p.active DESC, p.id DESC LIMIT 500"))
+            .bind(shop_id)
+            .bind(include_archived)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(product).collect())
 }
 
 pub async fn product_by_id(pool: &PgPool, product_id: i64) -> Result<Option<Product>, sqlx::Error> {
-    let row: Option<ProductRow> = sqlx::query_as(&format!("{PRODUCT_SELECT} WHERE p.id = $1"))
-        .bind(product_id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<ProductRow> = sqlx::query_as(&format!("{PRODUCT_SELECT} WHERE p.id = $1")).bind(product_id).fetch_optional(pool).await?;
     Ok(row.map(product))
 }
 
@@ -113,8 +104,5 @@ pub async fn set_product_image(pool: &PgPool, shop: &Shop, id: i64, content_type
 }
 
 pub async fn product_image(pool: &PgPool, id: i64) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT image_type, image FROM products WHERE id = $1 AND image IS NOT NULL")
-        .bind(id)
-        .fetch_optional(pool)
-        .await
+    sqlx::query_as("SELECT image_type, image FROM products WHERE id = $1 AND image IS NOT NULL").bind(id).fetch_optional(pool).await
 }

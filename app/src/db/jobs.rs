@@ -38,10 +38,7 @@ impl Job {
 
 /// `AND NOT <in back-off>` for a claim query over items whose id is `column`.
 pub fn not_in_backoff(job: Job, column: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT 1 FROM job_failures f WHERE f.job = '{}' AND f.item_id = {column} AND f.next_at > now())",
-        job.as_str()
-    )
+    format!("NOT EXISTS (SELECT 1 FROM job_failures f WHERE f.job = '{}' AND f.item_id = {column} AND f.next_at > now())", job.as_str())
 }
 
 /// Records a failure of `item_id`; returns how many failures in a row it has now.
@@ -70,7 +67,9 @@ pub async fn failed(pool: &PgPool, job: Job, item_id: i64, error: &str) -> Resul
 pub async fn report_failure(pool: &PgPool, job: Job, item_id: i64, error: &(dyn std::fmt::Display + Sync)) {
     let text = error.to_string();
     match failed(pool, job, item_id, &text).await {
-        Ok(n) if n >= REPORT_AFTER => tracing::error!(job = job.as_str(), item_id, failures = n, error = %text, "background item keeps failing; listed for staff"),
+        Ok(n) if n >= REPORT_AFTER => {
+            tracing::error!(job = job.as_str(), item_id, failures = n, error = %text, "background item keeps failing; listed for staff")
+        }
         Ok(n) => tracing::warn!(job = job.as_str(), item_id, failures = n, error = %text, "background item failed; will retry"),
         Err(err) => tracing::warn!(job = job.as_str(), item_id, error = %text, record_error = %err, "background item failed"),
     }

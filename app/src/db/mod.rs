@@ -5,10 +5,10 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod collection;
 pub mod health;
 pub mod jobs;
 pub mod live;
-pub mod collection;
 pub mod notifications;
 pub mod orders;
 pub mod payment_methods;

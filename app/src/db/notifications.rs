@@ -64,10 +64,7 @@ pub async fn latest(pool: &PgPool, user_id: i64, limit: i64) -> Result<Vec<Notif
 }
 
 pub async fn unread_count(pool: &PgPool, user_id: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user_id)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL").bind(user_id).fetch_one(pool).await
 }
 
 /// Marks one of the user's notifications (or, with `None`, all of them) read.

@@ -52,11 +52,7 @@ pub async fn cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64) -> R
 
 pub async fn set_cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64, quantity: i32) -> Result<(), sqlx::Error> {
     if quantity == 0 {
-        sqlx::query("DELETE FROM cart_items WHERE shopper_id = $1 AND product_id = $2")
-            .bind(shopper_id)
-            .bind(product_id)
-            .execute(pool)
-            .await?;
+        sqlx::query("DELETE FROM cart_items WHERE shopper_id = $1 AND product_id = $2").bind(shopper_id).bind(product_id).execute(pool).await?;
     } else {
         sqlx::query(
             "INSERT INTO cart_items (shopper_id, product_id, quantity) VALUES ($1, $2, $3)
@@ -177,11 +173,7 @@ pub async fn insert_line(tx: &mut PgConnection, order_id: i64, line: &CartLine) 
     .bind(line.quantity)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE products SET stock = stock - $2 WHERE id = $1")
-        .bind(line.product_id)
-        .bind(line.quantity)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE products SET stock = stock - $2 WHERE id = $1").bind(line.product_id).bind(line.quantity).execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -218,30 +210,23 @@ pub async fn insert_event_detail(
     to: OrderStatus,
     detail: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO order_events (order_id, actor, actor_id, event, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(order_id)
-    .bind(actor.as_str())
-    .bind(actor_id)
-    .bind(event)
-    .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(detail)
-    .execute(tx)
-    .await
-    .map(|_| ())
+    sqlx::query("INSERT INTO order_events (order_id, actor, actor_id, event, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(order_id)
+        .bind(actor.as_str())
+        .bind(actor_id)
+        .bind(event)
+        .bind(from.map(|s| s.as_str()))
+        .bind(to.as_str())
+        .bind(detail)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 // ---- Reading and changing orders ----------------------------------------------------------
 
 pub async fn set_status(tx: &mut PgConnection, order_id: i64, status: OrderStatus) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1")
-        .bind(order_id)
-        .bind(status.as_str())
-        .execute(tx)
-        .await
-        .map(|_| ())
+    sqlx::query("UPDATE orders SET status = $2, updated_at = now() WHERE id = $1").bind(order_id).bind(status.as_str()).execute(tx).await.map(|_| ())
 }
 
 /// The order turns paid: its new status and the time it was paid in one statement. Returns the
@@ -370,12 +355,11 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let events: Vec<(String, String, Option<String>, String, OffsetDateTime, Option<String>)> = sqlx::query_as(
-        "SELECT actor, event, from_status, to_status, at, detail FROM order_events WHERE order_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    let events: Vec<(String, String, Option<String>, String, OffsetDateTime, Option<String>)> =
+        sqlx::query_as("SELECT actor, event, from_status, to_status, at, detail FROM order_events WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
     let mut conn = pool.acquire().await?;
     let (request, request_deadline) = super::collection::request_state(&mut conn, id).await?;
     let order = Order {
@@ -470,9 +454,6 @@ pub async fn lock_shopper_order(tx: &mut PgConnection, shopper_id: i64, number: 
 }
 
 pub async fn lock_order(tx: &mut PgConnection, order_id: i64) -> Result<Option<LockedOrder>, sqlx::Error> {
-    let row: Option<LockedRow> = sqlx::query_as(&format!("{LOCKED_SELECT} WHERE id = $1 FOR UPDATE"))
-        .bind(order_id)
-        .fetch_optional(tx)
-        .await?;
+    let row: Option<LockedRow> = sqlx::query_as(&format!("{LOCKED_SELECT} WHERE id = $1 FOR UPDATE")).bind(order_id).fetch_optional(tx).await?;
     Ok(row.map(locked))
 }

@@ -36,7 +36,14 @@ pub async fn list(pool: &PgPool, shopper_id: i64) -> Result<Vec<PaymentMethod>, 
 /// The shopper's live saved card with this brand, last four digits and expiry, if any: the
 /// same card (a real provider would compare its fingerprint; these four identify a card well
 /// enough within one shopper's methods, and need no card data kept).
-pub async fn same_card(db: &mut PgConnection, shopper_id: i64, brand: &str, last4: &str, exp_month: i16, exp_year: i16) -> Result<Option<PaymentMethod>, sqlx::Error> {
+pub async fn same_card(
+    db: &mut PgConnection,
+    shopper_id: i64,
+    brand: &str,
+    last4: &str,
+    exp_month: i16,
+    exp_year: i16,
+) -> Result<Option<PaymentMethod>, sqlx::Error> {
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, kind, brand, last4, exp_month, exp_year, holder_name, wallet, wallet_display, is_default
          FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL AND kind <> 'wallet'
@@ -92,36 +99,26 @@ pub async fn insert(tx: &mut PgConnection, shopper_id: i64, m: &NewMethod<'_>) -
 
 /// Locks the shopper's live methods; true when `id` is one of them.
 pub async fn lock_owned(tx: &mut PgConnection, shopper_id: i64, id: i64) -> Result<Option<bool>, sqlx::Error> {
-    let ids: Vec<(i64, bool)> = sqlx::query_as(
-        "SELECT id, is_default FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL ORDER BY id FOR UPDATE",
-    )
-    .bind(shopper_id)
-    .fetch_all(tx)
-    .await?;
+    let ids: Vec<(i64, bool)> =
+        sqlx::query_as("SELECT id, is_default FROM payment_methods WHERE shopper_id = $1 AND removed_at IS NULL ORDER BY id FOR UPDATE")
+            .bind(shopper_id)
+            .fetch_all(tx)
+            .await?;
     Ok(ids.iter().find(|(i, _)| *i == id).map(|(_, is_default)| *is_default))
 }
 
 pub async fn make_default(tx: &mut PgConnection, shopper_id: i64, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE payment_methods SET is_default = false WHERE shopper_id = $1 AND is_default")
-        .bind(shopper_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE payment_methods SET is_default = true WHERE id = $1 AND shopper_id = $2")
-        .bind(id)
-        .bind(shopper_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("UPDATE payment_methods SET is_default = false WHERE shopper_id = $1 AND is_default").bind(shopper_id).execute(&mut *tx).await?;
+    sqlx::query("UPDATE payment_methods SET is_default = true WHERE id = $1 AND shopper_id = $2").bind(id).bind(shopper_id).execute(&mut *tx).await?;
     Ok(())
 }
 
 /// Does an unfinished payment attempt use this method?
 pub async fn in_open_payment(tx: &mut PgConnection, id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE method_id = $1 AND status IN ('processing', 'requires_verification'))",
-    )
-    .bind(id)
-    .fetch_one(tx)
-    .await
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM payment_attempts WHERE method_id = $1 AND status IN ('processing', 'requires_verification'))")
+        .bind(id)
+        .fetch_one(tx)
+        .await
 }
 
 /// Removes a method; when it was the default, the newest remaining method takes over.

@@ -92,19 +92,13 @@ pub async fn attempt_by_reference(pool: &PgPool, provider: &str, reference: &str
 
 /// The latest attempt of an order, for the pay page.
 pub async fn latest_attempt(pool: &PgPool, order_id: i64) -> Result<Option<AttemptRow>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE p.order_id = $1 ORDER BY a.id DESC LIMIT 1"))
-        .bind(order_id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<Row> =
+        sqlx::query_as(&format!("{ATTEMPT_SELECT} WHERE p.order_id = $1 ORDER BY a.id DESC LIMIT 1")).bind(order_id).fetch_optional(pool).await?;
     attempt(row)
 }
 
 pub async fn shopper_order_id(db: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM orders WHERE number = $1 AND shopper_id = $2")
-        .bind(number)
-        .bind(shopper_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar("SELECT id FROM orders WHERE number = $1 AND shopper_id = $2").bind(number).bind(shopper_id).fetch_optional(db).await
 }
 
 /// The token of a live method of the shopper.
@@ -222,13 +216,11 @@ pub async fn record_wrong_code(pool: &PgPool, shopper_id: i64) -> Result<(), sql
 
 /// Wrong codes of a shopper within the last `window_secs`, and the oldest of them.
 pub async fn recent_wrong_codes(pool: &PgPool, shopper_id: i64, window_secs: i64) -> Result<(i64, Option<OffsetDateTime>), sqlx::Error> {
-    sqlx::query_as(
-        "SELECT count(*), min(at) FROM verification_failures WHERE shopper_id = $1 AND at > now() - make_interval(secs => $2)",
-    )
-    .bind(shopper_id)
-    .bind(window_secs as f64)
-    .fetch_one(pool)
-    .await
+    sqlx::query_as("SELECT count(*), min(at) FROM verification_failures WHERE shopper_id = $1 AND at > now() - make_interval(secs => $2)")
+        .bind(shopper_id)
+        .bind(window_secs as f64)
+        .fetch_one(pool)
+        .await
 }
 
 /// Attempts whose verification step ran out of time at `now`.
@@ -461,16 +453,30 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
 /// Every attempt to pay an order, oldest first, with the method's display label.
 pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<crate::collection::AttemptView>, sqlx::Error> {
     type AttemptMethodRow = (i64, String, Option<String>, OffsetDateTime, super::payment_methods::Row);
-    let rows: Vec<(i64, String, Option<String>, OffsetDateTime, i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool)> =
-        sqlx::query_as(
-            "SELECT a.id, a.status, a.failure_reason, a.created_at,
+    let rows: Vec<(
+        i64,
+        String,
+        Option<String>,
+        OffsetDateTime,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i16>,
+        Option<i16>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        bool,
+    )> = sqlx::query_as(
+        "SELECT a.id, a.status, a.failure_reason, a.created_at,
                     m.id, m.kind, m.brand, m.last4, m.exp_month, m.exp_year, m.holder_name, m.wallet, m.wallet_display, m.is_default
              FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN payment_methods m ON m.id = a.method_id
              WHERE p.order_id = $1 ORDER BY a.id",
-        )
-        .bind(order_id)
-        .fetch_all(pool)
-        .await?;
+    )
+    .bind(order_id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| -> AttemptMethodRow { (r.0, r.1, r.2, r.3, (r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13)) })

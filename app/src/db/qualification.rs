@@ -17,14 +17,7 @@ fn from_row(r: Row) -> Qualification {
         merchant_id: r.0,
         merchant_email: r.1,
         status: QualificationStatus::parse(&r.2).unwrap_or(QualificationStatus::Draft),
-        details: BusinessDetailsForm {
-            legal_name: r.3,
-            registration_number: r.4,
-            country: r.5,
-            contact_phone: r.6,
-            category: r.7,
-            shop_name: r.8,
-        },
+        details: BusinessDetailsForm { legal_name: r.3, registration_number: r.4, country: r.5, contact_phone: r.6, category: r.7, shop_name: r.8 },
         rejection_reason: r.9,
         submitted_at: r.10,
         history: Vec::new(),
@@ -33,11 +26,10 @@ fn from_row(r: Row) -> Qualification {
 
 /// The status of a merchant's qualification, locking the row for the transaction.
 pub async fn lock_status(tx: &mut PgConnection, merchant_id: i64) -> Result<Option<QualificationStatus>, sqlx::Error> {
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT status FROM merchant_qualifications WHERE merchant_id = $1 FOR UPDATE")
-            .bind(merchant_id)
-            .fetch_optional(tx)
-            .await?;
+    let status: Option<String> = sqlx::query_scalar("SELECT status FROM merchant_qualifications WHERE merchant_id = $1 FOR UPDATE")
+        .bind(merchant_id)
+        .fetch_optional(tx)
+        .await?;
     Ok(status.and_then(|s| QualificationStatus::parse(&s)))
 }
 
@@ -70,15 +62,13 @@ pub async fn set_status(
     status: QualificationStatus,
     rejection_reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE merchant_qualifications SET status = $2, rejection_reason = $3, updated_at = now() WHERE merchant_id = $1",
-    )
-    .bind(merchant_id)
-    .bind(status.as_str())
-    .bind(rejection_reason)
-    .execute(tx)
-    .await
-    .map(|_| ())
+    sqlx::query("UPDATE merchant_qualifications SET status = $2, rejection_reason = $3, updated_at = now() WHERE merchant_id = $1")
+        .bind(merchant_id)
+        .bind(status.as_str())
+        .bind(rejection_reason)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 pub async fn insert_event(
@@ -89,17 +79,15 @@ pub async fn insert_event(
     to: QualificationStatus,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO qualification_events (merchant_id, actor_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(merchant_id)
-    .bind(actor_id)
-    .bind(from.as_str())
-    .bind(to.as_str())
-    .bind(reason)
-    .execute(tx)
-    .await
-    .map(|_| ())
+    sqlx::query("INSERT INTO qualification_events (merchant_id, actor_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5)")
+        .bind(merchant_id)
+        .bind(actor_id)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(reason)
+        .execute(tx)
+        .await
+        .map(|_| ())
 }
 
 /// Opens the merchant's shop (once).
@@ -115,10 +103,7 @@ pub async fn open_shop(tx: &mut PgConnection, merchant_id: i64, name: &str, curr
 
 /// A merchant's qualification with its history, if they have submitted anything.
 pub async fn find(pool: &PgPool, merchant_id: i64) -> Result<Option<Qualification>, sqlx::Error> {
-    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE q.merchant_id = $1"))
-        .bind(merchant_id)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE q.merchant_id = $1")).bind(merchant_id).fetch_optional(pool).await?;
     let Some(row) = row else { return Ok(None) };
     let mut q = from_row(row);
     let events: Vec<(String, String, String, Option<String>, OffsetDateTime)> = sqlx::query_as(
@@ -165,9 +150,7 @@ pub async fn queue(pool: &PgPool, limit: i64) -> Result<Vec<QueueEntry>, sqlx::E
 }
 
 pub async fn open_shops(pool: &PgPool, limit: i64) -> Result<Vec<ShopSummary>, sqlx::Error> {
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM shops ORDER BY opened_at DESC, id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, name FROM shops ORDER BY opened_at DESC, id DESC LIMIT $1").bind(limit).fetch_all(pool).await?;
     Ok(rows.into_iter().map(|(id, name)| ShopSummary { id, name }).collect())
 }

@@ -20,13 +20,11 @@ pub async fn order_of_user(db: &mut PgConnection, user_id: i64, number: &str) ->
 
 /// Is the attempt one of that order's?
 pub async fn attempt_of_order(db: &mut PgConnection, order_id: i64, attempt_id: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE a.id = $2 AND p.order_id = $1)",
-    )
-    .bind(order_id)
-    .bind(attempt_id)
-    .fetch_one(db)
-    .await
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM payment_attempts a JOIN payments p ON p.id = a.payment_id WHERE a.id = $2 AND p.order_id = $1)")
+        .bind(order_id)
+        .bind(attempt_id)
+        .fetch_one(db)
+        .await
 }
 
 pub async fn insert_ticket(
@@ -98,10 +96,8 @@ pub async fn insert_action(db: &mut PgConnection, ticket_id: i64, staff_id: i64,
 
 /// A ticket locked for a change: (owner, status).
 pub async fn lock_ticket(db: &mut PgConnection, ticket_id: i64) -> Result<Option<(i64, TicketStatus)>, sqlx::Error> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT user_id, status FROM tickets WHERE id = $1 FOR UPDATE")
-        .bind(ticket_id)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT user_id, status FROM tickets WHERE id = $1 FOR UPDATE").bind(ticket_id).fetch_optional(db).await?;
     Ok(row.and_then(|(u, s)| Some((u, TicketStatus::parse(&s)?))))
 }
 
@@ -127,10 +123,8 @@ fn ticket(r: TicketRow) -> Option<Ticket> {
 }
 
 pub async fn tickets_of_user(pool: &PgPool, user_id: i64) -> Result<Vec<Ticket>, sqlx::Error> {
-    let rows: Vec<TicketRow> = sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.user_id = $1 ORDER BY t.id DESC LIMIT 100"))
-        .bind(user_id)
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<TicketRow> =
+        sqlx::query_as(&format!("{TICKET_SELECT} WHERE t.user_id = $1 ORDER BY t.id DESC LIMIT 100")).bind(user_id).fetch_all(pool).await?;
     Ok(rows.into_iter().filter_map(ticket).collect())
 }
 
@@ -165,12 +159,11 @@ pub async fn messages(pool: &PgPool, ticket_id: i64) -> Result<Vec<Message>, sql
 }
 
 pub async fn actions(pool: &PgPool, ticket_id: i64) -> Result<Vec<StaffAction>, sqlx::Error> {
-    let rows: Vec<(String, String, OffsetDateTime)> = sqlx::query_as(
-        "SELECT u.email, a.action, a.at FROM staff_actions a JOIN users u ON u.id = a.staff_id WHERE a.ticket_id = $1 ORDER BY a.id",
-    )
-    .bind(ticket_id)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<(String, String, OffsetDateTime)> =
+        sqlx::query_as("SELECT u.email, a.action, a.at FROM staff_actions a JOIN users u ON u.id = a.staff_id WHERE a.ticket_id = $1 ORDER BY a.id")
+            .bind(ticket_id)
+            .fetch_all(pool)
+            .await?;
     Ok(rows.into_iter().map(|(staff, action, at)| StaffAction { staff, action, at }).collect())
 }
 

@@ -40,12 +40,7 @@ pub struct ConnectionReport {
 impl ConnectionReport {
     /// The sentence shown to the user.
     pub fn summary(&self) -> String {
-        format!(
-            "Server and database answered at {} — check #{} ({} from this console so far).",
-            self.time_utc(),
-            self.check_id,
-            self.area_total
-        )
+        format!("Server and database answered at {} — check #{} ({} from this console so far).", self.time_utc(), self.check_id, self.area_total)
     }
 
     /// `HH:MM:SS UTC`, the same on the server and in every browser.
@@ -113,16 +108,9 @@ mod tests {
 
     #[test]
     fn summary_names_the_check_and_the_time_in_utc() {
-        let report = ConnectionReport {
-            check_id: 42,
-            area: Area::Merchant,
-            checked_at: time::macros::datetime!(2026-11-25 09:05:03 +08:00),
-            area_total: 7,
-        };
-        assert_eq!(
-            report.summary(),
-            "Server and database answered at 01:05:03 UTC — check #42 (7 from this console so far)."
-        );
+        let report =
+            ConnectionReport { check_id: 42, area: Area::Merchant, checked_at: time::macros::datetime!(2026-11-25 09:05:03 +08:00), area_total: 7 };
+        assert_eq!(report.summary(), "Server and database answered at 01:05:03 UTC — check #42 (7 from this console so far).");
     }
 
     #[test]

@@ -76,12 +76,8 @@ pub struct Live {
 
 impl Live {
     pub fn provide() -> Live {
-        let live = Live {
-            state: RwSignal::new(LiveState::Idle),
-            version: RwSignal::new(0),
-            toasts: RwSignal::new(Vec::new()),
-            last: RwSignal::new(None),
-        };
+        let live =
+            Live { state: RwSignal::new(LiveState::Idle), version: RwSignal::new(0), toasts: RwSignal::new(Vec::new()), last: RwSignal::new(None) };
         provide_context(live);
         live
     }
@@ -140,9 +136,7 @@ pub fn LiveIndicator() -> impl IntoView {
     move || match live.state.get() {
         LiveState::Idle => None,
         LiveState::Open => Some(view! { <span class="live-indicator live-on" title="Updates arrive live">"Live"</span> }.into_any()),
-        LiveState::Reconnecting => Some(
-            view! { <span class="live-indicator live-off" role="status">"Reconnecting…"</span> }.into_any(),
-        ),
+        LiveState::Reconnecting => Some(view! { <span class="live-indicator live-off" role="status">"Reconnecting…"</span> }.into_any()),
     }
 }
 

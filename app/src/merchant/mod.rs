@@ -91,9 +91,7 @@ pub mod service {
             _ => return Err(AppError::BadRequest("decision must be approve or reject".into())),
         };
         let mut tx = pool.begin().await?;
-        let from = db::qualification::lock_status(&mut tx, merchant_id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The submission".into()))?;
+        let from = db::qualification::lock_status(&mut tx, merchant_id).await?.ok_or_else(|| AppError::NotFound("The submission".into()))?;
         let to = from.apply(&event)?;
         let reason = match &event {
             ReviewEvent::Reject(r) => Some(r.as_str()),

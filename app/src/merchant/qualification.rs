@@ -92,12 +92,8 @@ impl QualificationStatus {
             (Submitted, ReviewEvent::Reject(_)) => Ok(Rejected),
             (Submitted, ReviewEvent::Submit) => refuse("These details are already under review."),
             (Approved, ReviewEvent::Submit) => refuse("This merchant is already approved."),
-            (Approved, ReviewEvent::Approve | ReviewEvent::Reject(_)) => {
-                refuse("This submission has already been approved.")
-            }
-            (Draft | Rejected, ReviewEvent::Approve | ReviewEvent::Reject(_)) => {
-                refuse("There is no submission waiting for review.")
-            }
+            (Approved, ReviewEvent::Approve | ReviewEvent::Reject(_)) => refuse("This submission has already been approved."),
+            (Draft | Rejected, ReviewEvent::Approve | ReviewEvent::Reject(_)) => refuse("There is no submission waiting for review."),
         }
     }
 }
@@ -188,14 +184,7 @@ pub struct BusinessDetails {
     shop_name: String,
 }
 
-fn text_field(
-    errors: &mut Vec<FieldError>,
-    field: &str,
-    label: &str,
-    raw: &str,
-    min: usize,
-    max: usize,
-) -> String {
+fn text_field(errors: &mut Vec<FieldError>, field: &str, label: &str, raw: &str, min: usize, max: usize) -> String {
     let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     let n = value.chars().count();
     let message = if n == 0 {
@@ -241,8 +230,8 @@ impl BusinessDetailsForm {
 
         let phone = self.contact_phone.trim();
         let digits = phone.chars().filter(char::is_ascii_digit).count();
-        let phone_ok = phone.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0))
-            && (7..=15).contains(&digits);
+        let phone_ok =
+            phone.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0)) && (7..=15).contains(&digits);
         if phone.is_empty() {
             errors.push(FieldError { field: "contact_phone".into(), message: "Enter a contact phone number.".into() });
         } else if !phone_ok {
@@ -272,12 +261,24 @@ impl BusinessDetailsForm {
 }
 
 impl BusinessDetails {
-    pub fn legal_name(&self) -> &str { &self.legal_name }
-    pub fn registration_number(&self) -> &str { &self.registration_number }
-    pub fn country(&self) -> &'static str { self.country }
-    pub fn contact_phone(&self) -> &str { &self.contact_phone }
-    pub fn category(&self) -> &'static str { self.category }
-    pub fn shop_name(&self) -> &str { &self.shop_name }
+    pub fn legal_name(&self) -> &str {
+        &self.legal_name
+    }
+    pub fn registration_number(&self) -> &str {
+        &self.registration_number
+    }
+    pub fn country(&self) -> &'static str {
+        self.country
+    }
+    pub fn contact_phone(&self) -> &str {
+        &self.contact_phone
+    }
+    pub fn category(&self) -> &'static str {
+        self.category
+    }
+    pub fn shop_name(&self) -> &str {
+        &self.shop_name
+    }
 }
 
 pub fn country_name(code: &str) -> &str {
@@ -317,10 +318,7 @@ mod tests {
         let mut seen = 0;
         for from in [Draft, Submitted, Approved, Rejected] {
             for event in &events {
-                let (_, _, want) = expected
-                    .iter()
-                    .find(|(f, e, _)| *f == from && *e == event.name())
-                    .expect("every pair is listed");
+                let (_, _, want) = expected.iter().find(|(f, e, _)| *f == from && *e == event.name()).expect("every pair is listed");
                 match (from.apply(event), want) {
                     (Ok(to), Some(want)) => assert_eq!(to, *want, "{from:?} + {}", event.name()),
                     (Err(err), None) => {
@@ -389,7 +387,8 @@ mod tests {
 
     #[test]
     fn phone_numbers_need_seven_to_fifteen_digits() {
-        for (phone, ok) in [("+65 6123 4567", true), ("123456", false), ("+1234567890123456", false), ("12+345678", false), ("(021) 555-0199", true)] {
+        for (phone, ok) in [("+65 6123 4567", true), ("123456", false), ("+1234567890123456", false), ("12+345678", false), ("(021) 555-0199", true)]
+        {
             let form = BusinessDetailsForm { contact_phone: phone.into(), ..good_form() };
             assert_eq!(form.parse().is_ok(), ok, "{phone}");
         }

@@ -7,23 +7,76 @@ use std::fmt;
 /// The currencies shops can sell in, with their ISO-4217 minor-unit exponent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Currency {
-    USD, EUR, GBP, CNY, HKD, TWD, JPY, KRW, SGD, MYR, IDR, THB, VND, PHP, INR, AUD, CAD, BRL, MXN, SAR, AED,
+    USD,
+    EUR,
+    GBP,
+    CNY,
+    HKD,
+    TWD,
+    JPY,
+    KRW,
+    SGD,
+    MYR,
+    IDR,
+    THB,
+    VND,
+    PHP,
+    INR,
+    AUD,
+    CAD,
+    BRL,
+    MXN,
+    SAR,
+    AED,
 }
 
 pub const ALL_CURRENCIES: &[Currency] = &[
-    Currency::USD, Currency::EUR, Currency::GBP, Currency::CNY, Currency::HKD, Currency::TWD, Currency::JPY,
-    Currency::KRW, Currency::SGD, Currency::MYR, Currency::IDR, Currency::THB, Currency::VND, Currency::PHP,
-    Currency::INR, Currency::AUD, Currency::CAD, Currency::BRL, Currency::MXN, Currency::SAR, Currency::AED,
+    Currency::USD,
+    Currency::EUR,
+    Currency::GBP,
+    Currency::CNY,
+    Currency::HKD,
+    Currency::TWD,
+    Currency::JPY,
+    Currency::KRW,
+    Currency::SGD,
+    Currency::MYR,
+    Currency::IDR,
+    Currency::THB,
+    Currency::VND,
+    Currency::PHP,
+    Currency::INR,
+    Currency::AUD,
+    Currency::CAD,
+    Currency::BRL,
+    Currency::MXN,
+    Currency::SAR,
+    Currency::AED,
 ];
 
 impl Currency {
     pub fn code(self) -> &'static str {
         match self {
-            Currency::USD => "USD", Currency::EUR => "EUR", Currency::GBP => "GBP", Currency::CNY => "CNY",
-            Currency::HKD => "HKD", Currency::TWD => "TWD", Currency::JPY => "JPY", Currency::KRW => "KRW",
-            Currency::SGD => "SGD", Currency::MYR => "MYR", Currency::IDR => "IDR", Currency::THB => "THB",
-            Currency::VND => "VND", Currency::PHP => "PHP", Currency::INR => "INR", Currency::AUD => "AUD",
-            Currency::CAD => "CAD", Currency::BRL => "BRL", Currency::MXN => "MXN", Currency::SAR => "SAR",
+            Currency::USD => "USD",
+            Currency::EUR => "EUR",
+            Currency::GBP => "GBP",
+            Currency::CNY => "CNY",
+            Currency::HKD => "HKD",
+            Currency::TWD => "TWD",
+            Currency::JPY => "JPY",
+            Currency::KRW => "KRW",
+            Currency::SGD => "SGD",
+            Currency::MYR => "MYR",
+            Currency::IDR => "IDR",
+            Currency::THB => "THB",
+            Currency::VND => "VND",
+            Currency::PHP => "PHP",
+            Currency::INR => "INR",
+            Currency::AUD => "AUD",
+            Currency::CAD => "CAD",
+            Currency::BRL => "BRL",
+            Currency::MXN => "MXN",
+            Currency::SAR => "SAR",
             Currency::AED => "AED",
         }
     }
@@ -44,11 +97,25 @@ impl Currency {
     /// The currency a shop registered in `country` (ISO 3166 alpha-2) sells in.
     pub fn for_country(country: &str) -> Currency {
         match country {
-            "CN" => Currency::CNY, "HK" => Currency::HKD, "TW" => Currency::TWD, "JP" => Currency::JPY,
-            "KR" => Currency::KRW, "SG" => Currency::SGD, "MY" => Currency::MYR, "ID" => Currency::IDR,
-            "TH" => Currency::THB, "VN" => Currency::VND, "PH" => Currency::PHP, "IN" => Currency::INR,
-            "GB" => Currency::GBP, "AU" => Currency::AUD, "CA" => Currency::CAD, "BR" => Currency::BRL,
-            "MX" => Currency::MXN, "SA" => Currency::SAR, "AE" => Currency::AED,
+            "CN" => Currency::CNY,
+            "HK" => Currency::HKD,
+            "TW" => Currency::TWD,
+            "JP" => Currency::JPY,
+            "KR" => Currency::KRW,
+            "SG" => Currency::SGD,
+            "MY" => Currency::MYR,
+            "ID" => Currency::IDR,
+            "TH" => Currency::THB,
+            "VN" => Currency::VND,
+            "PH" => Currency::PHP,
+            "IN" => Currency::INR,
+            "GB" => Currency::GBP,
+            "AU" => Currency::AUD,
+            "CA" => Currency::CAD,
+            "BR" => Currency::BRL,
+            "MX" => Currency::MXN,
+            "SA" => Currency::SAR,
+            "AE" => Currency::AED,
             "DE" | "FR" | "ES" | "IT" | "NL" => Currency::EUR,
             _ => Currency::USD,
         }
@@ -131,11 +198,8 @@ impl Money {
         for _ in frac.len() as u32..exp {
             frac_minor *= 10;
         }
-        let minor = whole
-            .checked_mul(10i64.pow(exp))
-            .and_then(|m| m.checked_add(frac_minor))
-            .filter(|m| *m <= MAX_MINOR)
-            .ok_or(MoneyError::TooLarge)?;
+        let minor =
+            whole.checked_mul(10i64.pow(exp)).and_then(|m| m.checked_add(frac_minor)).filter(|m| *m <= MAX_MINOR).ok_or(MoneyError::TooLarge)?;
         if minor == 0 {
             return Err(MoneyError::NotPositive);
         }
@@ -160,11 +224,7 @@ impl Money {
         let sign = if self.minor < 0 { "-" } else { "" };
         let abs = self.minor.unsigned_abs();
         let whole = abs / unit as u64;
-        if exp == 0 {
-            format!("{sign}{whole}")
-        } else {
-            format!("{sign}{whole}.{:0width$}", abs % unit as u64, width = exp as usize)
-        }
+        if exp == 0 { format!("{sign}{whole}") } else { format!("{sign}{whole}.{:0width$}", abs % unit as u64, width = exp as usize) }
     }
 }
 

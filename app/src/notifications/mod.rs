@@ -81,10 +81,9 @@ impl Notification {
             NotificationKind::UnexpectedChargeRefunded => {
                 format!("Order {n}: {amount} charged after the order had closed was refunded to the shopper's payment method")
             }
-            NotificationKind::NewDeviceSignIn => format!(
-                "New sign-in to your account from {}. Not you? Change your password.",
-                self.detail.as_deref().unwrap_or("a new device")
-            ),
+            NotificationKind::NewDeviceSignIn => {
+                format!("New sign-in to your account from {}. Not you? Change your password.", self.detail.as_deref().unwrap_or("a new device"))
+            }
         }
     }
 
@@ -144,10 +143,7 @@ impl Notices {
     pub fn provide() {
         let location = leptos_router::hooks::use_location();
         let changed = RwSignal::new(0u64);
-        let unread = Resource::new(
-            move || (location.pathname.get(), changed.get(), crate::live::Live::version()),
-            |_| unread_notifications(),
-        );
+        let unread = Resource::new(move || (location.pathname.get(), changed.get(), crate::live::Live::version()), |_| unread_notifications());
         provide_context(Notices { changed, unread });
     }
     pub fn bump() {

@@ -128,9 +128,7 @@ pub mod service {
     pub async fn cancel_by_shopper(pool: &PgPool, shopper: &CurrentUser, number: &str) -> Result<(), AppError> {
         let mut tx = pool.begin().await?;
         let result = async {
-            let order = db::orders::lock_shopper_order(&mut tx, shopper.id, number)
-                .await?
-                .ok_or_else(|| AppError::NotFound("The order".into()))?;
+            let order = db::orders::lock_shopper_order(&mut tx, shopper.id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
             close_unpaid(&mut tx, &order, OrderEvent::Cancel(Actor::Shopper), Some(shopper.id), "cancelled").await
         }
         .await;
@@ -182,10 +180,8 @@ pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
     let now = RwSignal::new(None::<OffsetDateTime>);
     Effect::new(move |_| {
         now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok());
-        let handle = set_interval_with_handle(
-            move || now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok()),
-            std::time::Duration::from_secs(1),
-        );
+        let handle =
+            set_interval_with_handle(move || now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok()), std::time::Duration::from_secs(1));
         on_cleanup(move || {
             if let Ok(h) = handle {
                 h.clear();
@@ -196,11 +192,7 @@ pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
         None => format!("Pay by {}", format_utc(due)),
         Some(now) => {
             let left = (due - now).whole_seconds();
-            if left <= 0 {
-                "Payment deadline passed".to_string()
-            } else {
-                format!("{:02}:{:02} left to pay", left / 60, left % 60)
-            }
+            if left <= 0 { "Payment deadline passed".to_string() } else { format!("{:02}:{:02} left to pay", left / 60, left % 60) }
         }
     };
     view! { <span class="countdown" title=format!("Pay by {}", format_utc(due))>{text}</span> }

@@ -112,7 +112,8 @@ impl CardNumber {
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err("A card number has only digits.");
         }
-        let brand = CardBrand::detect(&digits).ok_or("We don't accept this card brand. Use Visa, Mastercard, American Express, UnionPay, JCB or Discover.")?;
+        let brand = CardBrand::detect(&digits)
+            .ok_or("We don't accept this card brand. Use Visa, Mastercard, American Express, UnionPay, JCB or Discover.")?;
         if !brand.lengths().contains(&digits.len()) {
             return Err("This card number has the wrong number of digits.");
         }
@@ -267,16 +268,15 @@ impl WalletAccount {
                 (phone_chars && d.len() == 11 && d.starts_with('1')).then(|| format!("+86{d}"))
             }),
             WalletKind::GrabPay => {
-                let ok = phone_chars && raw.starts_with('+') && (9..=13).contains(&digits.len())
+                let ok = phone_chars
+                    && raw.starts_with('+')
+                    && (9..=13).contains(&digits.len())
                     && ["65", "60", "62", "63", "66", "84", "95", "855"].iter().any(|cc| digits.starts_with(cc));
                 ok.then(|| format!("+{digits}"))
             }
             WalletKind::GCash => {
-                let national = if let Some(rest) = digits.strip_prefix("63").filter(|_| raw.starts_with('+')) {
-                    format!("0{rest}")
-                } else {
-                    digits.clone()
-                };
+                let national =
+                    if let Some(rest) = digits.strip_prefix("63").filter(|_| raw.starts_with('+')) { format!("0{rest}") } else { digits.clone() };
                 (phone_chars && national.len() == 11 && national.starts_with("09")).then(|| format!("+63{}", &national[1..]))
             }
         };

@@ -5,9 +5,9 @@
 pub mod attempt;
 pub mod instrument;
 pub mod ledger;
-mod pay_page;
 #[cfg(feature = "ssr")]
 pub mod pay;
+mod pay_page;
 #[cfg(feature = "ssr")]
 pub mod provider;
 
@@ -127,7 +127,13 @@ pub mod service {
 
     /// Binds a card: checks every field, asks the provider for a token, keeps only the token
     /// and what may be shown. The card number and the code are dropped when this returns.
-    pub async fn bind_card(pool: &PgPool, provider: &Provider, me: &CurrentUser, form: CardForm, meta: &RequestMeta) -> Result<PaymentMethod, AppError> {
+    pub async fn bind_card(
+        pool: &PgPool,
+        provider: &Provider,
+        me: &CurrentUser,
+        form: CardForm,
+        meta: &RequestMeta,
+    ) -> Result<PaymentMethod, AppError> {
         let now = OffsetDateTime::now_utc();
         let mut errors = Vec::new();
         let mut push = |f: &str, m: String| errors.push(FieldError { field: f.into(), message: m });
@@ -157,14 +163,13 @@ pub mod service {
         // Before the provider sees anything: the same card is saved once.
         let already = |m: PaymentMethod| AppError::field("number", format!("This card is already saved: {}.", m.label()));
         let mut conn = pool.acquire().await?;
-        if let Some(saved) = db::payment_methods::same_card(&mut conn, me.id, brand.as_str(), &last4, expiry.month as i16, expiry.year as i16).await? {
+        if let Some(saved) = db::payment_methods::same_card(&mut conn, me.id, brand.as_str(), &last4, expiry.month as i16, expiry.year as i16).await?
+        {
             return Err(already(saved));
         }
         drop(conn);
-        let token = provider
-            .tokenize(InstrumentDetails::Card { number, expiry, cvc, holder: holder.clone() })
-            .await
-            .map_err(|e| refused("number", e))?;
+        let token =
+            provider.tokenize(InstrumentDetails::Card { number, expiry, cvc, holder: holder.clone() }).await.map_err(|e| refused("number", e))?;
         let mut tx = pool.begin().await?;
         let inserted = db::payment_methods::insert(
             &mut tx,
@@ -200,7 +205,14 @@ pub mod service {
         find(pool, me.id, id).await
     }
 
-    pub async fn bind_wallet(pool: &PgPool, provider: &Provider, me: &CurrentUser, wallet: &str, account: &str, meta: &RequestMeta) -> Result<PaymentMethod, AppError> {
+    pub async fn bind_wallet(
+        pool: &PgPool,
+        provider: &Provider,
+        me: &CurrentUser,
+        wallet: &str,
+        account: &str,
+        meta: &RequestMeta,
+    ) -> Result<PaymentMethod, AppError> {
         let kind = WalletKind::parse(wallet).ok_or_else(|| AppError::field("wallet", "Choose a wallet from the list."))?;
         let account = WalletAccount::parse(kind, account).map_err(|m| AppError::field("account", m))?;
         let display = account.display();
@@ -250,13 +262,10 @@ pub mod service {
 
     pub async fn remove(pool: &PgPool, me: &CurrentUser, id: i64, meta: &RequestMeta) -> Result<(), AppError> {
         let mut tx = pool.begin().await?;
-        let was_default = db::payment_methods::lock_owned(&mut tx, me.id, id)
-            .await?
-            .ok_or_else(|| AppError::NotFound("The payment method".into()))?;
+        let was_default =
+            db::payment_methods::lock_owned(&mut tx, me.id, id).await?.ok_or_else(|| AppError::NotFound("The payment method".into()))?;
         if db::payment_methods::in_open_payment(&mut tx, id).await? {
-            return Err(AppError::Conflict(
-                "A payment with this method is still being processed. Remove it once that payment has finished.".into(),
-            ));
+            return Err(AppError::Conflict("A payment with this method is still being processed. Remove it once that payment has finished.".into()));
         }
         db::payment_methods::remove(&mut tx, me.id, id, was_default).await?;
         db::accounts::record_activity(&mut *tx, me.id, "payment_method_removed", meta).await?;
@@ -336,7 +345,9 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     let card_pending = bind_card.pending();
     let wallet_pending = bind_wallet.pending();
     let list_error = Signal::derive(move || {
-        remove.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()))
+        remove
+            .value()
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()))
             .or_else(|| make_default.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string())))
     });
     // In the browser too, for comfort: the brand as it is typed, and a checksum message on blur.

@@ -194,7 +194,8 @@ pub async fn verify(
     }
     let (wrong, oldest) = db::payments::recent_wrong_codes(pool, shopper.id, WRONG_CODE_WINDOW_SECS).await?;
     if wrong >= MAX_WRONG_CODES_PER_SHOPPER {
-        let wait = oldest.map_or(WRONG_CODE_WINDOW_SECS, |o| (o + Duration::seconds(WRONG_CODE_WINDOW_SECS) - OffsetDateTime::now_utc()).whole_seconds());
+        let wait =
+            oldest.map_or(WRONG_CODE_WINDOW_SECS, |o| (o + Duration::seconds(WRONG_CODE_WINDOW_SECS) - OffsetDateTime::now_utc()).whole_seconds());
         return Err(AppError::RateLimited(wait.max(1) as u64));
     }
     let Some(tries) = db::payments::take_code_try(pool, attempt_id, MAX_CODE_TRIES).await? else {
@@ -225,7 +226,13 @@ pub async fn verify(
 
 /// The shopper stops a payment that waits for its code ("Use another method"): the provider
 /// is told to cancel it, and the order can then be paid with another method.
-pub async fn abandon(pool: &PgPool, provider: &Provider, settings: &OrderSettings, shopper: &CurrentUser, attempt_id: i64) -> Result<PayResult, AppError> {
+pub async fn abandon(
+    pool: &PgPool,
+    provider: &Provider,
+    settings: &OrderSettings,
+    shopper: &CurrentUser,
+    attempt_id: i64,
+) -> Result<PayResult, AppError> {
     let attempt = own_attempt(pool, shopper, attempt_id).await?;
     if attempt.status != AttemptStatus::RequiresVerification {
         return Ok(result_of(&attempt));
@@ -369,7 +376,14 @@ pub fn verification_deadline(now: OffsetDateTime, order_due: OffsetDateTime, set
 }
 
 /// The order turns paid, with its event, the merchant's notification and the payment posting.
-async fn book_payment(tx: &mut PgConnection, order: &LockedOrder, attempt: &AttemptRow, paid: OrderStatus, actor: Actor, actor_id: Option<i64>) -> Result<(), AppError> {
+async fn book_payment(
+    tx: &mut PgConnection,
+    order: &LockedOrder,
+    attempt: &AttemptRow,
+    paid: OrderStatus,
+    actor: Actor,
+    actor_id: Option<i64>,
+) -> Result<(), AppError> {
     let merchant = db::orders::set_paid(tx, order.id, paid).await?;
     db::collection::close_request(tx, order.id, "paid").await?;
     db::orders::insert_event(tx, order.id, actor, actor_id, OrderEvent::Pay.name(), Some(order.status), paid).await?;
@@ -419,7 +433,17 @@ pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i
     let entries = unexpected_refund_posting(charge.amount, charge.shopper_id);
     db::payments::post(&mut tx, "unexpected_charge_refund", Some(attempt_id), charge.order_id, charge.amount.currency, &entries).await?;
     let detail = format!("{} sent back to the shopper", charge.amount);
-    db::orders::insert_event_detail(&mut tx, order.id, Actor::System, None, "unexpected_charge_refunded", Some(order.status), order.status, Some(&detail)).await?;
+    db::orders::insert_event_detail(
+        &mut tx,
+        order.id,
+        Actor::System,
+        None,
+        "unexpected_charge_refunded",
+        Some(order.status),
+        order.status,
+        Some(&detail),
+    )
+    .await?;
     let merchant = db::collection::merchant_of_shop(&mut tx, charge.shop_id).await?;
     for user in [charge.shopper_id, merchant] {
         db::notifications::insert(&mut tx, user, NotificationKind::UnexpectedChargeRefunded, order.id, charge.amount, None).await?;
@@ -465,7 +489,13 @@ pub struct PaymentJobs {
 /// The worker's payment jobs, each item on its own: attempts left processing are asked about
 /// (a crash, a lost callback), verification steps past their time are stopped, and unexpected
 /// charges whose refund failed are sent back again.
-pub async fn run_jobs(pool: &PgPool, provider: &Provider, settings: &OrderSettings, now: OffsetDateTime, older_than_secs: f64) -> Result<PaymentJobs, AppError> {
+pub async fn run_jobs(
+    pool: &PgPool,
+    provider: &Provider,
+    settings: &OrderSettings,
+    now: OffsetDateTime,
+    older_than_secs: f64,
+) -> Result<PaymentJobs, AppError> {
     let mut report = PaymentJobs { finished: reconcile(pool, provider, settings, older_than_secs).await?, ..Default::default() };
     for id in db::payments::verifications_due(pool, now, 50).await? {
         match give_up(pool, provider, settings, id, DeclineReason::VerificationExpired, Actor::System, None).await {

@@ -89,7 +89,16 @@ pub fn PayPage() -> impl IntoView {
     // Polls while a payment is processing, so the page turns paid by itself.
     let tick = RwSignal::new(0u32);
     let data = Resource::new(
-        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), abandon.version().get(), tick.get(), crate::live::Live::version()),
+        move || {
+            (
+                params.with(|p| p.get("number")),
+                pay.version().get(),
+                verify.version().get(),
+                abandon.version().get(),
+                tick.get(),
+                crate::live::Live::version(),
+            )
+        },
         |(number, _, _, _, _, _)| async move {
             match number {
                 Some(n) => pay_page_data(n).await,
@@ -98,7 +107,10 @@ pub fn PayPage() -> impl IntoView {
         },
     );
     let latest = move || {
-        abandon.value().get().and_then(Result::ok)
+        abandon
+            .value()
+            .get()
+            .and_then(Result::ok)
             .or_else(|| verify.value().get().and_then(Result::ok))
             .or_else(|| pay.value().get().and_then(Result::ok))
     };
@@ -106,8 +118,7 @@ pub fn PayPage() -> impl IntoView {
         let handle = set_interval_with_handle(
             move || {
                 let processing = data.get().and_then(Result::ok).is_some_and(|d| {
-                    d.order.status == OrderStatus::AwaitingPayment
-                        && d.latest.as_ref().is_some_and(|l| l.status == AttemptStatus::Processing)
+                    d.order.status == OrderStatus::AwaitingPayment && d.latest.as_ref().is_some_and(|l| l.status == AttemptStatus::Processing)
                 });
                 if processing {
                     tick.update(|t| *t += 1);

@@ -108,8 +108,7 @@ pub fn StaffLayout(children: Children) -> impl IntoView {
 fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     let all = errors.clone();
     let messages = move || {
-        all
-            .get()
+        all.get()
             .into_iter()
             .map(|(_, err)| match err.downcast_ref::<AppError>() {
                 Some(app) => app.to_string(),
@@ -119,9 +118,7 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     };
     #[cfg(feature = "ssr")]
     let seen = errors.get_untracked();
-    let needs_sign_in = move || {
-        errors.get().into_iter().any(|(_, e)| matches!(e.downcast_ref::<AppError>(), Some(AppError::Unauthenticated)))
-    };
+    let needs_sign_in = move || errors.get().into_iter().any(|(_, e)| matches!(e.downcast_ref::<AppError>(), Some(AppError::Unauthenticated)));
     // The server-rendered page says what happened in its status too: a database that does not
     // answer is a 503 ("try again"), never a 200 page that looks empty.
     #[cfg(feature = "ssr")]

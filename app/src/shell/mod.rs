@@ -18,14 +18,14 @@ use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
 use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
-use crate::live::{Live, LiveChannel};
-use crate::support::{MyTicketsPage, NewTicketPage, StaffTicketPage, TicketPage, TicketQueuePage};
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
-use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
+use crate::live::{Live, LiveChannel};
 use crate::merchant::QualificationPage;
+use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
 use crate::orders::{MyOrdersPage, OrderPage};
 use crate::payments::{PayPage, PaymentMethodsPage};
 use crate::staff::{ReviewDetailPage, ReviewQueuePage};
+use crate::support::{MyTicketsPage, NewTicketPage, StaffTicketPage, TicketPage, TicketQueuePage};
 pub use pages::{MerchantHome, NotFound, ShopHome};
 
 /// The HTML document that the server renders around the app.

@@ -6,8 +6,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::merchant::{DetailsList, History, Qualification, QueueEntry, StatusBadge};
 use crate::merchant::qualification::{QualificationStatus, country_name};
+use crate::merchant::{DetailsList, History, Qualification, QueueEntry, StatusBadge};
 use crate::ui::{FormError, field_error, form_error};
 
 /// Staff: submissions waiting for review, oldest first.

@@ -316,7 +316,8 @@ pub async fn my_tickets() -> Result<Vec<Ticket>, AppError> {
 pub async fn my_ticket(id: i64) -> Result<TicketThread, AppError> {
     let pool = crate::db::pool()?;
     let me = crate::accounts::session::require_user(&pool).await?;
-    let ticket = crate::db::support::ticket_by_id(&pool, id).await?.filter(|t| t.user_id == me.id).ok_or_else(|| AppError::NotFound("The ticket".into()))?;
+    let ticket =
+        crate::db::support::ticket_by_id(&pool, id).await?.filter(|t| t.user_id == me.id).ok_or_else(|| AppError::NotFound("The ticket".into()))?;
     let messages = crate::db::support::messages(&pool, id).await?;
     Ok(TicketThread { ticket, messages })
 }

@@ -53,9 +53,7 @@ impl Bench {
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move {
-            axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap()
-        });
+        tokio::spawn(async move { axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap() });
         let http = Client::builder(TokioExecutor::new()).build_http();
         Bench { pool, live, http, base, server_url, admin, databases: vec![db] }
     }

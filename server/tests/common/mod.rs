@@ -4,7 +4,11 @@
 
 #![allow(dead_code)]
 
-use axum::{Router, body::Body, http::{Request, StatusCode, header::HeaderMap}};
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode, header::HeaderMap},
+};
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use sqlx::{PgPool, postgres::PgPoolOptions};
@@ -116,9 +120,7 @@ pub async fn call_as(app: &Router, endpoint: &str, form: &str, cookie: Option<&s
         request = request.header("cookie", cookie);
     }
     let mut request = request.body(Body::from(form.to_string())).unwrap();
-    request
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
+    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((ip, 40000))));
     send(app, request).await
 }
 

@@ -104,12 +104,21 @@ pub struct ChargeRequest {
 /// Where a charge stands at the provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChargeOutcome {
-    Succeeded { reference: String },
+    Succeeded {
+        reference: String,
+    },
     /// The instrument asks for a one-time verification code.
-    RequiresVerification { reference: String },
+    RequiresVerification {
+        reference: String,
+    },
     /// Settles later; the outcome arrives through the signed callback (or `query`).
-    Processing { reference: String },
-    Declined { reference: String, reason: DeclineReason },
+    Processing {
+        reference: String,
+    },
+    Declined {
+        reference: String,
+        reason: DeclineReason,
+    },
 }
 
 #[async_trait]

@@ -242,12 +242,11 @@ impl PaymentProvider for Sandbox {
     }
 
     async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError> {
-        let charged: Option<(i64, String)> =
-            sqlx::query_as("SELECT amount_minor, status FROM sandbox_charges WHERE reference = $1")
-                .bind(reference)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(unavailable)?;
+        let charged: Option<(i64, String)> = sqlx::query_as("SELECT amount_minor, status FROM sandbox_charges WHERE reference = $1")
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
         match charged {
             Some((minor, status)) if status == "succeeded" && amount.minor > 0 && amount.minor <= minor => {
                 // The refund reference is derived from the key: the same key is the same refund.
