@@ -182,3 +182,24 @@ async fn the_same_card_is_saved_once(pool: PgPool) {
     assert_eq!(call_as(&app, "remove_method", &format!("id={id}"), Some(&shopper), HOME).await.status, StatusCode::OK);
     assert_eq!(call_as(&app, "bind_card", card, Some(&shopper), HOME).await.status, StatusCode::OK);
 }
+
+/// Two different first methods bound at once: both saved, exactly one the default (before, both
+/// computed "first method" and one hit the one-default index with a 500).
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn first_methods_bound_at_once_get_one_default(pool: PgPool) {
+    let app = app(pool.clone());
+    let shopper = signed_up(&app, "at-once@example.com", "shopper").await;
+    let card = |n: &str| format!("card[kind]=credit_card&card[number]={n}&card[expiry]=12%2F30&card[cvc]=123&card[holder]=Li+Wei");
+    let (visa, mastercard) = (card("4242424242424242"), card("5555555555554444"));
+    let (a, b, c) = tokio::join!(
+        call_as(&app, "bind_card", &visa, Some(&shopper), HOME),
+        call_as(&app, "bind_card", &mastercard, Some(&shopper), HOME),
+        call_as(&app, "bind_wallet", "wallet=paypal&account=li%40example.com", Some(&shopper), HOME)
+    );
+    for answer in [&a, &b, &c] {
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    }
+    let listed = call_as(&app, "my_payment_methods", "", Some(&shopper), HOME).await.json();
+    let defaults = listed.as_array().unwrap().iter().filter(|m| m["is_default"] == true).count();
+    assert_eq!((listed.as_array().unwrap().len(), defaults), (3, 1));
+}

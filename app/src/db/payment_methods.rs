@@ -75,6 +75,10 @@ pub struct NewMethod<'a> {
 
 /// Inserts a method; the shopper's first live method becomes the default.
 pub async fn insert(tx: &mut PgConnection, shopper_id: i64, m: &NewMethod<'_>) -> Result<i64, sqlx::Error> {
+    // One shopper's bindings take turns (the shopper's row is the lock): whether this one is the
+    // default depends on the others, and two at once both became the default (a 500 on the
+    // one-default index).
+    sqlx::query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE").bind(shopper_id).execute(&mut *tx).await?;
     sqlx::query_scalar(
         "INSERT INTO payment_methods (shopper_id, kind, provider, token, brand, last4, exp_month, exp_year, holder_name,
                                       wallet, wallet_display, is_default)

@@ -91,6 +91,16 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// Runs `sql` (an UPDATE of one charge by reference, `RETURNING status, decline_reason`)
+    /// and answers where the charge stands afterwards.
+    async fn update_charge(&self, sql: &'static str, reference: &str) -> Result<ChargeOutcome, ProviderError> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(sql).bind(reference).fetch_optional(&self.pool).await.map_err(unavailable)?;
+        let (status, reason) = row.ok_or(ProviderError::Unknown("charge"))?;
+        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
+    }
+}
+
 fn unavailable(err: sqlx::Error) -> ProviderError {
     ProviderError::Unavailable(err.to_string())
 }
@@ -214,31 +224,23 @@ impl PaymentProvider for Sandbox {
 
     async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
         // A slow charge whose time has come settles (successfully) when asked about.
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
+        self.update_charge(
             "UPDATE sandbox_charges SET status = CASE WHEN status = 'processing' AND settle_at <= now() THEN 'succeeded' ELSE status END
              WHERE reference = $1 RETURNING status, decline_reason",
+            reference,
         )
-        .bind(reference)
-        .fetch_optional(&self.pool)
         .await
-        .map_err(unavailable)?;
-        let (status, reason) = row.ok_or(ProviderError::Unknown("charge"))?;
-        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
     }
 
     async fn cancel(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(
+        self.update_charge(
             "UPDATE sandbox_charges SET
                  status = CASE WHEN status IN ('processing', 'requires_verification') THEN 'declined' ELSE status END,
                  decline_reason = CASE WHEN status IN ('processing', 'requires_verification') THEN 'cancelled' ELSE decline_reason END
              WHERE reference = $1 RETURNING status, decline_reason",
+            reference,
         )
-        .bind(reference)
-        .fetch_optional(&self.pool)
         .await
-        .map_err(unavailable)?;
-        let (status, reason) = row.ok_or(ProviderError::Unknown("charge"))?;
-        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
     }
 
     async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError> {
