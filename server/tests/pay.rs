@@ -622,19 +622,6 @@ async fn verification_codes_cannot_be_guessed(pool: PgPool) {
     assert_payment_invariant(&pool).await;
 }
 
-/// A small deterministic generator (xorshift), seeded per run and printed, so that a failing
-/// interleaving's choices can be replayed.
-struct Dice(u64);
-
-impl Dice {
-    fn roll(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 #[derive(Clone, Copy, Debug)]
 enum Step {
     Pay(usize),
@@ -681,11 +668,8 @@ async fn random_interleavings_keep_the_payment_invariant(pool: PgPool) {
         }
         shoppers.push((cookie, cards));
     }
-    let seed = std::env::var("PAYDESK_PROPERTY_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
-    let secs: u64 = std::env::var("PAYDESK_PROPERTY_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
+    let seed = property_seed();
+    let secs = property_secs(6);
     println!("random interleavings: seed {seed}, {secs} s");
     let mut dice = Dice(seed);
     let until = std::time::Instant::now() + std::time::Duration::from_secs(secs);

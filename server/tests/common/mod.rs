@@ -287,3 +287,34 @@ pub async fn seed_paid(pool: &PgPool, order_ids: &[i64]) {
     }
     tx.commit().await.unwrap();
 }
+
+/// A page as the holder of `cookie` sees it, rendered on the server.
+pub async fn get_as(app: &Router, path: &str, cookie: &str) -> Answer {
+    send(app, Request::get(path).header("accept", "text/html").header("cookie", cookie).body(Body::empty()).unwrap()).await
+}
+
+/// A small deterministic generator (xorshift), seeded per run and printed, so that a failing
+/// random run's choices can be replayed.
+pub struct Dice(pub u64);
+
+impl Dice {
+    pub fn roll(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// The seed of a random test: `PAYDESK_PROPERTY_SEED` to replay one, else the clock.
+pub fn property_seed() -> u64 {
+    std::env::var("PAYDESK_PROPERTY_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1)
+}
+
+/// How long a random test runs: `PAYDESK_PROPERTY_SECS`, else `default` seconds.
+pub fn property_secs(default: u64) -> u64 {
+    std::env::var("PAYDESK_PROPERTY_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
