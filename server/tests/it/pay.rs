@@ -2,10 +2,8 @@
 //! concurrency, refusals that write nothing, callbacks and the reconciler — with the ledger
 //! checked after each.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 async fn count(pool: &PgPool, table: &str) -> i64 {

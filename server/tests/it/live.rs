@@ -2,13 +2,11 @@
 //! a browser connected to one receives what happens on the other, only what it may see, and
 //! after a reconnect what it missed.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;

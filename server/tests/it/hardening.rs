@@ -2,11 +2,9 @@
 //! the page's CSP carries the nonce of its scripts; cross-site state changes are refused for
 //! every server function and write nothing; oversized bodies are refused.
 
-mod common;
-
+use crate::common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use sqlx::PgPool;
 
 fn assert_hardened(answer: &Answer, what: &str) {
@@ -146,7 +144,7 @@ async fn pages_render_while_other_routers_are_built(pool: PgPool) {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
                 while !stop.load(Ordering::Relaxed) {
-                    drop(common::app(pool.clone()));
+                    drop(crate::common::app(pool.clone()));
                     built.fetch_add(1, Ordering::Relaxed);
                     tokio::task::yield_now().await;
                 }

@@ -1,9 +1,7 @@
 //! Server-side rendering of the shells: the HTML is complete before any WASM runs.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

@@ -2,10 +2,8 @@
 //! order per idempotency key, server prices win, cancelling gives stock back, and bad input
 //! changes nothing.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 async fn stock(pool: &PgPool, product_id: i64) -> i32 {

@@ -2,12 +2,10 @@
 //! the owner sees where the account is signed in and can sign out everywhere else; a sign-in
 //! from a new device is recorded and notified.
 
-mod common;
-
+use crate::common::*;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::*;
 use sqlx::PgPool;
 
 /// A server-function call from a browser with its own user agent.

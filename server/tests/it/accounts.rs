@@ -1,10 +1,8 @@
 //! Sign-up, sign-in, sign-out, sessions, throttling and account activity, over HTTP against
 //! a fresh Postgres database per test.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 async fn users(pool: &PgPool) -> i64 {

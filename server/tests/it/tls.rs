@@ -1,8 +1,6 @@
 //! HTTPS served by the app itself: with a certificate and key it answers over TLS (with HSTS),
 //! and a wrong file is refused at start-up with a clear message.
 
-mod common;
-
 use std::sync::Arc;
 
 use sqlx::PgPool;
@@ -24,7 +22,7 @@ async fn the_app_serves_https_with_a_certificate_and_key(pool: PgPool) {
     let key_path = temp_file("key.pem", &cert.signing_key.serialize_pem());
     let acceptor = server::tls::acceptor(&cert_path, &key_path).unwrap();
 
-    let app = common::app_over_https(pool)
+    let app = crate::common::app_over_https(pool)
         .layer(axum::middleware::from_fn(server::tls::expose_client_addr))
         .into_make_service_with_connect_info::<server::tls::TlsClientAddr>();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

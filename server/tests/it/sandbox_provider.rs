@@ -2,12 +2,10 @@
 //! instrument's outcome, idempotent charges, the verification step, refunds, and the slow
 //! instrument settling through a signed callback delivered over real HTTP.
 
-mod common;
-
+use crate::common::*;
 use app::money::{Currency, Money};
 use app::payments::instrument::{CardNumber, Expiry, SecurityCode};
 use app::payments::provider::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, ProviderError, Token};
-use common::*;
 use sqlx::PgPool;
 
 fn card(number: &str) -> InstrumentDetails {

@@ -2,10 +2,8 @@
 //! qualification and review: anonymous, wrong role and wrong merchant are refused with
 //! nothing changed.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 async fn snapshot(pool: &PgPool) -> (i64, i64, i64, Option<String>) {

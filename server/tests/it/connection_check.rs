@@ -1,11 +1,9 @@
 //! The round trip behind the shells' "Check connection" button, through the real HTTP
 //! server-function endpoints and directly through the data-access layer.
 
-mod common;
-
+use crate::common::*;
 use app::health::{Area, ConnectionReport};
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 async fn checks_in_db(pool: &PgPool) -> i64 {

@@ -2,10 +2,8 @@
 //! of them racing), cash on delivery end to end, fulfilment, notifications, who may act on
 //! which order, and the console's filters and paging.
 
-mod common;
-
+use crate::common::*;
 use axum::{Router, http::StatusCode};
-use common::*;
 use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 

@@ -1,10 +1,8 @@
 //! Support tickets: the lifecycle from a report to a closed ticket, staff context beside it,
 //! bad input refused with nothing written, and freezing an account reported as taken over.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 async fn count(pool: &PgPool, table: &str) -> i64 {

@@ -1,10 +1,8 @@
 //! Binding cards and wallets through the sandbox provider, defaults, removal, who may see
 //! what, and the provider's signed callbacks.
 
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 fn card(kind: &str, number: &str, expiry: &str) -> String {

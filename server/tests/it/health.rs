@@ -1,7 +1,5 @@
-mod common;
-
+use crate::common::*;
 use axum::http::StatusCode;
-use common::*;
 use sqlx::PgPool;
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

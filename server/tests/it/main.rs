@@ -1,0 +1,23 @@
+//! The integration tests: one binary, one module per feature, each test against the real router
+//! and a fresh Postgres database of its own (see `common`). One binary links once after a change
+//! instead of once per file. `card_data` stays a binary of its own: it captures every log line of
+//! its process, which other tests would write into.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod account_safety;
+mod accounts;
+mod checkout;
+mod collection;
+mod connection_check;
+mod hardening;
+mod health;
+mod live;
+mod pages;
+mod pay;
+mod payment_methods;
+mod qualification;
+mod sandbox_provider;
+mod support;
+mod tls;
