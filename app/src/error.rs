@@ -10,12 +10,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// A field-level validation message, shown next to the field it names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use domain::FieldError;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
@@ -145,6 +140,29 @@ impl FromServerFnError for AppError {
         }
         <JsonEncoding as leptos::server_fn::Encodes<Self>>::encode(self)
             .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(br#"{"kind":"internal","detail":{"reference":"encoding"}}"#))
+    }
+}
+
+/// The domain's refusals are the user's to act on: a field to correct, or a state that
+/// does not allow the change.
+impl From<domain::Refusal> for AppError {
+    fn from(refusal: domain::Refusal) -> Self {
+        match refusal {
+            domain::Refusal::Invalid(errors) => AppError::Validation(errors),
+            domain::Refusal::Conflict(why) => AppError::Conflict(why),
+        }
+    }
+}
+
+impl From<domain::orders::OrderTransitionError> for AppError {
+    fn from(err: domain::orders::OrderTransitionError) -> Self {
+        domain::Refusal::from(err).into()
+    }
+}
+
+impl From<domain::qualification::TransitionError> for AppError {
+    fn from(err: domain::qualification::TransitionError) -> Self {
+        domain::Refusal::from(err).into()
     }
 }
 

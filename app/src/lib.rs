@@ -13,7 +13,6 @@ pub mod error;
 pub mod health;
 pub mod live;
 pub mod merchant;
-pub mod money;
 pub mod notifications;
 pub mod orders;
 pub mod payments;

@@ -9,8 +9,9 @@ use axum::{
 };
 
 use crate::AppState;
-use app::accounts::{domain::Role, session};
+use app::accounts::session;
 use app::error::AppError;
+use domain::accounts::Role;
 
 /// `GET /images/products/{id}`.
 pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>) -> Response {

@@ -1,7 +1,6 @@
 //! Accounts: sign-up, sign-in, sign-out, the signed-in user, and the account page with its
 //! activity. Server functions are thin wrappers over [`session`], which the tests call too.
 
-pub mod domain;
 pub mod safety;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -16,9 +15,9 @@ use crate::error::AppError;
 use crate::live::LiveIndicator;
 use crate::notifications::{Notices, NotificationsLink};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
-use domain::CurrentUser;
+use domain::accounts::CurrentUser;
 #[cfg(feature = "ssr")]
-use domain::Role;
+use domain::accounts::Role;
 
 /// Where a request came from, for throttling and the activity log.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,9 +150,9 @@ pub fn AccountMenu() -> impl IntoView {
                     Ok(Some(user)) => view! {
                         <div class="account-menu">
                             {match user.role {
-                                domain::Role::Shopper => Some(view! { <NotificationsLink href="/notifications" unread/> }),
-                                domain::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
-                                domain::Role::Staff => None,
+                                domain::accounts::Role::Shopper => Some(view! { <NotificationsLink href="/notifications" unread/> }),
+                                domain::accounts::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
+                                domain::accounts::Role::Staff => None,
                             }}
                             <LiveIndicator/>
                             <A href="/account">{user.email.to_string()}</A>

@@ -29,11 +29,11 @@ pub mod service {
     use sqlx::PgPool;
 
     use crate::accounts::RequestMeta;
-    use crate::accounts::domain::{CurrentUser, NewPassword};
     use crate::accounts::session::{PASSWORD_CHANGE, hash_password, throttle, token_hash, verify_password};
     use crate::db;
     use crate::db::accounts::AttemptKind;
     use crate::error::AppError;
+    use domain::accounts::{CurrentUser, NewPassword};
 
     /// Changes the password of `user`, whose current session is `token`: every other session
     /// ends in the same transaction. Returns how many ended.

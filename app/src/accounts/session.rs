@@ -15,9 +15,9 @@ use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
 use super::RequestMeta;
-use super::domain::{CurrentUser, Email, NewPassword, Role};
 use crate::db;
 use crate::error::AppError;
+use domain::accounts::{CurrentUser, Email, NewPassword, Role};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "paydesk_session";

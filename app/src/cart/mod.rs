@@ -7,8 +7,8 @@ use leptos_router::components::A;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
-use crate::money::Money;
 use crate::ui::{FormError, form_error};
+use domain::money::Money;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartLine {
@@ -87,9 +87,9 @@ pub fn check_quantity(quantity: i32, stock: i32) -> Result<i32, AppError> {
 pub mod service {
     use sqlx::PgPool;
 
-    use crate::accounts::domain::CurrentUser;
     use crate::db;
     use crate::error::AppError;
+    use domain::accounts::CurrentUser;
 
     /// Sets the quantity of a product in the cart (`add` adds to what is there).
     pub async fn set_quantity(pool: &PgPool, shopper: &CurrentUser, product_id: i64, quantity: i32, add: bool) -> Result<(), AppError> {
@@ -113,7 +113,8 @@ pub mod service {
 /// Shoppers: their cart, grouped by shop.
 #[server(prefix = "/api", endpoint = "my_cart")]
 pub async fn my_cart() -> Result<Vec<CartGroup>, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     Ok(group(crate::db::orders::cart_lines(&pool, me.id).await?))
@@ -122,7 +123,8 @@ pub async fn my_cart() -> Result<Vec<CartGroup>, AppError> {
 /// Shoppers: add `quantity` of a product to their cart.
 #[server(prefix = "/api", endpoint = "add_to_cart")]
 pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<(), AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::set_quantity(&pool, &me, product_id, quantity, true).await
@@ -131,7 +133,8 @@ pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<(), AppError>
 /// Shoppers: change the quantity of a product in their cart (0 removes it).
 #[server(prefix = "/api", endpoint = "set_cart_quantity")]
 pub async fn set_cart_quantity(product_id: i64, quantity: i32) -> Result<(), AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::set_quantity(&pool, &me, product_id, quantity, false).await
@@ -244,7 +247,7 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
+    use domain::money::Currency;
 
     fn line(shop: i64, price: i64, qty: i32, stock: i32) -> CartLine {
         CartLine {

@@ -7,8 +7,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, FieldError};
-use crate::money::{Currency, Money};
 use crate::ui::{Field, FormError, field_error, form_error};
+use domain::money::{Currency, Money};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shop {
@@ -118,9 +118,10 @@ pub mod service {
     use sqlx::PgPool;
 
     use super::{Product, ProductForm, Shop};
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
     use crate::db;
     use crate::error::AppError;
+    use domain::accounts::Role;
 
     /// The signed-in merchant's open shop; refused for anyone else, and for merchants whose
     /// shop is not open (not approved).

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::cart::CartGroup;
 use crate::error::{AppError, FieldError};
-use crate::merchant::qualification::COUNTRIES;
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
+use domain::qualification::COUNTRIES;
 
 /// A validated shipping address.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,11 +102,11 @@ pub mod service {
     use uuid::Uuid;
 
     use super::ShippingAddress;
-    use crate::accounts::domain::CurrentUser;
     use crate::db;
     use crate::error::AppError;
-    use crate::money::Money;
-    use crate::orders::status::{Actor, OrderStatus};
+    use domain::accounts::CurrentUser;
+    use domain::money::Money;
+    use domain::orders::{Actor, OrderStatus};
 
     /// A human-readable order number: `PD-YYMMDD-` and six characters that cannot be confused
     /// (no 0/O, 1/I).
@@ -181,7 +181,8 @@ pub mod service {
 /// Shoppers: the checkout page's data for one shop.
 #[server(prefix = "/api", endpoint = "checkout_data")]
 pub async fn checkout_data(shop_id: i64) -> Result<CheckoutInfo, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let group = crate::cart::group(crate::db::orders::cart_lines(&pool, me.id).await?)
@@ -195,7 +196,8 @@ pub async fn checkout_data(shop_id: i64) -> Result<CheckoutInfo, AppError> {
 /// again on the server: what the browser sends about them is never trusted.
 #[server(prefix = "/api", endpoint = "place_order")]
 pub async fn place_order(shop_id: i64, idempotency_key: String, address: ShippingAddress) -> Result<String, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let settings = use_context::<OrderSettings>().unwrap_or_default();

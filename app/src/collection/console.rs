@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::{CollectionMethod, ConsoleFilter, ConsoleRow};
 use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::orders::status::{ALL_STATUSES, OrderStatus};
 use crate::orders::{Countdown, StatusTag};
 use crate::ui::{FormError, url_encode};
+use domain::orders::{ALL_STATUSES, OrderStatus};
 
 /// Orders per console page.
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]

@@ -6,14 +6,14 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 use serde::{Deserialize, Serialize};
 
-use super::actions::{MerchantAction, RequestState};
 use super::{AttemptView, CollectionMethod};
 use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::merchant::qualification::country_name;
-use crate::orders::status::{Actor, OrderStatus};
 use crate::orders::{Countdown, Order, StatusTag, describe};
 use crate::ui::{Field, FormError, field_error, form_error};
+use domain::collection::{MerchantAction, RequestState};
+use domain::orders::{Actor, OrderStatus};
+use domain::qualification::country_name;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MerchantOrderView {
@@ -35,7 +35,7 @@ pub async fn merchant_order(number: String) -> Result<MerchantOrderView, AppErro
         .await?
         .ok_or_else(|| AppError::NotFound("The order".into()))?;
     let attempts = crate::db::payments::attempts_of_order(&pool, id).await?;
-    let actions = super::actions::allowed_actions(order.summary.status, order.request);
+    let actions = domain::collection::allowed_actions(order.summary.status, order.request);
     let limits = use_context::<crate::checkout::OrderSettings>().unwrap_or_default().deadline_limits();
     Ok(MerchantOrderView {
         order,
@@ -61,7 +61,7 @@ pub async fn merchant_order_action(
 ) -> Result<(), AppError> {
     let pool = crate::db::pool()?;
     let shop = crate::catalog::service::my_open_shop(&pool).await?;
-    let me = crate::accounts::session::require_role(&pool, crate::accounts::domain::Role::Merchant).await?;
+    let me = crate::accounts::session::require_role(&pool, domain::accounts::Role::Merchant).await?;
     let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
     let input = super::service::ActionInput { minutes, carrier, tracking, cash };
     super::service::act(&pool, &me, shop.id, number.trim(), action, &input, &settings).await

@@ -3,7 +3,6 @@
 //! deadlines, cash on delivery, fulfilment, and the background worker that expires unpaid
 //! requests and completes delivered orders.
 
-pub mod actions;
 mod console;
 mod detail;
 #[cfg(feature = "ssr")]
@@ -18,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::error::AppError;
-use crate::money::Money;
-use crate::orders::status::OrderStatus;
+use domain::money::Money;
+use domain::orders::OrderStatus;
 
 /// How the merchant collects an order's money.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -190,7 +189,7 @@ pub struct AttemptView {
     pub id: i64,
     /// "Visa credit card •••• 4242": never more of the instrument.
     pub method: String,
-    pub status: crate::payments::attempt::AttemptStatus,
+    pub status: domain::payments::attempt::AttemptStatus,
     pub reason: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,

@@ -5,16 +5,16 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::actions::{DeadlineLimits, MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
-use crate::accounts::domain::CurrentUser;
 use crate::accounts::format_utc;
 use crate::checkout::OrderSettings;
 use crate::db;
 use crate::error::AppError;
 use crate::notifications::NotificationKind;
 use crate::orders::service::{close_unpaid, refuse_if_paying};
-use crate::orders::status::{Actor, OrderEvent};
-use crate::payments::ledger::cash_on_delivery_posting;
+use domain::accounts::CurrentUser;
+use domain::collection::{DeadlineLimits, MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
+use domain::orders::{Actor, OrderEvent};
+use domain::payments::ledger::cash_on_delivery_posting;
 
 /// What the merchant typed with an action (only the fields the action needs are read).
 #[derive(Clone, Debug, Default)]

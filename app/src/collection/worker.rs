@@ -14,7 +14,7 @@ use crate::db::jobs::Job;
 use crate::error::AppError;
 use crate::notifications::NotificationKind;
 use crate::orders::service::close_unpaid;
-use crate::orders::status::{Actor, OrderEvent};
+use domain::orders::{Actor, OrderEvent};
 
 /// At most this many orders per kind per run, so one run never holds the worker for long.
 const BATCH: usize = 500;

@@ -3,8 +3,8 @@
 use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
-use crate::accounts::domain::{CurrentUser, Email, Role};
 use crate::accounts::{ActivityEntry, RequestMeta};
+use domain::accounts::{CurrentUser, Email, Role};
 
 fn to_user(id: i64, email: String, role: String) -> Option<CurrentUser> {
     Some(CurrentUser { id, email: Email::parse(&email).ok()?, role: Role::parse(&role)? })

@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 
 use crate::catalog::{Product, ProductInput, Shop};
-use crate::money::{Currency, Money};
+use domain::money::{Currency, Money};
 
 type ProductRow = (i64, i64, String, String, String, i64, String, i32, bool, bool);
 

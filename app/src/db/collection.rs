@@ -4,10 +4,10 @@
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use crate::collection::actions::{RequestState, Shipment};
 use crate::collection::{CollectionMethod, ConsoleQuery, ConsoleRow, Cursor, Search};
-use crate::money::{Currency, Money};
-use crate::orders::status::OrderStatus;
+use domain::collection::{RequestState, Shipment};
+use domain::money::{Currency, Money};
+use domain::orders::OrderStatus;
 
 // ---- The console ------------------------------------------------------------------------
 

@@ -7,10 +7,10 @@ use uuid::Uuid;
 use crate::cart::CartLine;
 use crate::checkout::ShippingAddress;
 use crate::collection::CollectionMethod;
-use crate::collection::actions::Shipment;
-use crate::money::{Currency, Money};
-use crate::orders::status::{Actor, OrderStatus};
 use crate::orders::{Order, OrderEventView, OrderLine, OrderSummary};
+use domain::collection::Shipment;
+use domain::money::{Currency, Money};
+use domain::orders::{Actor, OrderStatus};
 
 // ---- Cart ---------------------------------------------------------------------------------
 

@@ -4,9 +4,9 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::money::{Currency, Money};
-use crate::payments::attempt::AttemptStatus;
-use crate::payments::ledger::Account;
+use domain::money::{Currency, Money};
+use domain::payments::attempt::AttemptStatus;
+use domain::payments::ledger::Account;
 
 /// An attempt as stored.
 #[derive(Clone, Debug)]

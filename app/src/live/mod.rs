@@ -9,9 +9,9 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::money::{Currency, Money};
 use crate::notifications::NotificationKind;
-use crate::orders::status::OrderStatus;
+use domain::money::{Currency, Money};
+use domain::orders::OrderStatus;
 
 /// One event as the server streams it (the `data` of an SSE message, also the `NOTIFY` payload).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

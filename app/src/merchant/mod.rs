@@ -1,8 +1,6 @@
 //! The merchant side: qualification (submit business details, see the review's outcome,
 //! resubmit) and, for staff, the review itself lives in [`crate::staff`].
 
-pub mod qualification;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
@@ -11,7 +9,7 @@ use time::OffsetDateTime;
 use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
-use qualification::{BusinessDetailsForm, CATEGORIES, COUNTRIES, QualificationStatus, category_name, country_name};
+use domain::qualification::{BusinessDetailsForm, CATEGORIES, COUNTRIES, QualificationStatus, category_name, country_name};
 
 /// A merchant's qualification as both the merchant and staff see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,11 +60,11 @@ pub mod service {
     use sqlx::PgPool;
 
     use super::Qualification;
-    use super::qualification::{BusinessDetailsForm, QualificationStatus, RejectionReason, ReviewEvent};
     use crate::accounts::RequestMeta;
-    use crate::accounts::domain::CurrentUser;
     use crate::db;
     use crate::error::AppError;
+    use domain::accounts::CurrentUser;
+    use domain::qualification::{BusinessDetailsForm, QualificationStatus, RejectionReason, ReviewEvent};
 
     /// The merchant submits (or resubmits after a rejection) their business details.
     pub async fn submit(pool: &PgPool, merchant: &CurrentUser, form: &BusinessDetailsForm, meta: &RequestMeta) -> Result<Qualification, AppError> {
@@ -105,7 +103,7 @@ pub mod service {
                     .bind(merchant_id)
                     .fetch_one(&mut *tx)
                     .await?;
-            let currency = crate::money::Currency::for_country(&country);
+            let currency = domain::money::Currency::for_country(&country);
             db::qualification::open_shop(&mut tx, merchant_id, &shop_name, currency.code()).await?;
         }
         tx.commit().await?;
@@ -119,7 +117,8 @@ pub mod service {
 /// Merchants: their own qualification (`None` before the first submission).
 #[server(prefix = "/api", endpoint = "my_qualification")]
 pub async fn my_qualification() -> Result<Option<Qualification>, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Merchant).await?;
     Ok(crate::db::qualification::find(&pool, me.id).await?)
@@ -128,7 +127,8 @@ pub async fn my_qualification() -> Result<Option<Qualification>, AppError> {
 /// Merchants: submit or resubmit their own business details.
 #[server(prefix = "/api", endpoint = "submit_qualification")]
 pub async fn submit_qualification(details: BusinessDetailsForm) -> Result<Qualification, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Merchant).await?;
     service::submit(&pool, &me, &details, &session::request_meta()).await

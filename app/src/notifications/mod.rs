@@ -11,8 +11,8 @@ use time::OffsetDateTime;
 
 use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::money::Money;
 use crate::ui::{FormError, form_error};
+use domain::money::Money;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -248,7 +248,7 @@ pub fn MerchantNotificationsPage() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
+    use domain::money::Currency;
 
     #[test]
     fn kinds_round_trip_and_texts_read_well() {

@@ -2,8 +2,6 @@
 //! the payment deadline), the order page with lines, address, status and history, and
 //! cancelling an unpaid order, which gives its stock back.
 
-pub mod status;
-
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
@@ -13,12 +11,12 @@ use time::OffsetDateTime;
 use crate::accounts::format_utc;
 use crate::checkout::ShippingAddress;
 use crate::collection::CollectionMethod;
-use crate::collection::actions::{RequestState, Shipment};
 use crate::error::AppError;
-use crate::merchant::qualification::country_name;
-use crate::money::Money;
 use crate::ui::{FormError, form_error};
-use status::{Actor, OrderStatus};
+use domain::collection::{RequestState, Shipment};
+use domain::money::Money;
+use domain::orders::{Actor, OrderStatus};
+use domain::qualification::country_name;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
@@ -74,11 +72,11 @@ pub struct Order {
 pub mod service {
     use sqlx::{PgConnection, PgPool};
 
-    use super::status::{Actor, OrderEvent, OrderStatus};
-    use crate::accounts::domain::CurrentUser;
     use crate::db;
     use crate::db::orders::LockedOrder;
     use crate::error::AppError;
+    use domain::accounts::CurrentUser;
+    use domain::orders::{Actor, OrderEvent, OrderStatus};
 
     /// The one guard of every change that ends an order's chance to be paid online (a cancel by
     /// either side, expiry, cash on delivery chosen, the payment request withdrawn): while a
@@ -150,7 +148,8 @@ pub mod service {
 /// Shoppers: their own orders.
 #[server(prefix = "/api", endpoint = "my_orders")]
 pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     Ok(crate::db::orders::shopper_orders(&pool, me.id).await?)
@@ -159,7 +158,8 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
 /// Shoppers: one of their own orders (another shopper's order is "not found").
 #[server(prefix = "/api", endpoint = "order_detail")]
 pub async fn order_detail(number: String) -> Result<Order, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))
@@ -168,7 +168,8 @@ pub async fn order_detail(number: String) -> Result<Order, AppError> {
 /// Shoppers: cancel one of their own orders while it awaits payment.
 #[server(prefix = "/api", endpoint = "cancel_order")]
 pub async fn cancel_order(number: String) -> Result<(), AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::cancel_by_shopper(&pool, &me, &number).await

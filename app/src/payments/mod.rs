@@ -2,9 +2,6 @@
 //! provider, choosing a default, removing one. The provider interface and the sandbox provider
 //! live in [`provider`] (server only); instrument checks in [`instrument`].
 
-pub mod attempt;
-pub mod instrument;
-pub mod ledger;
 #[cfg(feature = "ssr")]
 pub mod pay;
 mod pay_page;
@@ -18,7 +15,7 @@ pub use pay_page::{AbandonPayment, PayOrder, PayPage, PayPageInfo, VerifyPayment
 pub struct PayResult {
     pub attempt_id: i64,
     pub order_number: String,
-    pub status: attempt::AttemptStatus,
+    pub status: domain::payments::attempt::AttemptStatus,
     /// Why it failed, for the shopper.
     pub message: Option<String>,
     /// Sandbox only: the one-time code the sandbox "sent".
@@ -36,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
-use instrument::{CardBrand, WALLETS, WalletKind};
+use domain::payments::instrument::{CardBrand, WALLETS, WalletKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,14 +106,14 @@ pub mod service {
     use sqlx::PgPool;
     use time::OffsetDateTime;
 
-    use super::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
     use super::provider::{InstrumentDetails, Provider, ProviderError};
     use super::{CardForm, MethodKind, PaymentMethod};
     use crate::accounts::RequestMeta;
-    use crate::accounts::domain::CurrentUser;
     use crate::db;
     use crate::db::payment_methods::NewMethod;
     use crate::error::{AppError, FieldError};
+    use domain::accounts::CurrentUser;
+    use domain::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
 
     fn refused(field: &str, err: ProviderError) -> AppError {
         match err {
@@ -279,7 +276,8 @@ pub mod service {
 /// Shoppers: their own bound methods, default first.
 #[server(prefix = "/api", endpoint = "my_payment_methods")]
 pub async fn my_payment_methods() -> Result<Vec<PaymentMethod>, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     Ok(crate::db::payment_methods::list(&pool, me.id).await?)
@@ -288,7 +286,8 @@ pub async fn my_payment_methods() -> Result<Vec<PaymentMethod>, AppError> {
 /// Shoppers: bind a credit or debit card.
 #[server(prefix = "/api", endpoint = "bind_card")]
 pub async fn bind_card(card: CardForm) -> Result<PaymentMethod, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::bind_card(&pool, &provider::provider()?, &me, card, &session::request_meta()).await
@@ -297,7 +296,8 @@ pub async fn bind_card(card: CardForm) -> Result<PaymentMethod, AppError> {
 /// Shoppers: bind a wallet account.
 #[server(prefix = "/api", endpoint = "bind_wallet")]
 pub async fn bind_wallet(wallet: String, account: String) -> Result<PaymentMethod, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::bind_wallet(&pool, &provider::provider()?, &me, &wallet, &account, &session::request_meta()).await
@@ -306,7 +306,8 @@ pub async fn bind_wallet(wallet: String, account: String) -> Result<PaymentMetho
 /// Shoppers: make one of their own methods the default.
 #[server(prefix = "/api", endpoint = "set_default_method")]
 pub async fn set_default_method(id: i64) -> Result<(), AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::set_default(&pool, &me, id, &session::request_meta()).await
@@ -315,7 +316,8 @@ pub async fn set_default_method(id: i64) -> Result<(), AppError> {
 /// Shoppers: remove one of their own methods.
 #[server(prefix = "/api", endpoint = "remove_method")]
 pub async fn remove_method(id: i64) -> Result<(), AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     service::remove(&pool, &me, id, &session::request_meta()).await
@@ -365,7 +367,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     let number_hint = move || {
         let n = typed_number.get();
         let digits: String = n.chars().filter(char::is_ascii_digit).collect();
-        match instrument::CardNumber::parse(&n) {
+        match domain::payments::instrument::CardNumber::parse(&n) {
             Ok(card) => Some(format!("{} card", card.brand().label())),
             Err(m) if digits.len() >= 12 => Some(m.to_string()),
             Err(_) => None,

@@ -19,19 +19,19 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::PayResult;
-use super::attempt::{AttemptEvent, AttemptStatus};
-use super::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
 use super::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, Token};
-use crate::accounts::domain::CurrentUser;
 use crate::checkout::OrderSettings;
-use crate::collection::actions::{RequestState, can_still_pay};
 use crate::db;
 use crate::db::jobs::Job;
 use crate::db::orders::LockedOrder;
 use crate::db::payments::AttemptRow;
 use crate::error::AppError;
 use crate::notifications::NotificationKind;
-use crate::orders::status::{Actor, OrderEvent, OrderStatus};
+use domain::accounts::CurrentUser;
+use domain::collection::{RequestState, can_still_pay};
+use domain::orders::{Actor, OrderEvent, OrderStatus};
+use domain::payments::attempt::{AttemptEvent, AttemptStatus};
+use domain::payments::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
 
 /// Codes one attempt may be tried with.
 pub const MAX_CODE_TRIES: i32 = 5;

@@ -7,12 +7,12 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 use serde::{Deserialize, Serialize};
 
-use super::attempt::AttemptStatus;
 use super::{PayResult, PaymentMethod};
 use crate::error::AppError;
-use crate::orders::status::OrderStatus;
 use crate::orders::{Countdown, OrderSummary, StatusTag};
 use crate::ui::{FormError, field_error, form_error};
+use domain::orders::OrderStatus;
+use domain::payments::attempt::AttemptStatus;
 
 /// What the pay page needs, with a fresh idempotency key for the next "Pay".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,7 +26,8 @@ pub struct PayPageInfo {
 /// Shoppers: the pay page of one of their own orders.
 #[server(prefix = "/api", endpoint = "pay_page_data")]
 pub async fn pay_page_data(number: String) -> Result<PayPageInfo, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let order = crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
@@ -50,7 +51,8 @@ pub async fn pay_page_data(number: String) -> Result<PayPageInfo, AppError> {
 /// Shoppers: pay one of their own orders with one of their own methods.
 #[server(prefix = "/api", endpoint = "pay_order")]
 pub async fn pay_order(number: String, method_id: i64, idempotency_key: String) -> Result<PayResult, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let provider = super::provider::provider()?;
@@ -61,7 +63,8 @@ pub async fn pay_order(number: String, method_id: i64, idempotency_key: String) 
 /// Shoppers: answer the verification step of their own payment.
 #[server(prefix = "/api", endpoint = "verify_payment")]
 pub async fn verify_payment(attempt_id: i64, code: String) -> Result<PayResult, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let provider = super::provider::provider()?;
@@ -72,7 +75,8 @@ pub async fn verify_payment(attempt_id: i64, code: String) -> Result<PayResult, 
 /// Shoppers: stop their own payment that waits for its code, to pay with another method.
 #[server(prefix = "/api", endpoint = "abandon_payment")]
 pub async fn abandon_payment(attempt_id: i64) -> Result<PayResult, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Shopper).await?;
     let provider = super::provider::provider()?;

@@ -6,14 +6,15 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::merchant::qualification::{QualificationStatus, country_name};
 use crate::merchant::{DetailsList, History, Qualification, QueueEntry, StatusBadge};
 use crate::ui::{FormError, field_error, form_error};
+use domain::qualification::{QualificationStatus, country_name};
 
 /// Staff: submissions waiting for review, oldest first.
 #[server(prefix = "/api", endpoint = "review_queue")]
 pub async fn review_queue() -> Result<Vec<QueueEntry>, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     session::require_role(&pool, Role::Staff).await?;
     Ok(crate::db::qualification::queue(&pool, 200).await?)
@@ -22,7 +23,8 @@ pub async fn review_queue() -> Result<Vec<QueueEntry>, AppError> {
 /// Staff: one merchant's submission with its history.
 #[server(prefix = "/api", endpoint = "review_detail")]
 pub async fn review_detail(merchant_id: i64) -> Result<Qualification, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     session::require_role(&pool, Role::Staff).await?;
     crate::db::qualification::find(&pool, merchant_id).await?.ok_or_else(|| AppError::NotFound("The submission".into()))
@@ -31,7 +33,8 @@ pub async fn review_detail(merchant_id: i64) -> Result<Qualification, AppError> 
 /// Staff: approve, or reject with a reason.
 #[server(prefix = "/api", endpoint = "decide_qualification")]
 pub async fn decide_qualification(merchant_id: i64, decision: String, #[server(default)] reason: String) -> Result<Qualification, AppError> {
-    use crate::accounts::{domain::Role, session};
+    use crate::accounts::session;
+    use domain::accounts::Role;
     let pool = crate::db::pool()?;
     let me = session::require_role(&pool, Role::Staff).await?;
     crate::merchant::service::decide(&pool, &me, merchant_id, &decision, &reason).await

@@ -15,9 +15,9 @@ use time::OffsetDateTime;
 use crate::accounts::{ActivityEntry, format_utc};
 use crate::collection::AttemptView;
 use crate::error::AppError;
-use crate::orders::status::Actor;
 use crate::orders::{Order, StatusTag, describe};
 use crate::ui::{FormError, field_error, form_error};
+use domain::orders::Actor;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -186,9 +186,9 @@ pub mod service {
     use sqlx::PgPool;
 
     use super::{TicketCategory, TicketStatus, message_text};
-    use crate::accounts::domain::{CurrentUser, Role};
     use crate::db;
     use crate::error::AppError;
+    use domain::accounts::{CurrentUser, Role};
 
     /// Files a ticket for `user`, about one of their orders (and one of its attempts) if given.
     pub async fn report(
@@ -295,7 +295,7 @@ pub async fn report_problem(
 ) -> Result<i64, AppError> {
     let pool = crate::db::pool()?;
     let me = crate::accounts::session::require_user(&pool).await?;
-    if me.role == crate::accounts::domain::Role::Staff {
+    if me.role == domain::accounts::Role::Staff {
         return Err(AppError::Forbidden);
     }
     let id = service::report(&pool, &me, &category, &description, &order_number, attempt_id).await?;
@@ -334,7 +334,7 @@ pub async fn reply_ticket(id: i64, body: String) -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "ticket_queue")]
 pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticket>, AppError> {
     let pool = crate::db::pool()?;
-    crate::accounts::session::require_role(&pool, crate::accounts::domain::Role::Staff).await?;
+    crate::accounts::session::require_role(&pool, domain::accounts::Role::Staff).await?;
     let status = match status.trim() {
         "" | "all" => None,
         s => Some(TicketStatus::parse(s).ok_or_else(|| AppError::field("status", "Choose a status from the list."))?),
@@ -372,7 +372,7 @@ impl StuckWork {
 #[server(prefix = "/api", endpoint = "stuck_jobs")]
 pub async fn stuck_jobs() -> Result<Vec<StuckWork>, AppError> {
     let pool = crate::db::pool()?;
-    crate::accounts::session::require_role(&pool, crate::accounts::domain::Role::Staff).await?;
+    crate::accounts::session::require_role(&pool, domain::accounts::Role::Staff).await?;
     Ok(crate::db::jobs::stuck(&pool)
         .await?
         .into_iter()
@@ -401,8 +401,8 @@ pub async fn staff_ticket(id: i64) -> Result<StaffTicketView, AppError> {
 }
 
 #[cfg(feature = "ssr")]
-async fn db_staff(pool: &sqlx::PgPool) -> Result<crate::accounts::domain::CurrentUser, AppError> {
-    crate::accounts::session::require_role(pool, crate::accounts::domain::Role::Staff).await
+async fn db_staff(pool: &sqlx::PgPool) -> Result<domain::accounts::CurrentUser, AppError> {
+    crate::accounts::session::require_role(pool, domain::accounts::Role::Staff).await
 }
 
 /// Staff: close a ticket (`close`), or `freeze` / `unfreeze` the account of its user.

@@ -281,8 +281,8 @@ pub async fn seed_paid(pool: &PgPool, order_ids: &[i64]) {
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-        app::db::orders::set_paid(&mut tx, order_id, app::orders::status::OrderStatus::Paid).await.unwrap();
-        let entries = app::payments::ledger::payment_posting(order.amount, order.shopper_id, order.shop_id);
+        app::db::orders::set_paid(&mut tx, order_id, domain::orders::OrderStatus::Paid).await.unwrap();
+        let entries = domain::payments::ledger::payment_posting(order.amount, order.shopper_id, order.shop_id);
         app::db::payments::post(&mut tx, "payment", Some(attempt), order_id, order.amount.currency, &entries).await.unwrap();
     }
     tx.commit().await.unwrap();

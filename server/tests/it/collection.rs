@@ -232,8 +232,8 @@ async fn two_workers_racing_over_a_thousand_expired_requests_expire_each_exactly
     assert_eq!(twice, 0);
     assert_eq!(stock(&pool, product).await, 5000, "stock released exactly once per order");
     let counts = app::db::collection::status_counts(&pool, shop_id).await.unwrap();
-    assert!(counts.contains(&(app::orders::status::OrderStatus::Cancelled, 1000)), "{counts:?}");
-    assert!(counts.contains(&(app::orders::status::OrderStatus::AwaitingPayment, 0)), "{counts:?}");
+    assert!(counts.contains(&(domain::orders::OrderStatus::Cancelled, 1000)), "{counts:?}");
+    assert!(counts.contains(&(domain::orders::OrderStatus::AwaitingPayment, 0)), "{counts:?}");
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

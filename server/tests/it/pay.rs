@@ -228,7 +228,7 @@ async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(
     provider
         .charge(ChargeRequest {
             token: Token(token),
-            amount: app::money::Money::new(total, app::money::Currency::USD),
+            amount: domain::money::Money::new(total, domain::money::Currency::USD),
             idempotency_key: app::payments::pay::provider_key(attempt),
         })
         .await

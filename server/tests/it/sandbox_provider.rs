@@ -3,9 +3,9 @@
 //! instrument settling through a signed callback delivered over real HTTP.
 
 use crate::common::*;
-use app::money::{Currency, Money};
-use app::payments::instrument::{CardNumber, Expiry, SecurityCode};
 use app::payments::provider::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, ProviderError, Token};
+use domain::money::{Currency, Money};
+use domain::payments::instrument::{CardNumber, Expiry, SecurityCode};
 use sqlx::PgPool;
 
 fn card(number: &str) -> InstrumentDetails {

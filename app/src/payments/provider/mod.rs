@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::money::Money;
-use crate::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount};
+use domain::money::Money;
+use domain::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount};
 
 /// What the shopper typed, on its way to the provider. Never stored, never logged (every
 /// field's `Debug` is masked).

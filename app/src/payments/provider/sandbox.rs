@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, Token};
-use crate::money::Money;
+use domain::money::Money;
 
 /// How a sandbox instrument behaves when it is charged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -305,7 +305,7 @@ async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
+    use domain::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
 
     fn card(number: &str) -> InstrumentDetails {
         InstrumentDetails::Card {

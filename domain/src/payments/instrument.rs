@@ -260,7 +260,7 @@ impl WalletAccount {
         let raw = raw.trim();
         let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
         let phone_chars = raw.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
-        let email = || crate::accounts::domain::Email::parse(raw).ok().map(|e| e.as_str().to_string());
+        let email = || crate::accounts::Email::parse(raw).ok().map(|e| e.as_str().to_string());
         let account = match kind {
             WalletKind::PayPal => email(),
             WalletKind::Alipay => email().or_else(|| {

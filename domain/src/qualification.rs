@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{AppError, FieldError};
+use crate::{FieldError, Refusal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -47,9 +47,9 @@ pub struct TransitionError {
     pub message: &'static str,
 }
 
-impl From<TransitionError> for AppError {
+impl From<TransitionError> for Refusal {
     fn from(err: TransitionError) -> Self {
-        AppError::Conflict(err.message.to_string())
+        Refusal::Conflict(err.message.to_string())
     }
 }
 
@@ -103,14 +103,14 @@ impl QualificationStatus {
 pub struct RejectionReason(String);
 
 impl RejectionReason {
-    pub fn parse(raw: &str) -> Result<Self, AppError> {
+    pub fn parse(raw: &str) -> Result<Self, Refusal> {
         let reason = raw.trim();
         let n = reason.chars().count();
         if n < 5 {
-            return Err(AppError::field("reason", "Tell the merchant what to correct (at least 5 characters)."));
+            return Err(Refusal::field("reason", "Tell the merchant what to correct (at least 5 characters)."));
         }
         if n > 500 {
-            return Err(AppError::field("reason", "Keep the reason under 500 characters."));
+            return Err(Refusal::field("reason", "Keep the reason under 500 characters."));
         }
         Ok(RejectionReason(reason.to_string()))
     }
@@ -206,7 +206,7 @@ fn text_field(errors: &mut Vec<FieldError>, field: &str, label: &str, raw: &str,
 
 impl BusinessDetailsForm {
     /// Checks every field and reports every problem at once, one message per field.
-    pub fn parse(&self) -> Result<BusinessDetails, AppError> {
+    pub fn parse(&self) -> Result<BusinessDetails, Refusal> {
         let mut errors = Vec::new();
         let legal_name = text_field(&mut errors, "legal_name", "legal name", &self.legal_name, 2, 200);
         let shop_name = text_field(&mut errors, "shop_name", "shop name", &self.shop_name, 2, 60);
@@ -247,7 +247,7 @@ impl BusinessDetailsForm {
         }
 
         if !errors.is_empty() {
-            return Err(AppError::Validation(errors));
+            return Err(Refusal::Invalid(errors));
         }
         Ok(BusinessDetails {
             legal_name,

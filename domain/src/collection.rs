@@ -5,9 +5,9 @@
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::error::AppError;
+use crate::Refusal;
 use crate::money::{Money, MoneyError};
-use crate::orders::status::OrderStatus;
+use crate::orders::OrderStatus;
 
 /// The latest payment request of an order, as far as the merchant's choices go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +91,7 @@ pub fn allowed_actions(status: OrderStatus, request: RequestState) -> Vec<Mercha
 }
 
 /// Refuses an action that is not allowed now, saying why.
-pub fn check_allowed(status: OrderStatus, request: RequestState, action: MerchantAction) -> Result<(), AppError> {
+pub fn check_allowed(status: OrderStatus, request: RequestState, action: MerchantAction) -> Result<(), Refusal> {
     if allowed_actions(status, request).contains(&action) {
         return Ok(());
     }
@@ -107,7 +107,7 @@ pub fn check_allowed(status: OrderStatus, request: RequestState, action: Merchan
         }
         _ => format!("An order that is {} cannot take “{}”.", status.label().to_lowercase(), action.label()),
     };
-    Err(AppError::Conflict(why))
+    Err(Refusal::Conflict(why))
 }
 
 /// Limits of a payment request's deadline, in minutes from when it is sent.
@@ -120,12 +120,12 @@ pub struct DeadlineLimits {
 
 /// The deadline of a request sent at `now`: the default, or what the merchant typed (whole
 /// minutes within the limits).
-pub fn request_deadline(now: OffsetDateTime, typed: &str, limits: DeadlineLimits) -> Result<OffsetDateTime, AppError> {
+pub fn request_deadline(now: OffsetDateTime, typed: &str, limits: DeadlineLimits) -> Result<OffsetDateTime, Refusal> {
     let typed = typed.trim();
     let minutes = if typed.is_empty() {
         limits.default_minutes
     } else {
-        let bad = || AppError::field("minutes", format!("Enter whole minutes from {} to {}.", limits.min_minutes, limits.max_minutes));
+        let bad = || Refusal::field("minutes", format!("Enter whole minutes from {} to {}.", limits.min_minutes, limits.max_minutes));
         let n: i64 = typed.parse().map_err(|_| bad())?;
         if !(limits.min_minutes..=limits.max_minutes).contains(&n) {
             return Err(bad());
@@ -148,26 +148,26 @@ pub struct Shipment {
 }
 
 impl Shipment {
-    pub fn parse(carrier: &str, tracking: &str) -> Result<Shipment, AppError> {
+    pub fn parse(carrier: &str, tracking: &str) -> Result<Shipment, Refusal> {
         let carrier = carrier.trim().to_string();
         let tracking: String = tracking.trim().to_string();
         let mut errors = Vec::new();
         if carrier.is_empty() || carrier.chars().count() > 60 {
-            errors.push(crate::error::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
+            errors.push(crate::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
         }
         if tracking.is_empty() || tracking.len() > 60 || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
-            errors.push(crate::error::FieldError {
+            errors.push(crate::FieldError {
                 field: "tracking".into(),
                 message: "Enter the tracking number: letters, digits and dashes, up to 60.".into(),
             });
         }
-        if errors.is_empty() { Ok(Shipment { carrier, tracking_number: tracking }) } else { Err(AppError::Validation(errors)) }
+        if errors.is_empty() { Ok(Shipment { carrier, tracking_number: tracking }) } else { Err(Refusal::Invalid(errors)) }
     }
 }
 
 /// The cash the merchant collected on delivery must be exactly the amount due.
-pub fn cash_collected(due: Money, typed: &str) -> Result<Money, AppError> {
-    let field = |m: String| AppError::field("cash", m);
+pub fn cash_collected(due: Money, typed: &str) -> Result<Money, Refusal> {
+    let field = |m: String| Refusal::field("cash", m);
     let collected = Money::parse_major(typed, due.currency).map_err(|e| match e {
         MoneyError::Empty(_) => field(format!("Enter the cash collected: {due} is due.")),
         other => field(other.to_string()),
@@ -182,7 +182,7 @@ pub fn cash_collected(due: Money, typed: &str) -> Result<Money, AppError> {
 mod tests {
     use super::*;
     use crate::money::Currency;
-    use crate::orders::status::ALL_STATUSES;
+    use crate::orders::ALL_STATUSES;
     use MerchantAction::*;
 
     const STATES: [RequestState; 4] = [RequestState::NotSent, RequestState::Open, RequestState::Withdrawn, RequestState::Closed];
@@ -210,7 +210,7 @@ mod tests {
                     let ok = check_allowed(*s, r, *a);
                     assert_eq!(ok.is_ok(), expected(*s, r, *a), "{s:?} {r:?} {a:?}");
                     if let Err(err) = ok {
-                        assert!(matches!(err, AppError::Conflict(_)));
+                        assert!(matches!(err, Refusal::Conflict(_)));
                     }
                 }
             }

@@ -111,9 +111,9 @@ impl OrderEvent {
     }
 }
 
-impl From<OrderTransitionError> for crate::error::AppError {
+impl From<OrderTransitionError> for crate::Refusal {
     fn from(err: OrderTransitionError) -> Self {
-        crate::error::AppError::Conflict(err.to_string())
+        crate::Refusal::Conflict(err.to_string())
     }
 }
 

@@ -1,0 +1,50 @@
+//! Paydesk's domain: the vocabulary every other part speaks and the rules that need nothing
+//! but their inputs — money in minor units, accounts and roles, the order and payment-attempt
+//! state machines, what a merchant may do to an order, the ledger's postings, card and wallet
+//! checks, the merchant qualification. Pure functions over plain values: no web framework, no
+//! database, no async runtime, so these tests run in a second.
+//!
+//! Who may use what: `domain` ← `app`'s server side (SQL and transactions, `app::db` and the
+//! feature services) ← server functions and pages. Nothing here imports from above.
+
+pub mod accounts;
+pub mod collection;
+pub mod money;
+pub mod orders;
+pub mod payments;
+pub mod qualification;
+
+use serde::{Deserialize, Serialize};
+
+/// A field-level validation message, shown next to the field it names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Why the domain refuses an input or a change: the user can act on either.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The input is not acceptable; one message per offending field.
+    #[error("Please correct the highlighted fields.")]
+    Invalid(Vec<FieldError>),
+    /// The change conflicts with the current state (an order already paid, say).
+    #[error("{0}")]
+    Conflict(String),
+}
+
+impl Refusal {
+    /// One message for one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Refusal::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
+    /// The message for `field`, if this refusal names it.
+    pub fn message_for(&self, field: &str) -> Option<&str> {
+        match self {
+            Refusal::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.as_str()),
+            Refusal::Conflict(_) => None,
+        }
+    }
+}
