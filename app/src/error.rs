@@ -150,6 +150,7 @@ impl From<domain::Refusal> for AppError {
         match refusal {
             domain::Refusal::Invalid(errors) => AppError::Validation(errors),
             domain::Refusal::Conflict(why) => AppError::Conflict(why),
+            domain::Refusal::Malformed(why) => AppError::BadRequest(why),
         }
     }
 }

@@ -8,11 +8,18 @@
 //! feature services) ← server functions and pages. Nothing here imports from above.
 
 pub mod accounts;
+pub mod cart;
+pub mod catalog;
+pub mod checkout;
 pub mod collection;
+pub mod health;
+pub mod live;
 pub mod money;
+pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod qualification;
+pub mod support;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +39,9 @@ pub enum Refusal {
     /// The change conflicts with the current state (an order already paid, say).
     #[error("{0}")]
     Conflict(String),
+    /// The request itself is malformed (a page link that was tampered with, say).
+    #[error("The request could not be understood: {0}")]
+    Malformed(String),
 }
 
 impl Refusal {
@@ -44,7 +54,7 @@ impl Refusal {
     pub fn message_for(&self, field: &str) -> Option<&str> {
         match self {
             Refusal::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.as_str()),
-            Refusal::Conflict(_) => None,
+            Refusal::Conflict(_) | Refusal::Malformed(_) => None,
         }
     }
 }

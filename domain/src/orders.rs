@@ -1,7 +1,11 @@
 //! The order's life, in one place: a function from (status, event) to the next status or an
 //! error. Every refused transition is an error, never a silent no-op.
 
+use crate::checkout::ShippingAddress;
+use crate::collection::{CollectionMethod, RequestState, Shipment};
+use crate::money::Money;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -263,4 +267,54 @@ mod tests {
         }
         assert_eq!(Actor::parse("system"), Some(Actor::System));
     }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub number: String,
+    pub shop_name: String,
+    pub status: OrderStatus,
+    pub total: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub payment_due_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub items: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: i64,
+    pub title: String,
+    pub unit_price: Money,
+    pub quantity: i32,
+    pub line_total: Money,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEventView {
+    pub actor: Actor,
+    pub event: String,
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub summary: OrderSummary,
+    pub shopper_email: String,
+    pub address: ShippingAddress,
+    pub lines: Vec<OrderLine>,
+    pub events: Vec<OrderEventView>,
+    pub method: CollectionMethod,
+    /// The latest payment request, and its deadline while it is open.
+    pub request: RequestState,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub request_deadline: Option<OffsetDateTime>,
+    pub shipment: Option<Shipment>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub paid_at: Option<OffsetDateTime>,
 }

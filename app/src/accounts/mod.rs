@@ -1,6 +1,7 @@
 //! Accounts: sign-up, sign-in, sign-out, the signed-in user, and the account page with its
 //! activity. Server functions are thin wrappers over [`session`], which the tests call too.
 
+pub use domain::accounts::{ActivityEntry, RequestMeta, format_utc};
 pub mod safety;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -8,8 +9,6 @@ pub mod session;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::error::AppError;
 use crate::live::LiveIndicator;
@@ -18,47 +17,6 @@ use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::accounts::CurrentUser;
 #[cfg(feature = "ssr")]
 use domain::accounts::Role;
-
-/// Where a request came from, for throttling and the activity log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestMeta {
-    pub ip: String,
-    pub user_agent: String,
-}
-
-/// One line of a user's account activity.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityEntry {
-    pub kind: String,
-    pub ip: String,
-    pub user_agent: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-impl ActivityEntry {
-    pub fn describe(&self) -> &'static str {
-        match self.kind.as_str() {
-            "signed_up" => "Account created",
-            "signed_in" => "Signed in",
-            "signed_out" => "Signed out",
-            "qualification_submitted" => "Business details submitted for review",
-            "payment_method_added" => "Payment method added",
-            "payment_method_removed" => "Payment method removed",
-            "default_method_changed" => "Default payment method changed",
-            "signed_in_new_device" => "Signed in from a new device",
-            "password_changed" => "Password changed (other devices signed out)",
-            "signed_out_elsewhere" => "Signed out on every other device",
-            _ => "Account change",
-        }
-    }
-}
-
-/// `YYYY-MM-DD HH:MM UTC`, identical on server and browser.
-pub fn format_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
-}
 
 // ---- Server functions -------------------------------------------------------------------
 

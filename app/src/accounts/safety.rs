@@ -2,27 +2,12 @@
 //! see where the account is signed in and sign out everywhere else. A sign-in from a device the
 //! account has not used before is recorded in the activity and notified (see `session.rs`).
 
+pub use domain::accounts::SessionInfo;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
-use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::ui::{Field, FormError, field_error, form_error};
-
-/// One signed-in session, as its owner sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_seen_at: OffsetDateTime,
-    pub ip: String,
-    /// The browser's user agent.
-    pub device: String,
-    /// Is this the session making the request?
-    pub current: bool,
-}
+use domain::accounts::format_utc;
 
 #[cfg(feature = "ssr")]
 pub mod service {

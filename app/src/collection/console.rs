@@ -2,31 +2,20 @@
 //! method and date range, search by order number or shopper email, and keyset paging. The
 //! filters live in the URL, so a filtered page can be bookmarked, shared and reloaded.
 
+use super::ConsolePage;
+#[cfg(feature = "ssr")]
+use super::PAGE_SIZE;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
 
 use super::{CollectionMethod, ConsoleFilter, ConsoleRow};
-use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::orders::{Countdown, StatusTag};
 use crate::ui::{FormError, url_encode};
+use domain::accounts::format_utc;
 use domain::orders::{ALL_STATUSES, OrderStatus};
-
-/// Orders per console page.
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub const PAGE_SIZE: i64 = 25;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsolePage {
-    pub rows: Vec<ConsoleRow>,
-    /// The cursor of the next page, when there is one.
-    pub next: Option<String>,
-    /// Orders per status in the whole shop (the tabs).
-    pub counts: Vec<(OrderStatus, i64)>,
-}
 
 /// Merchants with an open shop: one page of their shop's orders.
 #[server(prefix = "/api", endpoint = "console_orders")]

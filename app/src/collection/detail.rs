@@ -1,29 +1,19 @@
 //! The merchant's order page: lines, shopper, address, amount, payment attempts and history,
 //! with a form for each action the order allows now (and no others).
 
+use super::MerchantOrderView;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
-use serde::{Deserialize, Serialize};
 
-use super::{AttemptView, CollectionMethod};
-use crate::accounts::format_utc;
+use super::CollectionMethod;
 use crate::error::AppError;
-use crate::orders::{Countdown, Order, StatusTag, describe};
+use crate::orders::{Countdown, StatusTag, describe};
 use crate::ui::{Field, FormError, field_error, form_error};
+use domain::accounts::format_utc;
 use domain::collection::{MerchantAction, RequestState};
 use domain::orders::{Actor, OrderStatus};
 use domain::qualification::country_name;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MerchantOrderView {
-    pub order: Order,
-    pub attempts: Vec<AttemptView>,
-    pub actions: Vec<MerchantAction>,
-    pub default_minutes: i64,
-    pub min_minutes: i64,
-    pub max_minutes: i64,
-}
 
 /// Merchants with an open shop: one order of their shop (another shop's order is "not found").
 #[server(prefix = "/api", endpoint = "merchant_order")]

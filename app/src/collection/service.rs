@@ -5,14 +5,14 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::accounts::format_utc;
 use crate::checkout::OrderSettings;
 use crate::db;
 use crate::error::AppError;
 use crate::notifications::NotificationKind;
 use crate::orders::service::{close_unpaid, refuse_if_paying};
 use domain::accounts::CurrentUser;
-use domain::collection::{DeadlineLimits, MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
+use domain::accounts::format_utc;
+use domain::collection::{MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
 use domain::orders::{Actor, OrderEvent};
 use domain::payments::ledger::cash_on_delivery_posting;
 
@@ -23,12 +23,6 @@ pub struct ActionInput {
     pub carrier: String,
     pub tracking: String,
     pub cash: String,
-}
-
-impl OrderSettings {
-    pub fn deadline_limits(&self) -> DeadlineLimits {
-        DeadlineLimits { default_minutes: self.payment_window_minutes, min_minutes: self.request_min_minutes, max_minutes: self.request_max_minutes }
-    }
 }
 
 pub async fn act(

@@ -3,7 +3,7 @@
 use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
-use crate::accounts::{ActivityEntry, RequestMeta};
+use domain::accounts::{ActivityEntry, RequestMeta};
 use domain::accounts::{CurrentUser, Email, Role};
 
 fn to_user(id: i64, email: String, role: String) -> Option<CurrentUser> {
@@ -197,7 +197,7 @@ pub async fn delete_other_sessions(db: impl PgExecutor<'_>, user_id: i64, keep: 
 }
 
 /// The user's live sessions, the current one marked.
-pub async fn sessions_of(pool: &PgPool, user_id: i64, current: &[u8]) -> Result<Vec<crate::accounts::safety::SessionInfo>, sqlx::Error> {
+pub async fn sessions_of(pool: &PgPool, user_id: i64, current: &[u8]) -> Result<Vec<domain::accounts::SessionInfo>, sqlx::Error> {
     let rows: Vec<(OffsetDateTime, OffsetDateTime, String, String, bool)> = sqlx::query_as(
         "SELECT created_at, last_seen_at, ip, user_agent, token_hash = $2 FROM sessions
          WHERE user_id = $1 AND expires_at > now() ORDER BY last_seen_at DESC LIMIT 50",
@@ -208,7 +208,7 @@ pub async fn sessions_of(pool: &PgPool, user_id: i64, current: &[u8]) -> Result<
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(created_at, last_seen_at, ip, device, current)| crate::accounts::safety::SessionInfo { created_at, last_seen_at, ip, device, current })
+        .map(|(created_at, last_seen_at, ip, device, current)| domain::accounts::SessionInfo { created_at, last_seen_at, ip, device, current })
         .collect())
 }
 

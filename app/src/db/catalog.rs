@@ -2,7 +2,7 @@
 
 use sqlx::PgPool;
 
-use crate::catalog::{Product, ProductInput, Shop};
+use domain::catalog::{Product, ProductInput, Shop};
 use domain::money::{Currency, Money};
 
 type ProductRow = (i64, i64, String, String, String, i64, String, i32, bool, bool);

@@ -4,7 +4,7 @@
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use crate::collection::{CollectionMethod, ConsoleQuery, ConsoleRow, Cursor, Search};
+use domain::collection::{CollectionMethod, ConsoleQuery, ConsoleRow, Cursor, Search};
 use domain::collection::{RequestState, Shipment};
 use domain::money::{Currency, Money};
 use domain::orders::OrderStatus;

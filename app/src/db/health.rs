@@ -3,7 +3,7 @@
 use sqlx::PgPool;
 use time::OffsetDateTime;
 
-use crate::health::{Area, ConnectionReport};
+use domain::health::{Area, ConnectionReport};
 
 /// Records one check and reads back how many checks this area has had.
 pub async fn record_check(pool: &PgPool, area: Area) -> Result<ConnectionReport, sqlx::Error> {

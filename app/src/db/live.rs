@@ -12,7 +12,7 @@
 use sqlx::types::Json;
 use sqlx::{Connection, PgConnection, PgPool};
 
-use crate::live::{LiveDetail, LiveEvent};
+use domain::live::{LiveDetail, LiveEvent};
 
 #[derive(sqlx::FromRow)]
 struct EventRow {

@@ -3,8 +3,8 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::notifications::{Notification, NotificationKind};
 use domain::money::{Currency, Money};
+use domain::notifications::{Notification, NotificationKind};
 
 /// Stores a notification for `user_id` about an order, in the caller's transaction.
 pub async fn insert(

@@ -4,13 +4,13 @@ use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::cart::CartLine;
-use crate::checkout::ShippingAddress;
-use crate::collection::CollectionMethod;
-use crate::orders::{Order, OrderEventView, OrderLine, OrderSummary};
+use domain::cart::CartLine;
+use domain::checkout::ShippingAddress;
+use domain::collection::CollectionMethod;
 use domain::collection::Shipment;
 use domain::money::{Currency, Money};
 use domain::orders::{Actor, OrderStatus};
+use domain::orders::{Order, OrderEventView, OrderLine, OrderSummary};
 
 // ---- Cart ---------------------------------------------------------------------------------
 

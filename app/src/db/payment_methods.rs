@@ -2,7 +2,7 @@
 
 use sqlx::{PgConnection, PgPool};
 
-use crate::payments::{MethodKind, PaymentMethod};
+use domain::payments::{MethodKind, PaymentMethod};
 
 pub(crate) type Row = (i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool);
 

@@ -451,7 +451,7 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
 }
 
 /// Every attempt to pay an order, oldest first, with the method's display label.
-pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<crate::collection::AttemptView>, sqlx::Error> {
+pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<domain::collection::AttemptView>, sqlx::Error> {
     type AttemptMethodRow = (i64, String, Option<String>, OffsetDateTime, super::payment_methods::Row);
     let rows: Vec<(
         i64,
@@ -480,7 +480,7 @@ pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<crate
     Ok(rows
         .into_iter()
         .map(|r| -> AttemptMethodRow { (r.0, r.1, r.2, r.3, (r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13)) })
-        .map(|(id, status, reason, at, m)| crate::collection::AttemptView {
+        .map(|(id, status, reason, at, m)| domain::collection::AttemptView {
             id,
             method: super::payment_methods::method(m).label(),
             status: AttemptStatus::parse(&status).unwrap_or(AttemptStatus::Failed),

@@ -3,8 +3,8 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::merchant::{HistoryEntry, Qualification, QueueEntry, ShopSummary};
 use domain::qualification::{BusinessDetails, BusinessDetailsForm, QualificationStatus};
+use domain::qualification::{HistoryEntry, Qualification, QueueEntry, ShopSummary};
 
 type Row = (i64, String, String, String, String, String, String, String, String, Option<String>, Option<OffsetDateTime>);
 

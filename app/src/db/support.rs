@@ -3,7 +3,7 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::support::{Message, StaffAction, Ticket, TicketCategory, TicketStatus};
+use domain::support::{Message, StaffAction, Ticket, TicketCategory, TicketStatus};
 
 /// The order (by number) a user may file a ticket about: their own order as a shopper, or an
 /// order of their shop as a merchant.

@@ -3,52 +3,10 @@
 //! functions and the database work together, and tells a user at a glance that the platform
 //! is reachable.
 
+pub use domain::health::{Area, ConnectionReport};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::error::AppError;
-
-/// Which side of the platform asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Area {
-    Shop,
-    Merchant,
-}
-
-impl Area {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Area::Shop => "shop",
-            Area::Merchant => "merchant",
-        }
-    }
-}
-
-/// What the server answers to a connection check.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConnectionReport {
-    pub check_id: i64,
-    pub area: Area,
-    #[serde(with = "time::serde::rfc3339")]
-    pub checked_at: OffsetDateTime,
-    /// How many checks this area has recorded, this one included.
-    pub area_total: i64,
-}
-
-impl ConnectionReport {
-    /// The sentence shown to the user.
-    pub fn summary(&self) -> String {
-        format!("Server and database answered at {} — check #{} ({} from this console so far).", self.time_utc(), self.check_id, self.area_total)
-    }
-
-    /// `HH:MM:SS UTC`, the same on the server and in every browser.
-    pub fn time_utc(&self) -> String {
-        let t = self.checked_at.to_offset(time::UtcOffset::UTC);
-        format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
-    }
-}
 
 /// Records a connection check in Postgres and returns it.
 #[server(prefix = "/api", endpoint = "check_connection")]

@@ -1,57 +1,14 @@
 //! The merchant side: qualification (submit business details, see the review's outcome,
 //! resubmit) and, for staff, the review itself lives in [`crate::staff`].
 
+pub use domain::qualification::{HistoryEntry, Qualification, QueueEntry, ShopSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
-use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
+use domain::accounts::format_utc;
 use domain::qualification::{BusinessDetailsForm, CATEGORIES, COUNTRIES, QualificationStatus, category_name, country_name};
-
-/// A merchant's qualification as both the merchant and staff see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Qualification {
-    pub merchant_id: i64,
-    pub merchant_email: String,
-    pub status: QualificationStatus,
-    pub details: BusinessDetailsForm,
-    pub rejection_reason: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub submitted_at: Option<OffsetDateTime>,
-    pub history: Vec<HistoryEntry>,
-}
-
-/// One recorded decision: who moved the qualification from what to what, when, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub actor_email: String,
-    pub from: QualificationStatus,
-    pub to: QualificationStatus,
-    pub reason: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-/// A line of the staff review queue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueEntry {
-    pub merchant_id: i64,
-    pub merchant_email: String,
-    pub legal_name: String,
-    pub country: String,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub submitted_at: Option<OffsetDateTime>,
-}
-
-/// An open shop, as shoppers see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShopSummary {
-    pub id: i64,
-    pub name: String,
-}
 
 #[cfg(feature = "ssr")]
 pub mod service {

@@ -2,71 +2,19 @@
 //! the payment deadline), the order page with lines, address, status and history, and
 //! cancelling an unpaid order, which gives its stock back.
 
+pub use domain::orders::{Order, OrderEventView, OrderLine, OrderSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
-use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::accounts::format_utc;
-use crate::checkout::ShippingAddress;
 use crate::collection::CollectionMethod;
 use crate::error::AppError;
 use crate::ui::{FormError, form_error};
-use domain::collection::{RequestState, Shipment};
-use domain::money::Money;
+use domain::accounts::format_utc;
+use domain::collection::RequestState;
 use domain::orders::{Actor, OrderStatus};
 use domain::qualification::country_name;
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderSummary {
-    pub number: String,
-    pub shop_name: String,
-    pub status: OrderStatus,
-    pub total: Money,
-    #[serde(with = "time::serde::rfc3339")]
-    pub payment_due_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub items: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderLine {
-    pub product_id: i64,
-    pub title: String,
-    pub unit_price: Money,
-    pub quantity: i32,
-    pub line_total: Money,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderEventView {
-    pub actor: Actor,
-    pub event: String,
-    pub from: Option<OrderStatus>,
-    pub to: OrderStatus,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-    pub detail: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Order {
-    pub summary: OrderSummary,
-    pub shopper_email: String,
-    pub address: ShippingAddress,
-    pub lines: Vec<OrderLine>,
-    pub events: Vec<OrderEventView>,
-    pub method: CollectionMethod,
-    /// The latest payment request, and its deadline while it is open.
-    pub request: RequestState,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub request_deadline: Option<OffsetDateTime>,
-    pub shipment: Option<Shipment>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub paid_at: Option<OffsetDateTime>,
-}
 
 #[cfg(feature = "ssr")]
 pub mod service {

@@ -2,26 +2,17 @@
 //! first), "Pay", then whatever the provider asks: a verification code, a decline with its
 //! reason (try another method), or "processing" until the order turns paid.
 
+pub use domain::payments::PayPageInfo;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
-use serde::{Deserialize, Serialize};
 
-use super::{PayResult, PaymentMethod};
+use super::PayResult;
 use crate::error::AppError;
-use crate::orders::{Countdown, OrderSummary, StatusTag};
+use crate::orders::{Countdown, StatusTag};
 use crate::ui::{FormError, field_error, form_error};
 use domain::orders::OrderStatus;
 use domain::payments::attempt::AttemptStatus;
-
-/// What the pay page needs, with a fresh idempotency key for the next "Pay".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PayPageInfo {
-    pub order: OrderSummary,
-    pub methods: Vec<PaymentMethod>,
-    pub latest: Option<PayResult>,
-    pub idempotency_key: String,
-}
 
 /// Shoppers: the pay page of one of their own orders.
 #[server(prefix = "/api", endpoint = "pay_page_data")]

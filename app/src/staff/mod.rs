@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
-use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::merchant::{DetailsList, History, Qualification, QueueEntry, StatusBadge};
 use crate::ui::{FormError, field_error, form_error};
+use domain::accounts::format_utc;
 use domain::qualification::{QualificationStatus, country_name};
 
 /// Staff: submissions waiting for review, oldest first.

@@ -5,104 +5,17 @@
 //! and freeze or unfreeze an account reported as used by someone else. Every staff action is
 //! recorded with who and when. New tickets and replies reach the other side live.
 
+pub use domain::support::{CATEGORIES, Message, StaffAction, StaffTicketView, StuckWork, Ticket, TicketCategory, TicketStatus, TicketThread};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
-use crate::accounts::{ActivityEntry, format_utc};
-use crate::collection::AttemptView;
+use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::orders::{Order, StatusTag, describe};
+use crate::orders::{StatusTag, describe};
 use crate::ui::{FormError, field_error, form_error};
 use domain::orders::Actor;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketCategory {
-    UnrecognisedPayment,
-    WrongAmount,
-    OrderNotReceived,
-    AccountAccessed,
-    Other,
-    /// Filed by the platform itself: money arrived for an order that could not take it.
-    UnexpectedCharge,
-}
-
-pub const CATEGORIES: &[(TicketCategory, &str)] = &[
-    (TicketCategory::UnrecognisedPayment, "A payment I do not recognise"),
-    (TicketCategory::WrongAmount, "A wrong amount"),
-    (TicketCategory::OrderNotReceived, "An order that did not arrive"),
-    (TicketCategory::AccountAccessed, "Someone else used my account"),
-    (TicketCategory::Other, "Something else"),
-];
-
-impl TicketCategory {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketCategory::UnrecognisedPayment => "unrecognised_payment",
-            TicketCategory::WrongAmount => "wrong_amount",
-            TicketCategory::OrderNotReceived => "order_not_received",
-            TicketCategory::AccountAccessed => "account_accessed",
-            TicketCategory::Other => "other",
-            TicketCategory::UnexpectedCharge => "unexpected_charge",
-        }
-    }
-    /// A category a user may choose (the platform's own are refused).
-    pub fn parse(raw: &str) -> Option<TicketCategory> {
-        CATEGORIES.iter().map(|(c, _)| *c).find(|c| c.as_str() == raw)
-    }
-    /// Any stored category, the platform's own included.
-    pub fn parse_stored(raw: &str) -> Option<TicketCategory> {
-        Self::parse(raw).or((raw == "unexpected_charge").then_some(TicketCategory::UnexpectedCharge))
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            TicketCategory::UnexpectedCharge => "Money received after the order closed (filed by Paydesk)",
-            other => CATEGORIES.iter().find(|(c, _)| *c == other).map(|(_, l)| *l).unwrap_or("Something else"),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketStatus {
-    Open,
-    Answered,
-    Closed,
-}
-
-impl TicketStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketStatus::Open => "open",
-            TicketStatus::Answered => "answered",
-            TicketStatus::Closed => "closed",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<TicketStatus> {
-        [TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed].into_iter().find(|s| s.as_str() == raw)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            TicketStatus::Open => "Open",
-            TicketStatus::Answered => "Answered",
-            TicketStatus::Closed => "Closed",
-        }
-    }
-
-    /// A new message: from the user it (re)opens the ticket, from staff it answers it. A closed
-    /// ticket takes no more messages.
-    pub fn after_message(self, from_staff: bool) -> Result<TicketStatus, AppError> {
-        match (self, from_staff) {
-            (TicketStatus::Closed, _) => Err(AppError::Conflict("This ticket is closed. Open a new one if you still need help.".into())),
-            (_, true) => Ok(TicketStatus::Answered),
-            (_, false) => Ok(TicketStatus::Open),
-        }
-    }
-}
 
 /// A message as typed: trimmed, 1 to 4,000 characters. Markup is kept as text (and shown
 /// escaped, like everything the app renders).
@@ -115,70 +28,6 @@ pub fn message_text(raw: &str, field: &'static str) -> Result<String, AppError> 
         return Err(AppError::field(field, "Keep it under 4,000 characters."));
     }
     Ok(text.to_string())
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ticket {
-    pub id: i64,
-    pub user_id: i64,
-    pub user_email: String,
-    pub category: TicketCategory,
-    pub order_number: Option<String>,
-    pub attempt_id: Option<i64>,
-    pub status: TicketStatus,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub waiting_since: OffsetDateTime,
-    pub user_frozen: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Message {
-    pub from_staff: bool,
-    pub author: String,
-    pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffAction {
-    pub staff: String,
-    pub action: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-impl StaffAction {
-    pub fn describe(&self) -> String {
-        let what = match self.action.as_str() {
-            "replied" => "replied",
-            "closed" => "closed the ticket",
-            "froze_account" => "froze the account",
-            "unfroze_account" => "unfroze the account",
-            _ => "acted",
-        };
-        format!("{} {what}", self.staff)
-    }
-}
-
-/// A ticket with its conversation, for its user.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TicketThread {
-    pub ticket: Ticket,
-    pub messages: Vec<Message>,
-}
-
-/// A ticket as staff see it: the conversation, what staff did, and the context beside it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StaffTicketView {
-    pub ticket: Ticket,
-    pub messages: Vec<Message>,
-    pub actions: Vec<StaffAction>,
-    pub order: Option<Order>,
-    pub attempts: Vec<AttemptView>,
-    pub activity: Vec<ActivityEntry>,
 }
 
 #[cfg(feature = "ssr")]
@@ -340,32 +189,6 @@ pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticke
         s => Some(TicketStatus::parse(s).ok_or_else(|| AppError::field("status", "Choose a status from the list."))?),
     };
     Ok(crate::db::support::queue(&pool, status).await?)
-}
-
-/// Background work that kept failing (a payment the provider cannot answer about, an order
-/// the worker cannot expire…), as staff see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StuckWork {
-    pub job: String,
-    pub item_id: i64,
-    pub failures: i32,
-    pub last_error: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub next_try: OffsetDateTime,
-}
-
-impl StuckWork {
-    /// What the item is, for a person.
-    pub fn describe(&self) -> String {
-        match self.job.as_str() {
-            "reconcile" => format!("Payment attempt {}: its outcome could not be confirmed with the provider", self.item_id),
-            "verification_timeout" => format!("Payment attempt {}: its timed-out verification could not be stopped", self.item_id),
-            "unexpected_refund" => format!("Payment attempt {}: an unexpected charge could not be refunded", self.item_id),
-            "expire" => format!("Order #{}: could not be expired after its deadline", self.item_id),
-            "complete" => format!("Order #{}: could not be completed", self.item_id),
-            other => format!("{other} #{}", self.item_id),
-        }
-    }
 }
 
 /// Staff: background work that failed five times or more in a row (still retried).

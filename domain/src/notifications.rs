@@ -1,0 +1,126 @@
+//! Notifications: what a user is told, and whether they have read it.
+
+use crate::accounts::format_utc;
+use crate::money::Money;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    PaymentReceived,
+    PaymentRequested,
+    PaymentRequestWithdrawn,
+    OrderExpired,
+    OrderShipped,
+    /// Someone signed in to the account from a device it had not used before.
+    NewDeviceSignIn,
+    /// Money that arrived for an order that could no longer take it was sent back.
+    UnexpectedChargeRefunded,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::PaymentReceived => "payment_received",
+            NotificationKind::PaymentRequested => "payment_requested",
+            NotificationKind::PaymentRequestWithdrawn => "payment_request_withdrawn",
+            NotificationKind::OrderExpired => "order_expired",
+            NotificationKind::OrderShipped => "order_shipped",
+            NotificationKind::NewDeviceSignIn => "new_device_sign_in",
+            NotificationKind::UnexpectedChargeRefunded => "unexpected_charge_refunded",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<NotificationKind> {
+        use NotificationKind::*;
+        [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn, UnexpectedChargeRefunded]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: NotificationKind,
+    /// The order it is about (none for notices about the account itself).
+    pub order_number: Option<String>,
+    pub amount: Option<Money>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deadline: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub read: bool,
+    /// For a new-device sign-in: the device and address.
+    pub detail: Option<String>,
+}
+
+impl Notification {
+    /// The sentence shown to the user.
+    pub fn text(&self) -> String {
+        let n = self.order_number.as_deref().unwrap_or_default();
+        let amount = self.amount.map(|a| a.to_string()).unwrap_or_default();
+        match self.kind {
+            NotificationKind::PaymentReceived => format!("Payment received: order {n} — {amount}"),
+            NotificationKind::PaymentRequested => match self.deadline {
+                Some(d) => format!("Payment requested: order {n} — {amount}, pay by {}", format_utc(d)),
+                None => format!("Payment requested: order {n} — {amount}"),
+            },
+            NotificationKind::PaymentRequestWithdrawn => format!("Payment request withdrawn: order {n}"),
+            NotificationKind::OrderExpired => format!("Order {n} was cancelled: its payment deadline passed"),
+            NotificationKind::OrderShipped => format!("Order {n} has shipped"),
+            NotificationKind::UnexpectedChargeRefunded => {
+                format!("Order {n}: {amount} charged after the order had closed was refunded to the shopper's payment method")
+            }
+            NotificationKind::NewDeviceSignIn => {
+                format!("New sign-in to your account from {}. Not you? Change your password.", self.detail.as_deref().unwrap_or("a new device"))
+            }
+        }
+    }
+
+    /// Where the notification leads: its order, or the account page.
+    pub fn href(&self, order_base: &str) -> String {
+        match &self.order_number {
+            Some(n) => format!("{order_base}/{n}"),
+            None => "/account".to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationList {
+    pub items: Vec<Notification>,
+    pub unread: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+
+    #[test]
+    fn kinds_round_trip_and_texts_read_well() {
+        use NotificationKind::*;
+        for k in [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn, UnexpectedChargeRefunded] {
+            assert_eq!(NotificationKind::parse(k.as_str()), Some(k));
+        }
+        let n = Notification {
+            id: 1,
+            kind: PaymentReceived,
+            order_number: Some("PD-261125-ABCDEF".into()),
+            amount: Some(Money::new(1234, Currency::USD)),
+            deadline: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            read: false,
+            detail: None,
+        };
+        assert_eq!(n.text(), "Payment received: order PD-261125-ABCDEF — 12.34 USD");
+        let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let n = Notification { kind: PaymentRequested, deadline: Some(due), ..n };
+        assert_eq!(n.text(), "Payment requested: order PD-261125-ABCDEF — 12.34 USD, pay by 2027-01-15 08:00 UTC");
+        assert_eq!(n.href("/orders"), "/orders/PD-261125-ABCDEF");
+        let device = Notification { kind: NewDeviceSignIn, order_number: None, amount: None, detail: Some("Firefox (203.0.113.9)".into()), ..n };
+        assert!(device.text().starts_with("New sign-in to your account from Firefox (203.0.113.9)."));
+        assert_eq!(device.href("/orders"), "/account");
+    }
+}
