@@ -1,9 +1,14 @@
 //! Small form building blocks shared by every flow: labelled fields whose error message sits
-//! next to them (linked with `aria-describedby`), and a form-level error line.
+//! next to them (linked with `aria-describedby`), and a form-level error line; the widgets
+//! several flows show (an order's status tag, the payment countdown, "Report a problem").
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+use time::OffsetDateTime;
 
 use crate::error::AppError;
+use domain::accounts::format_utc;
+use domain::orders::OrderStatus;
 
 /// Text made safe for HTML text and quoted attribute values, for the rare place where a
 /// library writes a string into the page as it is (the document title).
@@ -216,4 +221,55 @@ mod tests {
         );
         assert_eq!(super::escape_html("Sencha 緑茶 · 1,500 JPY"), "Sencha 緑茶 · 1,500 JPY");
     }
+}
+
+/// "12:34 left to pay", ticking once a second in the browser; the server renders the deadline.
+#[component]
+pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
+    let now = RwSignal::new(None::<OffsetDateTime>);
+    Effect::new(move |_| {
+        now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok());
+        let handle =
+            set_interval_with_handle(move || now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok()), std::time::Duration::from_secs(1));
+        on_cleanup(move || {
+            if let Ok(h) = handle {
+                h.clear();
+            }
+        });
+    });
+    let text = move || match now.get() {
+        None => format!("Pay by {}", format_utc(due)),
+        Some(now) => {
+            let left = (due - now).whole_seconds();
+            if left <= 0 { "Payment deadline passed".to_string() } else { format!("{:02}:{:02} left to pay", left / 60, left % 60) }
+        }
+    };
+    view! { <span class="countdown" title=format!("Pay by {}", format_utc(due))>{text}</span> }
+}
+
+/// Seconds since the epoch: the browser's clock after hydration, the server's before.
+fn now_secs() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        OffsetDateTime::now_utc().unix_timestamp()
+    }
+}
+
+#[component]
+pub fn StatusTag(status: OrderStatus) -> impl IntoView {
+    view! { <span class=format!("badge order-{}", status.as_str())>{status.label()}</span> }
+}
+
+/// The "Report a problem" link for an order (and attempt).
+#[component]
+pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt: Option<i64>) -> impl IntoView {
+    let href = match attempt {
+        Some(a) => format!("/support/new?order={order}&attempt={a}"),
+        None => format!("/support/new?order={order}"),
+    };
+    view! { <A href=href attr:class="report-link">"Report a problem"</A> }
 }

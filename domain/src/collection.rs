@@ -3,26 +3,13 @@
 //! shipment and of the cash collected on delivery. Pure functions, tested exhaustively.
 
 use crate::orders::Order;
+pub use crate::orders::{CollectionMethod, RequestState, Shipment};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 use crate::Refusal;
 use crate::money::{Money, MoneyError};
 use crate::orders::OrderStatus;
-
-/// The latest payment request of an order, as far as the merchant's choices go.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestState {
-    /// No request was sent yet (the shopper may still pay within the checkout window).
-    NotSent,
-    /// A request is waiting for the shopper.
-    Open,
-    /// The merchant withdrew the last request: the shopper cannot pay until a new one is sent.
-    Withdrawn,
-    /// The request ended (paid, expired, cancelled).
-    Closed,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,31 +128,6 @@ pub fn can_still_pay(due: OffsetDateTime, now: OffsetDateTime) -> bool {
     now < due
 }
 
-/// A parcel's carrier and tracking number, trimmed and checked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Shipment {
-    pub carrier: String,
-    pub tracking_number: String,
-}
-
-impl Shipment {
-    pub fn parse(carrier: &str, tracking: &str) -> Result<Shipment, Refusal> {
-        let carrier = carrier.trim().to_string();
-        let tracking: String = tracking.trim().to_string();
-        let mut errors = Vec::new();
-        if carrier.is_empty() || carrier.chars().count() > 60 {
-            errors.push(crate::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
-        }
-        if tracking.is_empty() || tracking.len() > 60 || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
-            errors.push(crate::FieldError {
-                field: "tracking".into(),
-                message: "Enter the tracking number: letters, digits and dashes, up to 60.".into(),
-            });
-        }
-        if errors.is_empty() { Ok(Shipment { carrier, tracking_number: tracking }) } else { Err(Refusal::Invalid(errors)) }
-    }
-}
-
 /// The cash the merchant collected on delivery must be exactly the amount due.
 pub fn cash_collected(due: Money, typed: &str) -> Result<Money, Refusal> {
     let field = |m: String| Refusal::field("cash", m);
@@ -274,32 +236,6 @@ mod tests {
         assert!(err.message_for("carrier").is_some());
         assert!(err.message_for("tracking").is_some());
         assert!(Shipment::parse("SF Express", &"9".repeat(61)).is_err());
-    }
-}
-
-/// How the merchant collects an order's money.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CollectionMethod {
-    Online,
-    CashOnDelivery,
-}
-
-impl CollectionMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CollectionMethod::Online => "online",
-            CollectionMethod::CashOnDelivery => "cash_on_delivery",
-        }
-    }
-    pub fn parse(raw: &str) -> Option<CollectionMethod> {
-        [CollectionMethod::Online, CollectionMethod::CashOnDelivery].into_iter().find(|m| m.as_str() == raw)
-    }
-    pub fn label(self) -> &'static str {
-        match self {
-            CollectionMethod::Online => "Online payment",
-            CollectionMethod::CashOnDelivery => "Cash on delivery",
-        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! The order's life, in one place: a function from (status, event) to the next status or an
 //! error. Every refused transition is an error, never a silent no-op.
 
-use crate::checkout::ShippingAddress;
-use crate::collection::{CollectionMethod, RequestState, Shipment};
 use crate::money::Money;
+use crate::qualification::COUNTRIES;
+use crate::{FieldError, Refusal};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -317,4 +317,139 @@ pub struct Order {
     pub shipment: Option<Shipment>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub paid_at: Option<OffsetDateTime>,
+}
+
+/// One line of an order's history, for the shopper (`Actor::Shopper`) or the merchant.
+pub fn describe(e: &OrderEventView, viewer: Actor) -> String {
+    let who = match (e.actor, viewer) {
+        (a, v) if a == v => "by you",
+        (Actor::Shopper, _) => "by the shopper",
+        (Actor::Merchant, _) => "by the shop",
+        (Actor::System, _) => "automatically",
+        (Actor::Staff, _) => "by Paydesk support",
+    };
+    let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
+    match (e.event.as_str(), e.from) {
+        (_, None) => format!("Order placed {who}"),
+        ("payment_requested", _) => format!("Payment requested {who}{detail}"),
+        ("payment_request_resent", _) => format!("Payment request re-sent {who}{detail}"),
+        ("payment_request_withdrawn", _) => format!("Payment request withdrawn {who}"),
+        ("expired", Some(from)) => format!("{} → {}: the payment deadline passed", from.label(), e.to.label()),
+        (_, Some(from)) => format!("{} → {} {who}{detail}", from.label(), e.to.label()),
+    }
+}
+
+/// The latest payment request of an order, as far as the merchant's choices go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    /// No request was sent yet (the shopper may still pay within the checkout window).
+    NotSent,
+    /// A request is waiting for the shopper.
+    Open,
+    /// The merchant withdrew the last request: the shopper cannot pay until a new one is sent.
+    Withdrawn,
+    /// The request ended (paid, expired, cancelled).
+    Closed,
+}
+
+/// A parcel's carrier and tracking number, trimmed and checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_number: String,
+}
+
+impl Shipment {
+    pub fn parse(carrier: &str, tracking: &str) -> Result<Shipment, Refusal> {
+        let carrier = carrier.trim().to_string();
+        let tracking: String = tracking.trim().to_string();
+        let mut errors = Vec::new();
+        if carrier.is_empty() || carrier.chars().count() > 60 {
+            errors.push(crate::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
+        }
+        if tracking.is_empty() || tracking.len() > 60 || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
+            errors.push(crate::FieldError {
+                field: "tracking".into(),
+                message: "Enter the tracking number: letters, digits and dashes, up to 60.".into(),
+            });
+        }
+        if errors.is_empty() { Ok(Shipment { carrier, tracking_number: tracking }) } else { Err(Refusal::Invalid(errors)) }
+    }
+}
+
+/// How the merchant collects an order's money.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionMethod {
+    Online,
+    CashOnDelivery,
+}
+
+impl CollectionMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CollectionMethod::Online => "online",
+            CollectionMethod::CashOnDelivery => "cash_on_delivery",
+        }
+    }
+    pub fn parse(raw: &str) -> Option<CollectionMethod> {
+        [CollectionMethod::Online, CollectionMethod::CashOnDelivery].into_iter().find(|m| m.as_str() == raw)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            CollectionMethod::Online => "Online payment",
+            CollectionMethod::CashOnDelivery => "Cash on delivery",
+        }
+    }
+}
+
+/// A validated shipping address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShippingAddress {
+    pub name: String,
+    pub phone: String,
+    pub line1: String,
+    #[serde(default)]
+    pub line2: String,
+    pub city: String,
+    pub postcode: String,
+    pub country: String,
+}
+
+impl ShippingAddress {
+    /// Validates the address as typed (the same struct, trimmed), one message per field.
+    pub fn parse(raw: &ShippingAddress) -> Result<ShippingAddress, Refusal> {
+        let mut errors = Vec::new();
+        let mut text = |field: &str, label: &str, value: &str, max: usize, required: bool| {
+            let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+            if required && v.is_empty() {
+                errors.push(FieldError { field: field.into(), message: format!("Enter the {label}.") });
+            } else if v.chars().count() > max {
+                errors.push(FieldError { field: field.into(), message: format!("The {label} can have at most {max} characters.") });
+            }
+            v
+        };
+        let name = text("name", "recipient's name", &raw.name, 100, true);
+        let line1 = text("line1", "street address", &raw.line1, 200, true);
+        let line2 = text("line2", "second address line", &raw.line2, 200, false);
+        let city = text("city", "city", &raw.city, 100, true);
+        let postcode = raw.postcode.trim().to_uppercase();
+        if postcode.is_empty() || postcode.len() > 12 || !postcode.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
+            errors.push(FieldError { field: "postcode".into(), message: "Enter a postcode of up to 12 letters and digits.".into() });
+        }
+        let phone = raw.phone.trim().to_string();
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        if !(7..=15).contains(&digits) || !phone.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0)) {
+            errors.push(FieldError { field: "phone".into(), message: "Enter a phone number with 7 to 15 digits.".into() });
+        }
+        let country = raw.country.trim().to_uppercase();
+        if !COUNTRIES.iter().any(|(c, _)| *c == country) {
+            errors.push(FieldError { field: "country".into(), message: "Choose a country from the list.".into() });
+        }
+        if !errors.is_empty() {
+            return Err(Refusal::Invalid(errors));
+        }
+        Ok(ShippingAddress { name, phone, line1, line2, city, postcode, country })
+    }
 }

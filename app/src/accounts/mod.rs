@@ -11,8 +11,6 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::error::AppError;
-use crate::live::LiveIndicator;
-use crate::notifications::{Notices, NotificationsLink};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::accounts::CurrentUser;
 #[cfg(feature = "ssr")]
@@ -92,49 +90,6 @@ impl Auth {
 
     pub fn get() -> Auth {
         expect_context::<Auth>()
-    }
-}
-
-/// The header's account links: sign in / sign up, or who is signed in and sign out.
-#[component]
-pub fn AccountMenu() -> impl IntoView {
-    let auth = Auth::get();
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let user = auth.user.await;
-                let unread = Notices::unread().await;
-                match user {
-                    Ok(Some(user)) => view! {
-                        <div class="account-menu">
-                            {match user.role {
-                                domain::accounts::Role::Shopper => Some(view! { <NotificationsLink href="/notifications" unread/> }),
-                                domain::accounts::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
-                                domain::accounts::Role::Staff => None,
-                            }}
-                            <LiveIndicator/>
-                            <A href="/account">{user.email.to_string()}</A>
-                            <ActionForm action=auth.sign_out>
-                                <button type="submit" class="link-button">"Sign out"</button>
-                            </ActionForm>
-                        </div>
-                    }.into_any(),
-                    Ok(None) => view! {
-                        <div class="account-menu">
-                            <A href="/signin">"Sign in"</A>
-                            <A href="/signup">"Sign up"</A>
-                        </div>
-                    }.into_any(),
-                    // Whether someone is signed in cannot be told right now: never pretend
-                    // they are signed out.
-                    Err(_) => view! {
-                        <div class="account-menu">
-                            <span class="muted" role="status">"Account unavailable — try again in a moment"</span>
-                        </div>
-                    }.into_any(),
-                }
-            })}
-        </Transition>
     }
 }
 

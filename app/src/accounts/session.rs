@@ -200,7 +200,7 @@ pub async fn sign_in(pool: &PgPool, email: &str, password: &str, meta: &RequestM
                 let mut tx = pool.begin().await?;
                 db::accounts::record_activity(&mut *tx, user.id, "signed_in_new_device", meta).await?;
                 let detail = format!("{} ({})", meta.user_agent.chars().take(200).collect::<String>(), meta.ip);
-                db::notifications::insert_account(&mut tx, user.id, crate::notifications::NotificationKind::NewDeviceSignIn, &detail).await?;
+                db::notifications::insert_account(&mut tx, user.id, domain::notifications::NotificationKind::NewDeviceSignIn, &detail).await?;
                 tx.commit().await?;
             } else {
                 db::accounts::record_activity(pool, user.id, "signed_in", meta).await?;

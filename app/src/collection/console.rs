@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{CollectionMethod, ConsoleFilter, ConsoleRow};
 use crate::error::AppError;
-use crate::orders::{Countdown, StatusTag};
+use crate::ui::{Countdown, StatusTag};
 use crate::ui::{FormError, url_encode};
 use domain::accounts::format_utc;
 use domain::orders::{ALL_STATUSES, OrderStatus};

@@ -8,10 +8,11 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::CollectionMethod;
 use crate::error::AppError;
-use crate::orders::{Countdown, StatusTag, describe};
+use crate::ui::{Countdown, StatusTag};
 use crate::ui::{Field, FormError, field_error, form_error};
 use domain::accounts::format_utc;
 use domain::collection::{MerchantAction, RequestState};
+use domain::orders::describe;
 use domain::orders::{Actor, OrderStatus};
 use domain::qualification::country_name;
 
@@ -149,7 +150,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                 }.into_any()
             }}
         </section>
-        <p><crate::support::ReportProblemLink order=s.number.clone()/></p>
+        <p><crate::ui::ReportProblemLink order=s.number.clone()/></p>
         <section class="card" aria-labelledby="history-title">
             <h2 id="history-title">"History"</h2>
             <ol class="history">

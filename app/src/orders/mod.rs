@@ -2,16 +2,17 @@
 //! the payment deadline), the order page with lines, address, status and history, and
 //! cancelling an unpaid order, which gives its stock back.
 
+use crate::ui::{Countdown, StatusTag};
+use domain::orders::describe;
 pub use domain::orders::{Order, OrderEventView, OrderLine, OrderSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
-use time::OffsetDateTime;
 
-use crate::collection::CollectionMethod;
 use crate::error::AppError;
 use crate::ui::{FormError, form_error};
 use domain::accounts::format_utc;
+use domain::collection::CollectionMethod;
 use domain::collection::RequestState;
 use domain::orders::{Actor, OrderStatus};
 use domain::qualification::country_name;
@@ -123,47 +124,6 @@ pub async fn cancel_order(number: String) -> Result<(), AppError> {
     service::cancel_by_shopper(&pool, &me, &number).await
 }
 
-/// "12:34 left to pay", ticking once a second in the browser; the server renders the deadline.
-#[component]
-pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
-    let now = RwSignal::new(None::<OffsetDateTime>);
-    Effect::new(move |_| {
-        now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok());
-        let handle =
-            set_interval_with_handle(move || now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok()), std::time::Duration::from_secs(1));
-        on_cleanup(move || {
-            if let Ok(h) = handle {
-                h.clear();
-            }
-        });
-    });
-    let text = move || match now.get() {
-        None => format!("Pay by {}", format_utc(due)),
-        Some(now) => {
-            let left = (due - now).whole_seconds();
-            if left <= 0 { "Payment deadline passed".to_string() } else { format!("{:02}:{:02} left to pay", left / 60, left % 60) }
-        }
-    };
-    view! { <span class="countdown" title=format!("Pay by {}", format_utc(due))>{text}</span> }
-}
-
-/// Seconds since the epoch: the browser's clock after hydration, the server's before.
-fn now_secs() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        (js_sys::Date::now() / 1000.0) as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        OffsetDateTime::now_utc().unix_timestamp()
-    }
-}
-
-#[component]
-pub fn StatusTag(status: OrderStatus) -> impl IntoView {
-    view! { <span class=format!("badge order-{}", status.as_str())>{status.label()}</span> }
-}
-
 #[component]
 pub fn MyOrdersPage() -> impl IntoView {
     let orders = Resource::new(crate::live::Live::version, |_| my_orders());
@@ -268,7 +228,7 @@ pub fn OrderPage() -> impl IntoView {
                             {format!("{} {}", a.postcode, a.city)}<br/>{country_name(&a.country).to_string()}<br/>{a.phone.clone()}
                         </address>
                     </section>
-                    <p><crate::support::ReportProblemLink order=number/></p>
+                    <p><crate::ui::ReportProblemLink order=number/></p>
                     <section class="card" aria-labelledby="history-title">
                         <h2 id="history-title">"History"</h2>
                         <ol class="history">
@@ -280,25 +240,5 @@ pub fn OrderPage() -> impl IntoView {
                 })
             })}
         </Transition>
-    }
-}
-
-/// One line of an order's history, for the shopper (`Actor::Shopper`) or the merchant.
-pub fn describe(e: &OrderEventView, viewer: Actor) -> String {
-    let who = match (e.actor, viewer) {
-        (a, v) if a == v => "by you",
-        (Actor::Shopper, _) => "by the shopper",
-        (Actor::Merchant, _) => "by the shop",
-        (Actor::System, _) => "automatically",
-        (Actor::Staff, _) => "by Paydesk support",
-    };
-    let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-    match (e.event.as_str(), e.from) {
-        (_, None) => format!("Order placed {who}"),
-        ("payment_requested", _) => format!("Payment requested {who}{detail}"),
-        ("payment_request_resent", _) => format!("Payment request re-sent {who}{detail}"),
-        ("payment_request_withdrawn", _) => format!("Payment request withdrawn {who}"),
-        ("expired", Some(from)) => format!("{} → {}: the payment deadline passed", from.label(), e.to.label()),
-        (_, Some(from)) => format!("{} → {} {who}{detail}", from.label(), e.to.label()),
     }
 }

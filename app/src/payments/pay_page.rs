@@ -9,7 +9,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::PayResult;
 use crate::error::AppError;
-use crate::orders::{Countdown, StatusTag};
+use crate::ui::{Countdown, StatusTag};
 use crate::ui::{FormError, field_error, form_error};
 use domain::orders::OrderStatus;
 use domain::payments::attempt::AttemptStatus;
@@ -162,7 +162,7 @@ pub fn PayPage() -> impl IntoView {
                             }}
                         </div>
                         // A payment the shopper does not recognise, or a wrong amount: report this attempt.
-                        {shown.as_ref().map(|s| view! { <p><crate::support::ReportProblemLink order=number.clone() attempt=s.attempt_id/></p> })}
+                        {shown.as_ref().map(|s| view! { <p><crate::ui::ReportProblemLink order=number.clone() attempt=s.attempt_id/></p> })}
                     </section>
                     {(awaiting && shown.as_ref().map(|s| s.status) == Some(AttemptStatus::RequiresVerification)).then(|| {
                         let s = shown.clone().unwrap();

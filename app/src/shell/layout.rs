@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::accounts::AccountMenu;
+use crate::accounts::Auth;
 use crate::error::AppError;
-use crate::live::Toasts;
+use crate::live::{LiveIndicator, Toasts};
+use crate::notifications::{Notices, NotificationsLink};
 
 /// One entry of a shell's navigation.
 struct NavItem {
@@ -140,5 +141,48 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 view! { <p><a href="">"Try again"</a></p> }.into_any()
             }}
         </section>
+    }
+}
+
+/// The header's account links: sign in / sign up, or who is signed in and sign out.
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let auth = Auth::get();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let user = auth.user.await;
+                let unread = Notices::unread().await;
+                match user {
+                    Ok(Some(user)) => view! {
+                        <div class="account-menu">
+                            {match user.role {
+                                domain::accounts::Role::Shopper => Some(view! { <NotificationsLink href="/notifications" unread/> }),
+                                domain::accounts::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
+                                domain::accounts::Role::Staff => None,
+                            }}
+                            <LiveIndicator/>
+                            <A href="/account">{user.email.to_string()}</A>
+                            <ActionForm action=auth.sign_out>
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </ActionForm>
+                        </div>
+                    }.into_any(),
+                    Ok(None) => view! {
+                        <div class="account-menu">
+                            <A href="/signin">"Sign in"</A>
+                            <A href="/signup">"Sign up"</A>
+                        </div>
+                    }.into_any(),
+                    // Whether someone is signed in cannot be told right now: never pretend
+                    // they are signed out.
+                    Err(_) => view! {
+                        <div class="account-menu">
+                            <span class="muted" role="status">"Account unavailable — try again in a moment"</span>
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

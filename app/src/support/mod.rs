@@ -13,9 +13,10 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::accounts::format_utc;
 use crate::error::AppError;
-use crate::orders::{StatusTag, describe};
+use crate::ui::StatusTag;
 use crate::ui::{FormError, field_error, form_error};
 use domain::orders::Actor;
+use domain::orders::describe;
 
 /// A message as typed: trimmed, 1 to 4,000 characters. Markup is kept as text (and shown
 /// escaped, like everything the app renders).
@@ -237,16 +238,6 @@ pub async fn staff_ticket_action(id: i64, action: String) -> Result<(), AppError
 }
 
 // ---- Pages ------------------------------------------------------------------------------
-
-/// The "Report a problem" link for an order (and attempt).
-#[component]
-pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt: Option<i64>) -> impl IntoView {
-    let href = match attempt {
-        Some(a) => format!("/support/new?order={order}&attempt={a}"),
-        None => format!("/support/new?order={order}"),
-    };
-    view! { <A href=href attr:class="report-link">"Report a problem"</A> }
-}
 
 #[component]
 pub fn NewTicketPage() -> impl IntoView {

@@ -8,6 +8,7 @@ mod common;
 
 mod account_safety;
 mod accounts;
+mod architecture;
 mod checkout;
 mod collection;
 mod connection_check;
