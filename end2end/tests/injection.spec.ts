@@ -1,5 +1,5 @@
 import type { BrowserContext } from "@playwright/test";
-import { test, expect, openHydrated, uniqueEmail, signIn, STAFF, PASSWORD, type Page } from "./helpers";
+import { test, expect, openHydrated, signIn, STAFF, PASSWORD, type Page } from "./helpers";
 
 /**
  * Issue 14, part 1, after hydration: markup typed into every text field a user can edit stays
@@ -7,7 +7,7 @@ import { test, expect, openHydrated, uniqueEmail, signIn, STAFF, PASSWORD, type 
  * half, with the same fields, is `markup_planted_in_every_field_stays_text_on_every_page`).
  * The fields are filled through the server functions, as a hostile client would send them.
  */
-const planted = (tag: string) => `${tag}"'</script><b/data-planted><img src=x onerror="window.__planted=1">`;
+const planted = (tag: string) => `${tag}"'</script><b/data-planted><img src=x onerror=alert(1)>`;
 
 async function call(context: BrowserContext, endpoint: string, form: Record<string, string>) {
   const answer = await context.request.post(`/api/${endpoint}`, { form, headers: { accept: "application/json" } });
@@ -26,10 +26,9 @@ async function expectOnlyText(page: Page, path: string, shown: string) {
     // The console's search box keeps what was searched for: markup in an attribute.
     await expect(page.getByRole("searchbox")).toHaveValue(planted("SEARCH"));
   } else {
-    await expect(page.getByText(shown).first(), `${path} shows ${shown}`).toBeVisible();
+    await expect(page.getByText(new RegExp(shown)).first(), `${path} shows ${shown}`).toBeVisible();
   }
   expect(await page.locator("[data-planted], img[src='x']").count(), `${path}: planted markup became elements`).toBe(0);
-  expect(await page.evaluate(() => (window as unknown as { __planted?: number }).__planted), `${path}: planted code ran`).toBeUndefined();
   expect(dialogs, `${path}: a dialog opened`).toEqual([]);
 }
 
@@ -50,6 +49,7 @@ test("markup planted in every text field stays text on every page after hydratio
   const staff = await browser.newContext();
   const staffPage = await staff.newPage();
   await signIn(staffPage, STAFF.email, STAFF.password);
+  await expect(staffPage.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
   await expectOnlyText(staffPage, `/staff/reviews/${merchantId}`, "LEGAL-");
   await call(staff, "decide_qualification", { merchant_id: String(merchantId), decision: "reject", reason: planted("REASON for refusal") });
   const merchantPage = await merchant.newPage();
@@ -65,7 +65,7 @@ test("markup planted in every text field stays text on every page after hydratio
   });
 
   const shopper = page.context();
-  await call(shopper, "sign_up", { email: uniqueEmail("planted"), password: PASSWORD, role: "shopper" });
+  await call(shopper, "sign_up", { email: `s${Date.now().toString(36)}<b/data-planted>@example.com`, password: PASSWORD, role: "shopper" });
   const card = await call(shopper, "bind_card", {
     "card[kind]": "credit_card",
     "card[number]": "4242424242424242",
@@ -87,7 +87,7 @@ test("markup planted in every text field stays text on every page after hydratio
     "address[country]": "CN",
   });
   await call(shopper, "pay_order", { number, method_id: String(card.id), idempotency_key: crypto.randomUUID() });
-  await call(merchant, "merchant_order_action", { number, action: "ship", carrier: planted("CARRIER"), tracking: "SF123456789CN" });
+  await call(merchant, "merchant_order_action", { number, action: "ship", carrier: planted("CARR"), tracking: "SF123456789CN" });
   const ticket = await call(shopper, "report_problem", { category: "other", description: planted("TICKET"), order_number: number });
   await call(staff, "reply_ticket", { id: String(ticket), body: planted("STAFF-REPLY") });
   await call(shopper, "add_to_cart", { product_id: String(product.id), quantity: "1" });
@@ -98,23 +98,23 @@ test("markup planted in every text field stays text on every page after hydratio
     ["/cart", "TITLE"],
     [`/checkout/${shopId}`, "TITLE"],
     ["/orders", "SHOP"],
-    [`/orders/${number}`, "CARRIER"],
+    [`/orders/${number}`, "CARR"],
     ["/account/payment-methods", "HOLDER"],
     [`/support/${ticket}`, "STAFF-REPLY"],
-    ["/notifications", "SHOP"],
+    ["/notifications", "has shipped"],
   ]) {
     await expectOnlyText(page, path, shown);
   }
   for (const [path, shown] of [
     ["/merchant/products", "TITLE"],
-    ["/merchant/orders", "NAME"],
+    ["/merchant/orders", "planted>@example"],
     [`/merchant/orders?q=${encodeURIComponent(planted("SEARCH"))}`, "SEARCH"],
     [`/merchant/orders/${number}`, "LINE2"],
   ]) {
     await expectOnlyText(merchantPage, path, shown);
   }
   for (const [path, shown] of [
-    ["/staff/tickets", "TICKET"],
+    ["/staff/tickets", "planted>@example"],
     [`/staff/tickets/${ticket}`, "TICKET"],
   ]) {
     await expectOnlyText(staffPage, path, shown);
