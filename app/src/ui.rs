@@ -42,9 +42,7 @@ where
     use leptos::server_fn::error::ServerFnUrlError;
     let query = leptos_router::hooks::use_query_map();
     let from_url = move || {
-        query.with(|q| {
-            (q.get_str("__path") == Some(S::PATH)).then(|| q.get_str("__err").map(|e| ServerFnUrlError::<AppError>::decode_err(e))).flatten()
-        })
+        query.with(|q| (q.get_str("__path") == Some(S::PATH)).then(|| q.get_str("__err").map(ServerFnUrlError::<AppError>::decode_err)).flatten())
     };
     Signal::derive(move || value.get().or_else(|| from_url().map(Err)))
 }

@@ -19,6 +19,8 @@ pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod qualification;
+#[cfg(feature = "sqlx")]
+mod stored;
 pub mod support;
 
 use serde::{Deserialize, Serialize};

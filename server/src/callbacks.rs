@@ -36,13 +36,12 @@ pub async fn provider_callback(State(state): State<AppState>, headers: HeaderMap
         Ok(done) => {
             let duplicate = done.rows_affected() == 0;
             tracing::info!(%event_id, duplicate, "provider callback received");
-            if !duplicate {
-                if let Some(reference) = event.get("reference").and_then(Value::as_str) {
-                    if let Err(err) = app::payments::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await {
-                        // The event is stored; the reconciler finishes the attempt later.
-                        tracing::warn!(%event_id, error = %err, "applying a provider callback");
-                    }
-                }
+            if !duplicate
+                && let Some(reference) = event.get("reference").and_then(Value::as_str)
+                && let Err(err) = app::payments::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await
+            {
+                // The event is stored; the reconciler finishes the attempt later.
+                tracing::warn!(%event_id, error = %err, "applying a provider callback");
             }
             (StatusCode::OK, Json(json!({ "received": true, "duplicate": duplicate })))
         }

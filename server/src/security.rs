@@ -228,8 +228,7 @@ pub fn forwarded_client(headers: &axum::http::HeaderMap) -> Option<std::net::IpA
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .last()
+        .rfind(|v| !v.is_empty())
         .and_then(|v| v.parse().ok());
     from_xff.or_else(|| headers.get("x-real-ip")?.to_str().ok()?.trim().parse().ok())
 }

@@ -295,10 +295,10 @@ pub fn request_meta() -> RequestMeta {
 }
 
 fn set_cookie(value: String) {
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        if let Ok(v) = http::HeaderValue::from_str(&value) {
-            res.append_header(SET_COOKIE, v);
-        }
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(v) = http::HeaderValue::from_str(&value)
+    {
+        res.append_header(SET_COOKIE, v);
     }
 }
 

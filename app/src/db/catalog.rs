@@ -5,14 +5,14 @@ use sqlx::PgPool;
 use domain::catalog::{Product, ProductInput, Shop};
 use domain::money::{Currency, Money};
 
-type ProductRow = (i64, i64, String, String, String, i64, String, i32, bool, bool);
+type ProductRow = (i64, i64, String, String, String, i64, Currency, i32, bool, bool);
 
 const PRODUCT_SELECT: &str = "SELECT p.id, p.shop_id, s.name, p.title, p.description, p.price_minor, p.currency,
                                      p.stock, p.active, p.image IS NOT NULL
                               FROM products p JOIN shops s ON s.id = p.shop_id";
 
 fn product(r: ProductRow) -> Product {
-    let currency = Currency::parse(&r.6).unwrap_or(Currency::USD);
+    let currency = r.6;
     Product {
         id: r.0,
         shop_id: r.1,
@@ -26,8 +26,8 @@ fn product(r: ProductRow) -> Product {
     }
 }
 
-fn shop((id, merchant_id, name, currency): (i64, i64, String, String)) -> Shop {
-    Shop { id, merchant_id, name, currency: Currency::parse(&currency).unwrap_or(Currency::USD) }
+fn shop((id, merchant_id, name, currency): (i64, i64, String, Currency)) -> Shop {
+    Shop { id, merchant_id, name, currency }
 }
 
 pub async fn shop_of_merchant(pool: &PgPool, merchant_id: i64) -> Result<Option<Shop>, sqlx::Error> {

@@ -74,16 +74,16 @@ fn part_query<'a>(prefix: &str, shop_id: i64, q: &'a ConsoleQuery, part: Part, a
     b
 }
 
-type ConsoleDbRow = (i64, String, String, String, String, i64, String, OffsetDateTime, OffsetDateTime);
+type ConsoleDbRow = (i64, String, String, OrderStatus, CollectionMethod, i64, Currency, OffsetDateTime, OffsetDateTime);
 
 fn console_row(r: ConsoleDbRow) -> ConsoleRow {
-    let currency = Currency::parse(&r.6).unwrap_or(Currency::USD);
+    let currency = r.6;
     ConsoleRow {
         id: r.0,
         number: r.1,
         shopper_email: r.2,
-        status: OrderStatus::parse(&r.3).unwrap_or(OrderStatus::Cancelled),
-        method: CollectionMethod::parse(&r.4).unwrap_or(CollectionMethod::Online),
+        status: r.3,
+        method: r.4,
         total: Money::new(r.5, currency),
         created_at: r.7,
         payment_due_at: r.8,
@@ -125,11 +125,7 @@ pub async fn explain_console_page(pool: &PgPool, shop_id: i64, q: &ConsoleQuery,
 /// Orders per status of a shop, kept by a trigger in up to 16 slots per status (never a count
 /// over the orders table).
 pub async fn status_counts(pool: &PgPool, shop_id: i64) -> Result<Vec<(OrderStatus, i64)>, sqlx::Error> {
-    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT status, sum(count)::bigint FROM shop_order_counts WHERE shop_id = $1 GROUP BY status")
-        .bind(shop_id)
-        .fetch_all(pool)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(s, n)| Some((OrderStatus::parse(&s)?, n))).collect())
+    sqlx::query_as("SELECT status, sum(count)::bigint FROM shop_order_counts WHERE shop_id = $1 GROUP BY status").bind(shop_id).fetch_all(pool).await
 }
 
 // ---- One order, for the merchant --------------------------------------------------------

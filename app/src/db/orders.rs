@@ -14,19 +14,10 @@ use domain::orders::{Order, OrderEventView, OrderLine, OrderSummary};
 
 // ---- Cart ---------------------------------------------------------------------------------
 
-type CartRow = (i64, i64, String, String, i64, String, i32, i32, bool);
+type CartRow = (i64, i64, String, String, i64, Currency, i32, i32, bool);
 
 fn cart_line((product_id, shop_id, shop_name, title, price, currency, stock, quantity, active): CartRow) -> CartLine {
-    CartLine {
-        product_id,
-        shop_id,
-        shop_name,
-        title,
-        unit_price: Money::new(price, Currency::parse(&currency).unwrap_or(Currency::USD)),
-        stock,
-        quantity,
-        available: active,
-    }
+    CartLine { product_id, shop_id, shop_name, title, unit_price: Money::new(price, currency), stock, quantity, available: active }
 }
 
 pub async fn cart_lines(pool: &PgPool, shopper_id: i64) -> Result<Vec<CartLine>, sqlx::Error> {
@@ -251,18 +242,10 @@ pub async fn release_stock(tx: &mut PgConnection, order_id: i64) -> Result<(), s
         .map(|_| ())
 }
 
-type SummaryRow = (String, String, String, i64, String, OffsetDateTime, OffsetDateTime, i64);
+type SummaryRow = (String, String, OrderStatus, i64, Currency, OffsetDateTime, OffsetDateTime, i64);
 
 fn summary(r: SummaryRow) -> OrderSummary {
-    OrderSummary {
-        number: r.0,
-        shop_name: r.1,
-        status: OrderStatus::parse(&r.2).unwrap_or(OrderStatus::Cancelled),
-        total: Money::new(r.3, Currency::parse(&r.4).unwrap_or(Currency::USD)),
-        payment_due_at: r.5,
-        created_at: r.6,
-        items: r.7,
-    }
+    OrderSummary { number: r.0, shop_name: r.1, status: r.2, total: Money::new(r.3, r.4), payment_due_at: r.5, created_at: r.6, items: r.7 }
 }
 
 /// A shopper's orders: awaiting payment first, then newest first.
@@ -295,9 +278,9 @@ struct OrderRow {
     id: i64,
     number: String,
     shop_name: String,
-    status: String,
+    status: OrderStatus,
     total_minor: i64,
-    currency: String,
+    currency: Currency,
     payment_due_at: OffsetDateTime,
     created_at: OffsetDateTime,
     items: i64,
@@ -309,7 +292,7 @@ struct OrderRow {
     ship_postcode: String,
     ship_country: String,
     shopper_email: String,
-    collection_method: String,
+    collection_method: CollectionMethod,
     carrier: Option<String>,
     tracking_number: Option<String>,
     paid_at: Option<OffsetDateTime>,
@@ -355,18 +338,19 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let events: Vec<(String, String, Option<String>, String, OffsetDateTime, Option<String>)> =
-        sqlx::query_as("SELECT actor, event, from_status, to_status, at, detail FROM order_events WHERE order_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
+    let events: Vec<OrderEventView> = sqlx::query_as(
+        "SELECT actor, event, from_status AS \"from\", to_status AS \"to\", at, detail FROM order_events WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
     let mut conn = pool.acquire().await?;
     let (request, request_deadline) = super::collection::request_state(&mut conn, id).await?;
     let order = Order {
         summary,
         shopper_email: r.shopper_email,
         address,
-        method: CollectionMethod::parse(&r.collection_method).unwrap_or(CollectionMethod::Online),
+        method: r.collection_method,
         request,
         request_deadline,
         shipment: r.carrier.zip(r.tracking_number).map(|(carrier, tracking_number)| Shipment { carrier, tracking_number }),
@@ -381,17 +365,7 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
                 line_total: Money::new(total, currency),
             })
             .collect(),
-        events: events
-            .into_iter()
-            .map(|(actor, event, from, to, at, detail)| OrderEventView {
-                actor: Actor::parse(&actor).unwrap_or(Actor::System),
-                event,
-                from: from.and_then(|f| OrderStatus::parse(&f)),
-                to: OrderStatus::parse(&to).unwrap_or(OrderStatus::Cancelled),
-                at,
-                detail,
-            })
-            .collect(),
+        events,
     };
     Ok(Some((id, order)))
 }
@@ -419,18 +393,10 @@ pub struct LockedOrder {
     pub due: OffsetDateTime,
 }
 
-type LockedRow = (i64, String, String, i64, String, i64, i64, OffsetDateTime);
+type LockedRow = (i64, String, OrderStatus, i64, Currency, i64, i64, OffsetDateTime);
 
 fn locked((id, number, status, minor, currency, shopper_id, shop_id, due): LockedRow) -> LockedOrder {
-    LockedOrder {
-        id,
-        number,
-        status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Cancelled),
-        amount: Money::new(minor, Currency::parse(&currency).unwrap_or(Currency::USD)),
-        shopper_id,
-        shop_id,
-        due,
-    }
+    LockedOrder { id, number, status, amount: Money::new(minor, currency), shopper_id, shop_id, due }
 }
 
 const LOCKED_SELECT: &str = "SELECT id, number, status, total_minor, currency, shopper_id, shop_id, payment_due_at FROM orders";

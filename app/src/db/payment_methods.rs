@@ -4,12 +4,34 @@ use sqlx::{PgConnection, PgPool};
 
 use domain::payments::{MethodKind, PaymentMethod};
 
-pub(crate) type Row = (i64, String, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool);
+pub(crate) type Row =
+    (i64, MethodKind, Option<String>, Option<String>, Option<i16>, Option<i16>, Option<String>, Option<String>, Option<String>, bool);
+
+/// A bound method as stored (for queries that read it beside other rows).
+#[derive(sqlx::FromRow)]
+pub(crate) struct MethodRow {
+    method_id: i64,
+    kind: MethodKind,
+    brand: Option<String>,
+    last4: Option<String>,
+    exp_month: Option<i16>,
+    exp_year: Option<i16>,
+    holder_name: Option<String>,
+    wallet: Option<String>,
+    wallet_display: Option<String>,
+    is_default: bool,
+}
+
+impl From<MethodRow> for PaymentMethod {
+    fn from(r: MethodRow) -> Self {
+        method((r.method_id, r.kind, r.brand, r.last4, r.exp_month, r.exp_year, r.holder_name, r.wallet, r.wallet_display, r.is_default))
+    }
+}
 
 pub(crate) fn method(r: Row) -> PaymentMethod {
     PaymentMethod {
         id: r.0,
-        kind: MethodKind::parse(&r.1).unwrap_or(MethodKind::CreditCard),
+        kind: r.1,
         brand: r.2,
         last4: r.3,
         exp_month: r.4.map(|m| m as u8),

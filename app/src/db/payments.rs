@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use domain::money::{Currency, Money};
+use domain::payments::PaymentMethod;
 use domain::payments::attempt::AttemptStatus;
 use domain::payments::ledger::Account;
 
@@ -452,40 +453,32 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
 
 /// Every attempt to pay an order, oldest first, with the method's display label.
 pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<domain::collection::AttemptView>, sqlx::Error> {
-    type AttemptMethodRow = (i64, String, Option<String>, OffsetDateTime, super::payment_methods::Row);
-    let rows: Vec<(
-        i64,
-        String,
-        Option<String>,
-        OffsetDateTime,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<i16>,
-        Option<i16>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        bool,
-    )> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct AttemptRow {
+        id: i64,
+        status: AttemptStatus,
+        failure_reason: Option<String>,
+        created_at: OffsetDateTime,
+        #[sqlx(flatten)]
+        method: super::payment_methods::MethodRow,
+    }
+    let rows: Vec<AttemptRow> = sqlx::query_as(
         "SELECT a.id, a.status, a.failure_reason, a.created_at,
-                    m.id, m.kind, m.brand, m.last4, m.exp_month, m.exp_year, m.holder_name, m.wallet, m.wallet_display, m.is_default
-             FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN payment_methods m ON m.id = a.method_id
-             WHERE p.order_id = $1 ORDER BY a.id",
+                m.id AS method_id, m.kind, m.brand, m.last4, m.exp_month, m.exp_year, m.holder_name, m.wallet, m.wallet_display, m.is_default
+         FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN payment_methods m ON m.id = a.method_id
+         WHERE p.order_id = $1 ORDER BY a.id",
     )
     .bind(order_id)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| -> AttemptMethodRow { (r.0, r.1, r.2, r.3, (r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13)) })
-        .map(|(id, status, reason, at, m)| domain::collection::AttemptView {
-            id,
-            method: super::payment_methods::method(m).label(),
-            status: AttemptStatus::parse(&status).unwrap_or(AttemptStatus::Failed),
-            reason,
-            at,
+        .map(|r| domain::collection::AttemptView {
+            id: r.id,
+            method: PaymentMethod::from(r.method).label(),
+            status: r.status,
+            reason: r.failure_reason,
+            at: r.created_at,
         })
         .collect())
 }

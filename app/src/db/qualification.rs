@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 use domain::qualification::{BusinessDetails, BusinessDetailsForm, QualificationStatus};
 use domain::qualification::{HistoryEntry, Qualification, QueueEntry, ShopSummary};
 
-type Row = (i64, String, String, String, String, String, String, String, String, Option<String>, Option<OffsetDateTime>);
+type Row = (i64, String, QualificationStatus, String, String, String, String, String, String, Option<String>, Option<OffsetDateTime>);
 
 const SELECT: &str = "SELECT q.merchant_id, u.email, q.status, q.legal_name, q.registration_number, q.country,
                              q.contact_phone, q.category, q.shop_name, q.rejection_reason, q.submitted_at
@@ -16,7 +16,7 @@ fn from_row(r: Row) -> Qualification {
     Qualification {
         merchant_id: r.0,
         merchant_email: r.1,
-        status: QualificationStatus::parse(&r.2).unwrap_or(QualificationStatus::Draft),
+        status: r.2,
         details: BusinessDetailsForm { legal_name: r.3, registration_number: r.4, country: r.5, contact_phone: r.6, category: r.7, shop_name: r.8 },
         rejection_reason: r.9,
         submitted_at: r.10,
@@ -26,11 +26,7 @@ fn from_row(r: Row) -> Qualification {
 
 /// The status of a merchant's qualification, locking the row for the transaction.
 pub async fn lock_status(tx: &mut PgConnection, merchant_id: i64) -> Result<Option<QualificationStatus>, sqlx::Error> {
-    let status: Option<String> = sqlx::query_scalar("SELECT status FROM merchant_qualifications WHERE merchant_id = $1 FOR UPDATE")
-        .bind(merchant_id)
-        .fetch_optional(tx)
-        .await?;
-    Ok(status.and_then(|s| QualificationStatus::parse(&s)))
+    sqlx::query_scalar("SELECT status FROM merchant_qualifications WHERE merchant_id = $1 FOR UPDATE").bind(merchant_id).fetch_optional(tx).await
 }
 
 /// Stores submitted details (first submission or resubmission).
@@ -106,7 +102,7 @@ pub async fn find(pool: &PgPool, merchant_id: i64) -> Result<Option<Qualificatio
     let row: Option<Row> = sqlx::query_as(&format!("{SELECT} WHERE q.merchant_id = $1")).bind(merchant_id).fetch_optional(pool).await?;
     let Some(row) = row else { return Ok(None) };
     let mut q = from_row(row);
-    let events: Vec<(String, String, String, Option<String>, OffsetDateTime)> = sqlx::query_as(
+    let events: Vec<(String, QualificationStatus, QualificationStatus, Option<String>, OffsetDateTime)> = sqlx::query_as(
         "SELECT u.email, e.from_status, e.to_status, e.reason, e.at
          FROM qualification_events e JOIN users u ON u.id = e.actor_id
          WHERE e.merchant_id = $1 ORDER BY e.id",
@@ -114,16 +110,7 @@ pub async fn find(pool: &PgPool, merchant_id: i64) -> Result<Option<Qualificatio
     .bind(merchant_id)
     .fetch_all(pool)
     .await?;
-    q.history = events
-        .into_iter()
-        .map(|(actor_email, from, to, reason, at)| HistoryEntry {
-            actor_email,
-            from: QualificationStatus::parse(&from).unwrap_or(QualificationStatus::Draft),
-            to: QualificationStatus::parse(&to).unwrap_or(QualificationStatus::Draft),
-            reason,
-            at,
-        })
-        .collect();
+    q.history = events.into_iter().map(|(actor_email, from, to, reason, at)| HistoryEntry { actor_email, from, to, reason, at }).collect();
     Ok(Some(q))
 }
 

@@ -266,7 +266,10 @@ enum Who {
 
 /// Every server function that writes (and the console, whose filter reaches SQL), with a form
 /// that would go through: the sweep replaces one field at a time.
-fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Vec<(&'static str, Who, Vec<(&'static str, String)>)> {
+/// A server function, who calls it, and its fields.
+type WriteCall = (&'static str, Who, Vec<(&'static str, String)>);
+
+fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Vec<WriteCall> {
     let s = |v: &str| v.to_string();
     let n = |v: i64| v.to_string();
     vec![

@@ -123,7 +123,9 @@ async fn every_protected_server_function_refuses_the_wrong_caller(pool: PgPool) 
 
     let decide = format!("merchant_id={owner_id}&decision=approve");
     let detail = format!("merchant_id={owner_id}");
-    let cases: &[(&str, &str, &[(&str, Option<&str>, StatusCode)])] = &[
+    // (server function, form, [(who, cookie, expected status)])
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, Option<&'a str>, StatusCode)]);
+    let cases: &[Case] = &[
         ("my_activity", "", &[("anonymous", None, StatusCode::UNAUTHORIZED)]),
         (
             "my_qualification",

@@ -195,10 +195,11 @@ impl PaymentProvider for Sandbox {
                 .map_err(unavailable)?,
         };
         // A new slow charge settles a few seconds later and says so through the callback.
-        if row.0 == reference && row.1 == "processing" {
-            if let Some(target) = self.callbacks.clone() {
-                tokio::spawn(settle_later(self.pool.clone(), target, reference.clone()));
-            }
+        if row.0 == reference
+            && row.1 == "processing"
+            && let Some(target) = self.callbacks.clone()
+        {
+            tokio::spawn(settle_later(self.pool.clone(), target, reference.clone()));
         }
         Ok(outcome(row.0, &row.1, row.2.as_deref()))
     }
