@@ -20,5 +20,6 @@ mod pay;
 mod payment_methods;
 mod qualification;
 mod sandbox_provider;
+mod stored_values;
 mod support;
 mod tls;
