@@ -8,6 +8,7 @@ pub mod health;
 pub mod images;
 pub mod live;
 pub mod security;
+pub mod session;
 pub mod telemetry;
 pub mod tls;
 
@@ -103,6 +104,8 @@ pub fn router(state: AppState) -> Router {
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || app::shell(options.clone()))
+        // Who is asking, looked up once per request (after the body checks below).
+        .layer(axum::middleware::from_fn_with_state(state.pool.clone(), session::resolve))
         // Server-function forms: UTF-8, no control characters (checked before any handler).
         .layer(axum::middleware::from_fn(security::clean_form_text))
         // Every body above is small (forms, server-function arguments): 64 KiB at most.

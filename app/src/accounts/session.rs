@@ -264,6 +264,22 @@ fn field(name: &str, message: &str) -> crate::error::FieldError {
 
 // ---- The request at hand ----------------------------------------------------------------
 
+/// Who sent the request: resolved once per request by the server's middleware
+/// (`server::session::resolve`) and read by every page and server function of that request
+/// through [`current_user`] — one session lookup per request, however many checks it makes.
+#[derive(Clone, Debug)]
+pub struct ResolvedSession(pub Result<Option<CurrentUser>, AppError>);
+
+impl ResolvedSession {
+    /// Looks up the session a request's cookie names (no query without a cookie).
+    pub async fn of(pool: &PgPool, headers: &http::HeaderMap) -> ResolvedSession {
+        ResolvedSession(match token_from_headers(headers) {
+            Some(token) => user_for_token(pool, &token).await,
+            None => Ok(None),
+        })
+    }
+}
+
 fn request_parts() -> Option<http::request::Parts> {
     use_context::<http::request::Parts>()
 }
@@ -317,6 +333,9 @@ pub fn clear_session_cookie() {
 
 /// The signed-in user of this request, if any.
 pub async fn current_user(pool: &PgPool) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(ResolvedSession(resolved)) = request_parts().and_then(|p| p.extensions.get::<ResolvedSession>().cloned()) {
+        return resolved;
+    }
     match request_token() {
         Some(token) => user_for_token(pool, &token).await,
         None => Ok(None),
