@@ -16,18 +16,10 @@ pub mod payments;
 pub mod qualification;
 pub mod support;
 
-use leptos::prelude::use_context;
 use sqlx::PgPool;
-
-use crate::error::AppError;
 
 /// The migrations in `migrations/`, embedded in the binary and applied at start-up.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
-
-/// The pool that the server hands to every server function through the Leptos context.
-pub fn pool() -> Result<PgPool, AppError> {
-    use_context::<PgPool>().ok_or_else(|| AppError::internal("no database pool in the Leptos context"))
-}
 
 /// `SELECT 1`: does the database answer?
 pub async fn ping(pool: &PgPool) -> Result<(), sqlx::Error> {

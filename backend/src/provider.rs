@@ -80,19 +80,6 @@ pub enum ProviderError {
     Unknown(&'static str),
 }
 
-impl From<ProviderError> for crate::error::AppError {
-    fn from(err: ProviderError) -> Self {
-        match err {
-            ProviderError::Declined(reason) => crate::error::AppError::Conflict(reason.message().into()),
-            ProviderError::Unavailable(detail) => {
-                tracing::warn!(%detail, "payment provider unavailable");
-                crate::error::AppError::Unavailable
-            }
-            ProviderError::Unknown(what) => crate::error::AppError::internal(format!("provider does not know this {what}")),
-        }
-    }
-}
-
 /// A charge to make: `idempotency_key` makes a retried request the same charge.
 #[derive(Clone, Debug)]
 pub struct ChargeRequest {
@@ -155,9 +142,4 @@ pub fn from_config(name: &str, pool: sqlx::PgPool, callbacks: Option<CallbackTar
         "sandbox" => Ok(Arc::new(sandbox::Sandbox::new(pool, callbacks))),
         other => Err(format!("unknown payment provider {other:?} (known: sandbox)")),
     }
-}
-
-/// The provider the server put in the Leptos context.
-pub fn provider() -> Result<Provider, crate::error::AppError> {
-    leptos::prelude::use_context::<Provider>().ok_or_else(|| crate::error::AppError::internal("no payment provider in the Leptos context"))
 }

@@ -289,7 +289,7 @@ async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String) {
         let request = http::Request::post(&target.url)
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(super::callback::SIGNATURE_HEADER, signature)
-            .body(http_body_util::Full::new(leptos::server_fn::Bytes::from(body.clone())));
+            .body(http_body_util::Full::new(bytes::Bytes::from(body.clone())));
         let delivered = match request {
             Ok(request) => client.request(request).await.map(|r| r.status().is_success()).unwrap_or(false),
             Err(_) => false,
