@@ -97,6 +97,9 @@ pub enum ChargeOutcome {
     /// The instrument asks for a one-time verification code.
     RequiresVerification {
         reference: String,
+        /// The code itself, from a test provider only (the sandbox, which has no phone to send
+        /// it to); a real provider sends it to the shopper and leaves this empty.
+        test_code: Option<String>,
     },
     /// Settles later; the outcome arrives through the signed callback (or `query`).
     Processing {

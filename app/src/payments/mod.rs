@@ -1,6 +1,6 @@
 //! Payment methods: binding credit cards, debit cards and wallet accounts through the payment
 //! provider, choosing a default, removing one. The provider interface and the sandbox provider
-//! live in [`provider`] (server only); instrument checks in [`instrument`].
+//! live in `backend::provider` (server only); instrument checks in `domain::payments::instrument`.
 
 pub use domain::payments::{CardForm, MethodKind, PayResult, PaymentMethod};
 #[cfg(feature = "ssr")]

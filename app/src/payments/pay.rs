@@ -296,8 +296,8 @@ pub async fn finish(
             db::jobs::report_failure(pool, Job::UnexpectedRefund, attempt_id, &err).await;
         }
     }
-    if let ChargeOutcome::RequiresVerification { reference } = &outcome {
-        result.sandbox_code = sandbox_code(pool, provider, reference).await;
+    if let ChargeOutcome::RequiresVerification { test_code, .. } = &outcome {
+        result.sandbox_code = test_code.clone();
     }
     Ok(result)
 }
@@ -318,7 +318,7 @@ async fn apply_outcome(
     let attempt = db::payments::attempt_by_id(tx, attempt_id, true).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?;
     let (event, reference, reason) = match outcome {
         ChargeOutcome::Succeeded { reference } => (AttemptEvent::Succeed, reference.as_str(), None),
-        ChargeOutcome::RequiresVerification { reference } => (AttemptEvent::AskVerification, reference.as_str(), None),
+        ChargeOutcome::RequiresVerification { reference, .. } => (AttemptEvent::AskVerification, reference.as_str(), None),
         ChargeOutcome::Processing { reference } => (AttemptEvent::StillProcessing, reference.as_str(), None),
         ChargeOutcome::Declined { reference, reason } => (AttemptEvent::Fail, reference.as_str(), Some(reason.message())),
     };
@@ -451,15 +451,6 @@ pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i
     tx.commit().await?;
     tracing::info!(attempt_id, "unexpected charge refunded");
     Ok(true)
-}
-
-/// In sandbox mode, the code "sent to the shopper's phone" is shown on the pay page.
-async fn sandbox_code(pool: &PgPool, provider: &Provider, reference: &str) -> Option<String> {
-    if provider.name() != "sandbox" {
-        return None;
-    }
-    let sandbox = super::provider::sandbox::Sandbox::new(pool.clone(), None);
-    sandbox.verification_code(reference).await.ok().flatten()
 }
 
 /// A provider callback about `reference`: the current state is fetched from the provider (a

@@ -92,12 +92,14 @@ impl Sandbox {
 }
 
 impl Sandbox {
-    /// Runs `sql` (an UPDATE of one charge by reference, `RETURNING status, decline_reason`)
+    /// Runs `sql` (an UPDATE of one charge by reference, `RETURNING status, decline_reason,
+    /// verification_code`)
     /// and answers where the charge stands afterwards.
     async fn update_charge(&self, sql: &'static str, reference: &str) -> Result<ChargeOutcome, ProviderError> {
-        let row: Option<(String, Option<String>)> = sqlx::query_as(sql).bind(reference).fetch_optional(&self.pool).await.map_err(unavailable)?;
-        let (status, reason) = row.ok_or(ProviderError::Unknown("charge"))?;
-        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
+        let row: Option<(String, Option<String>, Option<String>)> =
+            sqlx::query_as(sql).bind(reference).fetch_optional(&self.pool).await.map_err(unavailable)?;
+        let (status, reason, code) = row.ok_or(ProviderError::Unknown("charge"))?;
+        Ok(outcome(reference.to_string(), &status, reason.as_deref(), code))
     }
 }
 
@@ -105,10 +107,12 @@ fn unavailable(err: sqlx::Error) -> ProviderError {
     ProviderError::Unavailable(err.to_string())
 }
 
-fn outcome(reference: String, status: &str, reason: Option<&str>) -> ChargeOutcome {
+/// Where a charge stands. The sandbox has no phone to send a verification code to, so it shows
+/// the code in its answer (`test_code`), which the pay page displays.
+fn outcome(reference: String, status: &str, reason: Option<&str>, code: Option<String>) -> ChargeOutcome {
     match status {
         "succeeded" => ChargeOutcome::Succeeded { reference },
-        "requires_verification" => ChargeOutcome::RequiresVerification { reference },
+        "requires_verification" => ChargeOutcome::RequiresVerification { reference, test_code: code },
         "processing" => ChargeOutcome::Processing { reference },
         _ => ChargeOutcome::Declined {
             reference,
@@ -159,17 +163,17 @@ impl PaymentProvider for Sandbox {
         };
         let reference = format!("sbx_ch_{}", Uuid::new_v4().simple());
         // The same idempotency key is the same charge: the first one is returned.
-        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+        let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
             "WITH new AS (
                  INSERT INTO sandbox_charges (reference, token, amount_minor, currency, idempotency_key, status,
                                               decline_reason, verification_code, settle_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $6 = 'processing' THEN now() + make_interval(secs => $9) END)
                  ON CONFLICT (idempotency_key) DO NOTHING
-                 RETURNING reference, status, decline_reason
+                 RETURNING reference, status, decline_reason, verification_code
              )
-             SELECT reference, status, decline_reason FROM new
+             SELECT reference, status, decline_reason, verification_code FROM new
              UNION ALL
-             SELECT reference, status, decline_reason FROM sandbox_charges WHERE idempotency_key = $5
+             SELECT reference, status, decline_reason, verification_code FROM sandbox_charges WHERE idempotency_key = $5
              LIMIT 1",
         )
         .bind(&reference)
@@ -184,11 +188,11 @@ impl PaymentProvider for Sandbox {
         .fetch_optional(&self.pool)
         .await
         .map_err(unavailable)?;
-        let row: (String, String, Option<String>) = match row {
+        let row: (String, String, Option<String>, Option<String>) = match row {
             Some(row) => row,
             // The same key was being charged concurrently: its row committed after this
             // statement's snapshot was taken. Read it now.
-            None => sqlx::query_as("SELECT reference, status, decline_reason FROM sandbox_charges WHERE idempotency_key = $1")
+            None => sqlx::query_as("SELECT reference, status, decline_reason, verification_code FROM sandbox_charges WHERE idempotency_key = $1")
                 .bind(&request.idempotency_key)
                 .fetch_one(&self.pool)
                 .await
@@ -201,7 +205,7 @@ impl PaymentProvider for Sandbox {
         {
             tokio::spawn(settle_later(self.pool.clone(), target, reference.clone()));
         }
-        Ok(outcome(row.0, &row.1, row.2.as_deref()))
+        Ok(outcome(row.0, &row.1, row.2.as_deref(), row.3))
     }
 
     async fn verify(&self, reference: &str, code: &str) -> Result<ChargeOutcome, ProviderError> {
@@ -220,14 +224,14 @@ impl PaymentProvider for Sandbox {
         if status == "requires_verification" && expected.as_deref() != Some(code.trim()) {
             return Err(ProviderError::Declined(DeclineReason::IncorrectCode));
         }
-        Ok(outcome(reference.to_string(), &status, reason.as_deref()))
+        Ok(outcome(reference.to_string(), &status, reason.as_deref(), expected))
     }
 
     async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
         // A slow charge whose time has come settles (successfully) when asked about.
         self.update_charge(
             "UPDATE sandbox_charges SET status = CASE WHEN status = 'processing' AND settle_at <= now() THEN 'succeeded' ELSE status END
-             WHERE reference = $1 RETURNING status, decline_reason",
+             WHERE reference = $1 RETURNING status, decline_reason, verification_code",
             reference,
         )
         .await
@@ -238,7 +242,7 @@ impl PaymentProvider for Sandbox {
             "UPDATE sandbox_charges SET
                  status = CASE WHEN status IN ('processing', 'requires_verification') THEN 'declined' ELSE status END,
                  decline_reason = CASE WHEN status IN ('processing', 'requires_verification') THEN 'cancelled' ELSE decline_reason END
-             WHERE reference = $1 RETURNING status, decline_reason",
+             WHERE reference = $1 RETURNING status, decline_reason, verification_code",
             reference,
         )
         .await
