@@ -209,18 +209,6 @@ pub fn url_encode(value: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn markup_is_escaped() {
-        assert_eq!(
-            super::escape_html(r#"</title><meta http-equiv="refresh" content='0;url=https://evil.example'>&"#),
-            "&lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&#39;0;url=https://evil.example&#39;&gt;&amp;"
-        );
-        assert_eq!(super::escape_html("Sencha 緑茶 · 1,500 JPY"), "Sencha 緑茶 · 1,500 JPY");
-    }
-}
-
 /// "12:34 left to pay", ticking once a second in the browser; the server renders the deadline.
 #[component]
 pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
@@ -270,4 +258,16 @@ pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt:
         None => format!("/support/new?order={order}"),
     };
     view! { <A href=href attr:class="report-link">"Report a problem"</A> }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markup_is_escaped() {
+        assert_eq!(
+            super::escape_html(r#"</title><meta http-equiv="refresh" content='0;url=https://evil.example'>&"#),
+            "&lt;/title&gt;&lt;meta http-equiv=&quot;refresh&quot; content=&#39;0;url=https://evil.example&#39;&gt;&amp;"
+        );
+        assert_eq!(super::escape_html("Sencha 緑茶 · 1,500 JPY"), "Sencha 緑茶 · 1,500 JPY");
+    }
 }

@@ -146,6 +146,61 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
+/// Where a request came from, for throttling and the activity log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// One line of a user's account activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub kind: String,
+    pub ip: String,
+    pub user_agent: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+impl ActivityEntry {
+    pub fn describe(&self) -> &'static str {
+        match self.kind.as_str() {
+            "signed_up" => "Account created",
+            "signed_in" => "Signed in",
+            "signed_out" => "Signed out",
+            "qualification_submitted" => "Business details submitted for review",
+            "payment_method_added" => "Payment method added",
+            "payment_method_removed" => "Payment method removed",
+            "default_method_changed" => "Default payment method changed",
+            "signed_in_new_device" => "Signed in from a new device",
+            "password_changed" => "Password changed (other devices signed out)",
+            "signed_out_elsewhere" => "Signed out on every other device",
+            _ => "Account change",
+        }
+    }
+}
+
+/// One signed-in session, as its owner sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub last_seen_at: OffsetDateTime,
+    pub ip: String,
+    /// The browser's user agent.
+    pub device: String,
+    /// Is this the session making the request?
+    pub current: bool,
+}
+
+/// `YYYY-MM-DD HH:MM UTC`, identical on server and browser.
+pub fn format_utc(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,59 +260,4 @@ mod tests {
         }
         assert_eq!(Role::parse("admin"), None);
     }
-}
-
-/// Where a request came from, for throttling and the activity log.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestMeta {
-    pub ip: String,
-    pub user_agent: String,
-}
-
-/// One line of a user's account activity.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityEntry {
-    pub kind: String,
-    pub ip: String,
-    pub user_agent: String,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-impl ActivityEntry {
-    pub fn describe(&self) -> &'static str {
-        match self.kind.as_str() {
-            "signed_up" => "Account created",
-            "signed_in" => "Signed in",
-            "signed_out" => "Signed out",
-            "qualification_submitted" => "Business details submitted for review",
-            "payment_method_added" => "Payment method added",
-            "payment_method_removed" => "Payment method removed",
-            "default_method_changed" => "Default payment method changed",
-            "signed_in_new_device" => "Signed in from a new device",
-            "password_changed" => "Password changed (other devices signed out)",
-            "signed_out_elsewhere" => "Signed out on every other device",
-            _ => "Account change",
-        }
-    }
-}
-
-/// One signed-in session, as its owner sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionInfo {
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
-    pub last_seen_at: OffsetDateTime,
-    pub ip: String,
-    /// The browser's user agent.
-    pub device: String,
-    /// Is this the session making the request?
-    pub current: bool,
-}
-
-/// `YYYY-MM-DD HH:MM UTC`, identical on server and browser.
-pub fn format_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }

@@ -141,104 +141,6 @@ pub fn cash_collected(due: Money, typed: &str) -> Result<Money, Refusal> {
     Ok(collected)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::money::Currency;
-    use crate::orders::ALL_STATUSES;
-    use MerchantAction::*;
-
-    const STATES: [RequestState; 4] = [RequestState::NotSent, RequestState::Open, RequestState::Withdrawn, RequestState::Closed];
-
-    #[test]
-    fn every_status_request_and_action_is_decided() {
-        let expected = |s: OrderStatus, r: RequestState, a: MerchantAction| -> bool {
-            match s {
-                OrderStatus::AwaitingPayment => match a {
-                    RequestPayment => r != RequestState::Open,
-                    ResendRequest | WithdrawRequest => r == RequestState::Open,
-                    ChooseCashOnDelivery | Cancel => true,
-                    _ => false,
-                },
-                OrderStatus::CodToShip => matches!(a, Ship | Cancel),
-                OrderStatus::CodShipped => a == DeliverCollectingCash,
-                OrderStatus::Paid => a == Ship,
-                OrderStatus::Shipped => a == Deliver,
-                OrderStatus::Delivered | OrderStatus::Completed | OrderStatus::Cancelled => false,
-            }
-        };
-        for s in ALL_STATUSES {
-            for r in STATES {
-                for a in ALL_ACTIONS {
-                    let ok = check_allowed(*s, r, *a);
-                    assert_eq!(ok.is_ok(), expected(*s, r, *a), "{s:?} {r:?} {a:?}");
-                    if let Err(err) = ok {
-                        assert!(matches!(err, Refusal::Conflict(_)));
-                    }
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn refusals_say_why() {
-        let err = check_allowed(OrderStatus::CodShipped, RequestState::Closed, Deliver).unwrap_err();
-        assert!(err.to_string().contains("Record the cash collected"), "{err}");
-        let err = check_allowed(OrderStatus::AwaitingPayment, RequestState::Open, RequestPayment).unwrap_err();
-        assert!(err.to_string().contains("re-send it"), "{err}");
-        let err = check_allowed(OrderStatus::Paid, RequestState::Closed, Cancel).unwrap_err();
-        assert_eq!(err.to_string(), "An order that is paid cannot take “Cancel order”.");
-    }
-
-    const LIMITS: DeadlineLimits = DeadlineLimits { default_minutes: 30, min_minutes: 5, max_minutes: 10_080 };
-
-    #[test]
-    fn deadlines_default_and_respect_the_limits() {
-        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        assert_eq!(request_deadline(now, "", LIMITS).unwrap(), now + Duration::minutes(30));
-        assert_eq!(request_deadline(now, " 5 ", LIMITS).unwrap(), now + Duration::minutes(5));
-        assert_eq!(request_deadline(now, "10080", LIMITS).unwrap(), now + Duration::days(7));
-        for bad in ["4", "10081", "0", "-5", "1.5", "soon", "99999999999999999999"] {
-            let err = request_deadline(now, bad, LIMITS).unwrap_err();
-            assert_eq!(err.message_for("minutes"), Some("Enter whole minutes from 5 to 10080."), "{bad}");
-        }
-    }
-
-    #[test]
-    fn paying_is_possible_until_the_deadline_and_not_at_it() {
-        let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
-        assert!(can_still_pay(due, due - Duration::seconds(1)));
-        assert!(can_still_pay(due, due - Duration::nanoseconds(1)));
-        assert!(!can_still_pay(due, due));
-        assert!(!can_still_pay(due, due + Duration::seconds(1)));
-    }
-
-    #[test]
-    fn cash_must_equal_the_amount_due() {
-        let due = Money::new(1250, Currency::USD);
-        assert_eq!(cash_collected(due, "12.50").unwrap(), due);
-        assert_eq!(cash_collected(due, " 12.5 ").unwrap(), due);
-        let err = cash_collected(due, "12.00").unwrap_err();
-        assert_eq!(err.message_for("cash"), Some("The cash collected (12.00 USD) must equal the amount due (12.50 USD)."));
-        let err = cash_collected(due, "").unwrap_err();
-        assert_eq!(err.message_for("cash"), Some("Enter the cash collected: 12.50 USD is due."));
-        assert!(cash_collected(due, "twelve").is_err());
-        let yen = Money::new(1500, Currency::JPY);
-        assert!(cash_collected(yen, "1500").is_ok());
-        assert_eq!(cash_collected(yen, "1500.5").unwrap_err().message_for("cash"), Some("JPY amounts have no decimals."));
-    }
-
-    #[test]
-    fn shipments_need_a_carrier_and_a_tracking_number() {
-        let s = Shipment::parse(" DHL ", " JD-0042 ").unwrap();
-        assert_eq!((s.carrier.as_str(), s.tracking_number.as_str()), ("DHL", "JD-0042"));
-        let err = Shipment::parse("", "<script>").unwrap_err();
-        assert!(err.message_for("carrier").is_some());
-        assert!(err.message_for("tracking").is_some());
-        assert!(Shipment::parse("SF Express", &"9".repeat(61)).is_err());
-    }
-}
-
 /// The console's filters as typed in the URL: `?status=&method=&from=&to=&q=`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsoleFilter {
@@ -408,6 +310,104 @@ fn parse_date(raw: &str, field: &'static str) -> Result<Option<time::Date>, Refu
         return Err(Refusal::field(field, "Enter a date between 2000 and 2100."));
     }
     Ok(Some(date))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Currency;
+    use crate::orders::ALL_STATUSES;
+    use MerchantAction::*;
+
+    const STATES: [RequestState; 4] = [RequestState::NotSent, RequestState::Open, RequestState::Withdrawn, RequestState::Closed];
+
+    #[test]
+    fn every_status_request_and_action_is_decided() {
+        let expected = |s: OrderStatus, r: RequestState, a: MerchantAction| -> bool {
+            match s {
+                OrderStatus::AwaitingPayment => match a {
+                    RequestPayment => r != RequestState::Open,
+                    ResendRequest | WithdrawRequest => r == RequestState::Open,
+                    ChooseCashOnDelivery | Cancel => true,
+                    _ => false,
+                },
+                OrderStatus::CodToShip => matches!(a, Ship | Cancel),
+                OrderStatus::CodShipped => a == DeliverCollectingCash,
+                OrderStatus::Paid => a == Ship,
+                OrderStatus::Shipped => a == Deliver,
+                OrderStatus::Delivered | OrderStatus::Completed | OrderStatus::Cancelled => false,
+            }
+        };
+        for s in ALL_STATUSES {
+            for r in STATES {
+                for a in ALL_ACTIONS {
+                    let ok = check_allowed(*s, r, *a);
+                    assert_eq!(ok.is_ok(), expected(*s, r, *a), "{s:?} {r:?} {a:?}");
+                    if let Err(err) = ok {
+                        assert!(matches!(err, Refusal::Conflict(_)));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refusals_say_why() {
+        let err = check_allowed(OrderStatus::CodShipped, RequestState::Closed, Deliver).unwrap_err();
+        assert!(err.to_string().contains("Record the cash collected"), "{err}");
+        let err = check_allowed(OrderStatus::AwaitingPayment, RequestState::Open, RequestPayment).unwrap_err();
+        assert!(err.to_string().contains("re-send it"), "{err}");
+        let err = check_allowed(OrderStatus::Paid, RequestState::Closed, Cancel).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is paid cannot take “Cancel order”.");
+    }
+
+    const LIMITS: DeadlineLimits = DeadlineLimits { default_minutes: 30, min_minutes: 5, max_minutes: 10_080 };
+
+    #[test]
+    fn deadlines_default_and_respect_the_limits() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        assert_eq!(request_deadline(now, "", LIMITS).unwrap(), now + Duration::minutes(30));
+        assert_eq!(request_deadline(now, " 5 ", LIMITS).unwrap(), now + Duration::minutes(5));
+        assert_eq!(request_deadline(now, "10080", LIMITS).unwrap(), now + Duration::days(7));
+        for bad in ["4", "10081", "0", "-5", "1.5", "soon", "99999999999999999999"] {
+            let err = request_deadline(now, bad, LIMITS).unwrap_err();
+            assert_eq!(err.message_for("minutes"), Some("Enter whole minutes from 5 to 10080."), "{bad}");
+        }
+    }
+
+    #[test]
+    fn paying_is_possible_until_the_deadline_and_not_at_it() {
+        let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        assert!(can_still_pay(due, due - Duration::seconds(1)));
+        assert!(can_still_pay(due, due - Duration::nanoseconds(1)));
+        assert!(!can_still_pay(due, due));
+        assert!(!can_still_pay(due, due + Duration::seconds(1)));
+    }
+
+    #[test]
+    fn cash_must_equal_the_amount_due() {
+        let due = Money::new(1250, Currency::USD);
+        assert_eq!(cash_collected(due, "12.50").unwrap(), due);
+        assert_eq!(cash_collected(due, " 12.5 ").unwrap(), due);
+        let err = cash_collected(due, "12.00").unwrap_err();
+        assert_eq!(err.message_for("cash"), Some("The cash collected (12.00 USD) must equal the amount due (12.50 USD)."));
+        let err = cash_collected(due, "").unwrap_err();
+        assert_eq!(err.message_for("cash"), Some("Enter the cash collected: 12.50 USD is due."));
+        assert!(cash_collected(due, "twelve").is_err());
+        let yen = Money::new(1500, Currency::JPY);
+        assert!(cash_collected(yen, "1500").is_ok());
+        assert_eq!(cash_collected(yen, "1500.5").unwrap_err().message_for("cash"), Some("JPY amounts have no decimals."));
+    }
+
+    #[test]
+    fn shipments_need_a_carrier_and_a_tracking_number() {
+        let s = Shipment::parse(" DHL ", " JD-0042 ").unwrap();
+        assert_eq!((s.carrier.as_str(), s.tracking_number.as_str()), ("DHL", "JD-0042"));
+        let err = Shipment::parse("", "<script>").unwrap_err();
+        assert!(err.message_for("carrier").is_some());
+        assert!(err.message_for("tracking").is_some());
+        assert!(Shipment::parse("SF Express", &"9".repeat(61)).is_err());
+    }
 }
 
 #[cfg(test)]

@@ -181,94 +181,6 @@ impl OrderStatus {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use OrderStatus::*;
-
-    #[test]
-    fn every_status_and_event_pair_is_decided() {
-        let events = [
-            OrderEvent::Pay,
-            OrderEvent::ChooseCod,
-            OrderEvent::Ship,
-            OrderEvent::Deliver,
-            OrderEvent::DeliverCollectingCash,
-            OrderEvent::Complete,
-            OrderEvent::Cancel(Actor::Shopper),
-            OrderEvent::Cancel(Actor::Merchant),
-            OrderEvent::Cancel(Actor::Staff),
-            OrderEvent::Cancel(Actor::System),
-            OrderEvent::Expire,
-        ];
-        let allowed = |from: OrderStatus, e: OrderEvent| -> Option<OrderStatus> {
-            match (from, e) {
-                (AwaitingPayment, OrderEvent::Pay) => Some(Paid),
-                (AwaitingPayment, OrderEvent::ChooseCod) => Some(CodToShip),
-                (AwaitingPayment, OrderEvent::Cancel(_)) => Some(Cancelled),
-                (AwaitingPayment, OrderEvent::Expire) => Some(Cancelled),
-                (CodToShip, OrderEvent::Cancel(Actor::Merchant)) => Some(Cancelled),
-                (CodToShip, OrderEvent::Cancel(Actor::Staff)) => Some(Cancelled),
-                (CodToShip, OrderEvent::Ship) => Some(CodShipped),
-                (CodShipped, OrderEvent::DeliverCollectingCash) => Some(Delivered),
-                (Paid, OrderEvent::Ship) => Some(Shipped),
-                (Shipped, OrderEvent::Deliver) => Some(Delivered),
-                (Delivered, OrderEvent::Complete) => Some(Completed),
-                _ => None,
-            }
-        };
-        let mut allowed_count = 0;
-        for from in ALL_STATUSES {
-            for e in events {
-                match (from.apply(e), allowed(*from, e)) {
-                    (Ok(to), Some(want)) => {
-                        assert_eq!(to, want);
-                        allowed_count += 1;
-                    }
-                    (Err(err), None) => {
-                        assert_eq!(err.from, *from);
-                        assert!(err.to_string().starts_with("An order that is"));
-                    }
-                    (got, want) => panic!("{from:?} + {e:?}: got {got:?}, want {want:?}"),
-                }
-            }
-        }
-        assert_eq!(allowed_count, 14);
-    }
-
-    #[test]
-    fn terminal_statuses_refuse_everything() {
-        for e in [OrderEvent::Pay, OrderEvent::Cancel(Actor::Shopper), OrderEvent::Expire, OrderEvent::Ship] {
-            assert!(Cancelled.apply(e).is_err());
-            assert!(Completed.apply(e).is_err());
-        }
-    }
-
-    #[test]
-    fn refusals_read_well() {
-        let err = Paid.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
-        assert_eq!(err.to_string(), "An order that is paid cannot be cancelled.");
-        let err = CodShipped.apply(OrderEvent::Deliver).unwrap_err();
-        assert_eq!(err.to_string(), "An order that is shipped, cash due cannot be delivered.");
-        let err = CodToShip.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
-        assert_eq!(err.to_string(), "An order that is cash on delivery, to ship cannot be cancelled.");
-    }
-
-    #[test]
-    fn only_money_received_counts_as_paid() {
-        let paid: Vec<_> = ALL_STATUSES.iter().filter(|s| s.is_paid()).collect();
-        assert_eq!(paid, [&Paid, &Shipped, &Delivered, &Completed]);
-    }
-
-    #[test]
-    fn statuses_round_trip() {
-        for s in ALL_STATUSES {
-            assert_eq!(OrderStatus::parse(s.as_str()), Some(*s));
-        }
-        assert_eq!(Actor::parse("system"), Some(Actor::System));
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
     pub number: String,
@@ -452,5 +364,93 @@ impl ShippingAddress {
             return Err(Refusal::Invalid(errors));
         }
         Ok(ShippingAddress { name, phone, line1, line2, city, postcode, country })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use OrderStatus::*;
+
+    #[test]
+    fn every_status_and_event_pair_is_decided() {
+        let events = [
+            OrderEvent::Pay,
+            OrderEvent::ChooseCod,
+            OrderEvent::Ship,
+            OrderEvent::Deliver,
+            OrderEvent::DeliverCollectingCash,
+            OrderEvent::Complete,
+            OrderEvent::Cancel(Actor::Shopper),
+            OrderEvent::Cancel(Actor::Merchant),
+            OrderEvent::Cancel(Actor::Staff),
+            OrderEvent::Cancel(Actor::System),
+            OrderEvent::Expire,
+        ];
+        let allowed = |from: OrderStatus, e: OrderEvent| -> Option<OrderStatus> {
+            match (from, e) {
+                (AwaitingPayment, OrderEvent::Pay) => Some(Paid),
+                (AwaitingPayment, OrderEvent::ChooseCod) => Some(CodToShip),
+                (AwaitingPayment, OrderEvent::Cancel(_)) => Some(Cancelled),
+                (AwaitingPayment, OrderEvent::Expire) => Some(Cancelled),
+                (CodToShip, OrderEvent::Cancel(Actor::Merchant)) => Some(Cancelled),
+                (CodToShip, OrderEvent::Cancel(Actor::Staff)) => Some(Cancelled),
+                (CodToShip, OrderEvent::Ship) => Some(CodShipped),
+                (CodShipped, OrderEvent::DeliverCollectingCash) => Some(Delivered),
+                (Paid, OrderEvent::Ship) => Some(Shipped),
+                (Shipped, OrderEvent::Deliver) => Some(Delivered),
+                (Delivered, OrderEvent::Complete) => Some(Completed),
+                _ => None,
+            }
+        };
+        let mut allowed_count = 0;
+        for from in ALL_STATUSES {
+            for e in events {
+                match (from.apply(e), allowed(*from, e)) {
+                    (Ok(to), Some(want)) => {
+                        assert_eq!(to, want);
+                        allowed_count += 1;
+                    }
+                    (Err(err), None) => {
+                        assert_eq!(err.from, *from);
+                        assert!(err.to_string().starts_with("An order that is"));
+                    }
+                    (got, want) => panic!("{from:?} + {e:?}: got {got:?}, want {want:?}"),
+                }
+            }
+        }
+        assert_eq!(allowed_count, 14);
+    }
+
+    #[test]
+    fn terminal_statuses_refuse_everything() {
+        for e in [OrderEvent::Pay, OrderEvent::Cancel(Actor::Shopper), OrderEvent::Expire, OrderEvent::Ship] {
+            assert!(Cancelled.apply(e).is_err());
+            assert!(Completed.apply(e).is_err());
+        }
+    }
+
+    #[test]
+    fn refusals_read_well() {
+        let err = Paid.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is paid cannot be cancelled.");
+        let err = CodShipped.apply(OrderEvent::Deliver).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is shipped, cash due cannot be delivered.");
+        let err = CodToShip.apply(OrderEvent::Cancel(Actor::Shopper)).unwrap_err();
+        assert_eq!(err.to_string(), "An order that is cash on delivery, to ship cannot be cancelled.");
+    }
+
+    #[test]
+    fn only_money_received_counts_as_paid() {
+        let paid: Vec<_> = ALL_STATUSES.iter().filter(|s| s.is_paid()).collect();
+        assert_eq!(paid, [&Paid, &Shipped, &Delivered, &Completed]);
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in ALL_STATUSES {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(Actor::parse("system"), Some(Actor::System));
     }
 }

@@ -290,6 +290,48 @@ pub fn category_name(code: &str) -> &str {
     CATEGORIES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n).unwrap_or(code)
 }
 
+/// A merchant's qualification as both the merchant and staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Qualification {
+    pub merchant_id: i64,
+    pub merchant_email: String,
+    pub status: QualificationStatus,
+    pub details: BusinessDetailsForm,
+    pub rejection_reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// One recorded decision: who moved the qualification from what to what, when, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub actor_email: String,
+    pub from: QualificationStatus,
+    pub to: QualificationStatus,
+    pub reason: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// A line of the staff review queue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEntry {
+    pub merchant_id: i64,
+    pub merchant_email: String,
+    pub legal_name: String,
+    pub country: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+/// An open shop, as shoppers see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopSummary {
+    pub id: i64,
+    pub name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -400,46 +442,4 @@ mod tests {
         let form = BusinessDetailsForm { legal_name: "a".repeat(201), ..good_form() };
         assert!(form.parse().unwrap_err().message_for("legal_name").is_some());
     }
-}
-
-/// A merchant's qualification as both the merchant and staff see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Qualification {
-    pub merchant_id: i64,
-    pub merchant_email: String,
-    pub status: QualificationStatus,
-    pub details: BusinessDetailsForm,
-    pub rejection_reason: Option<String>,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub submitted_at: Option<OffsetDateTime>,
-    pub history: Vec<HistoryEntry>,
-}
-
-/// One recorded decision: who moved the qualification from what to what, when, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryEntry {
-    pub actor_email: String,
-    pub from: QualificationStatus,
-    pub to: QualificationStatus,
-    pub reason: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub at: OffsetDateTime,
-}
-
-/// A line of the staff review queue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueEntry {
-    pub merchant_id: i64,
-    pub merchant_email: String,
-    pub legal_name: String,
-    pub country: String,
-    #[serde(with = "time::serde::rfc3339::option")]
-    pub submitted_at: Option<OffsetDateTime>,
-}
-
-/// An open shop, as shoppers see it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShopSummary {
-    pub id: i64,
-    pub name: String,
 }
