@@ -84,23 +84,42 @@ impl AppError {
     /// user sees. The detail stays in the server log.
     #[cfg(feature = "ssr")]
     pub fn internal(detail: impl std::fmt::Display) -> Self {
-        let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        tracing::error!(%reference, error = %detail, "internal error");
-        AppError::Internal { reference }
+        backend::Error::internal(detail).into()
+    }
+}
+
+/// The backend's errors reach the user one variant to one variant; internal ones were already
+/// logged under their reference.
+#[cfg(feature = "ssr")]
+impl From<backend::Error> for AppError {
+    fn from(err: backend::Error) -> Self {
+        use backend::Error as E;
+        match err {
+            E::Validation(errors) => AppError::Validation(errors),
+            E::BadRequest(why) => AppError::BadRequest(why),
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden => AppError::Forbidden,
+            E::NotFound(what) => AppError::NotFound(what),
+            E::Conflict(why) => AppError::Conflict(why),
+            E::RateLimited(secs) => AppError::RateLimited(secs),
+            E::Busy(secs) => AppError::Busy(secs),
+            E::Unavailable => AppError::Unavailable,
+            E::Internal { reference } => AppError::Internal { reference },
+        }
     }
 }
 
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
-        match err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
-                tracing::warn!(error = %err, "database unavailable");
-                AppError::Unavailable
-            }
-            sqlx::Error::RowNotFound => AppError::NotFound("The record".into()),
-            other => AppError::internal(other),
-        }
+        backend::Error::from(err).into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<backend::provider::ProviderError> for AppError {
+    fn from(err: backend::provider::ProviderError) -> Self {
+        backend::Error::from(err).into()
     }
 }
 

@@ -181,3 +181,48 @@ impl StuckWork {
         }
     }
 }
+
+/// A message as typed: trimmed, 1 to 4,000 characters. Markup is kept as text (and shown
+/// escaped, like everything the app renders).
+pub fn message_text(raw: &str, field: &'static str) -> Result<String, Refusal> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(Refusal::field(field, "Describe the problem."));
+    }
+    if text.chars().count() > 4000 {
+        return Err(Refusal::field(field, "Keep it under 4,000 characters."));
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_and_statuses_round_trip() {
+        for (c, _) in CATEGORIES {
+            assert_eq!(TicketCategory::parse(c.as_str()), Some(*c));
+        }
+        for s in [TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed] {
+            assert_eq!(TicketStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn messages_move_the_ticket_and_a_closed_one_takes_none() {
+        assert_eq!(TicketStatus::Open.after_message(true).unwrap(), TicketStatus::Answered);
+        assert_eq!(TicketStatus::Answered.after_message(false).unwrap(), TicketStatus::Open);
+        assert_eq!(TicketStatus::Open.after_message(false).unwrap(), TicketStatus::Open);
+        assert!(TicketStatus::Closed.after_message(false).is_err());
+        assert!(TicketStatus::Closed.after_message(true).is_err());
+    }
+
+    #[test]
+    fn message_text_is_trimmed_and_bounded() {
+        assert_eq!(message_text("  <b>hi</b> ", "body").unwrap(), "<b>hi</b>");
+        assert!(message_text("   ", "body").unwrap_err().message_for("body").is_some());
+        assert!(message_text(&"x".repeat(4001), "body").is_err());
+        assert!(message_text(&"字".repeat(4000), "body").is_ok());
+    }
+}

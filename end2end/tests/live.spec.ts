@@ -19,6 +19,12 @@ test("both sides see the order change live: a new request, a payment, the badge 
   const row = merchant.getByRole("row").filter({ has: merchant.getByRole("link", { name: number, exact: true }) });
   await expect(row.getByText("Awaiting payment")).toBeVisible();
   await expect(merchant.getByText("Live", { exact: true })).toBeVisible();
+  // What the console asks the server for while the payment arrives.
+  const asked: string[] = [];
+  merchant.on("request", (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.startsWith("/api/")) asked.push(path);
+  });
   await page.getByRole("link", { name: "Pay now" }).click();
   await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
   await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
@@ -26,6 +32,11 @@ test("both sides see the order change live: a new request, a payment, the badge 
   await expect(merchant.getByRole("status").filter({ hasText: `Payment received: order ${number} — 1,500 JPY` })).toBeVisible();
   await expect(row.getByText("Paid", { exact: true })).toBeVisible();
   await expect(merchant.getByRole("link", { name: "Notifications, 1 unread" })).toBeVisible();
+  // One payment is two events for the merchant (the order turned paid, "payment received"):
+  // each open resource refetches once for the burst, not once per event.
+  await merchant.waitForTimeout(1000);
+  expect(asked.filter((p) => p === "/api/console_orders")).toHaveLength(1);
+  expect(asked.filter((p) => p === "/api/unread_notifications")).toHaveLength(1);
   await merchant.context().close();
 });
 

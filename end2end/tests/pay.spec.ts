@@ -77,3 +77,24 @@ test("a verification step shows its tries and time, and can be stopped for anoth
   await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
   await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
 });
+
+test("a slow card declined later: the pay page hears it live, without polling", async ({ page, browser }) => {
+  test.slow();
+  const shopName = await openShopWithProducts(browser);
+  await signUp(page, uniqueEmail("slowno"), "Shop");
+  await bindCard(page, "4000 0000 0000 0341");
+  await orderAwaitingPayment(page, shopName);
+  await page.getByRole("link", { name: "Pay now" }).click();
+  await expect(page.getByText("Live", { exact: true })).toBeVisible();
+  const reads: string[] = [];
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname === "/api/pay_page_data") reads.push(r.url());
+  });
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByText("Processing your payment… this page updates by itself.")).toBeVisible();
+  // The sandbox declines it about 3 s later, through its signed callback.
+  await expect(page.getByRole("alert").filter({ hasText: "declined by its bank" })).toBeVisible({ timeout: 15_000 });
+  await expect(page.getByRole("button", { name: "Pay 1,500 JPY" })).toBeVisible();
+  // One read after the answer to "Pay", one when the decline arrived: no polling in between.
+  expect(reads.length).toBeLessThanOrEqual(2);
+});

@@ -10,7 +10,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Bench, percentile_ms};
+use common::{Bench, Statements, percentile_ms};
 
 fn pgbench_bin() -> String {
     std::fs::read_dir("/usr/lib/postgresql")
@@ -25,6 +25,7 @@ async fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let clients = args.first().copied().unwrap_or(8);
     let per_client = args.get(1).copied().unwrap_or(100);
+    let statements = Statements::install();
     let bench = Bench::start((clients as u32 + 4).max(10)).await;
     let (shop_id, product_id) = bench.open_shop().await;
     let mut shoppers = Vec::new();
@@ -41,6 +42,7 @@ async fn main() {
     }
 
     let bench = std::sync::Arc::new(bench);
+    let statements_before = statements.count();
     let started = Instant::now();
     let tasks = shoppers.into_iter().map(|(cookie, method, numbers)| {
         let bench = bench.clone();
@@ -58,6 +60,9 @@ async fn main() {
     });
     let mut latencies: Vec<Duration> = futures::future::join_all(tasks).await.into_iter().flat_map(Result::unwrap).collect();
     let elapsed = started.elapsed().as_secs_f64();
+    // The live listener numbers each payment's events a moment after commit: counted too.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let per_payment = (statements.count() - statements_before) as f64 / latencies.len().max(1) as f64;
     latencies.sort();
     let payments = latencies.len();
     let mut bench = std::sync::Arc::into_inner(bench).expect("all clients done");
@@ -93,5 +98,6 @@ async fn main() {
         percentile_ms(&latencies, 0.99),
         pps / tps
     );
+    println!("SQL statements per payment (all of them: session, pay, finish, live numbering): {per_payment:.1}");
     println!("ledger balanced: yes; owed to shops = paid orders = {} minor units", check.paid_orders_minor);
 }

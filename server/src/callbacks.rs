@@ -38,7 +38,7 @@ pub async fn provider_callback(State(state): State<AppState>, headers: HeaderMap
             tracing::info!(%event_id, duplicate, "provider callback received");
             if !duplicate
                 && let Some(reference) = event.get("reference").and_then(Value::as_str)
-                && let Err(err) = app::payments::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await
+                && let Err(err) = backend::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await
             {
                 // The event is stored; the reconciler finishes the attempt later.
                 tracing::warn!(%event_id, error = %err, "applying a provider callback");

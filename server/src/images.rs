@@ -63,7 +63,7 @@ async fn upload(state: &AppState, id: i64, headers: &HeaderMap, mut multipart: M
         }
     }
     let bytes = image.filter(|b| !b.is_empty()).ok_or_else(|| AppError::field("image", "Choose an image to upload."))?;
-    let content_type = app::catalog::service::image_type(&bytes)?;
+    let content_type = backend::catalog::image_type(&bytes)?;
     if !app::db::catalog::set_product_image(&state.pool, &shop, id, content_type, &bytes).await? {
         return Err(AppError::NotFound("The product".into()));
     }

@@ -1,15 +1,13 @@
-//! The live channel's server end: one `PgListener` per instance on `paydesk_live` (every order
-//! event and notification is published there by triggers, on commit), fanned out to the
-//! browsers connected to this instance, each getting only its own user's events over
-//! server-sent events on `GET /live`. A reconnecting browser sends the last event id it saw
-//! (`Last-Event-ID`, or `?last=`) and is replayed what it missed from the `live_events` outbox;
-//! when that is not possible (too old, too many), it is told to refresh. Events carry the
-//! delivery sequence number the dispatcher gave them after commit (see `app::db::live`), so
-//! "everything after n" is a sound question both live and on replay.
+//! The live channel's web end: `GET /live` streams a signed-in user's events to their browser
+//! as server-sent events, from the instance's hub (`backend::live`: the outbox listener and
+//! dispatcher). A reconnecting browser sends the last event id it saw (`Last-Event-ID`, or
+//! `?last=`) and is replayed what it missed from the `live_events` outbox; when that is not
+//! possible (too old, too many), it is told to refresh. Events carry the delivery sequence
+//! number the dispatcher gave them after commit, so "everything after n" is a sound question
+//! both live and on replay.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::live::LiveEvent;
@@ -19,146 +17,13 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::Stream;
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use tokio::sync::{broadcast, watch};
 
 use crate::AppState;
+pub use backend::live::{LiveHub, spawn_listener};
 
 /// At most this many missed events are replayed; beyond, the browser refreshes instead.
 const REPLAY_LIMIT: i64 = 500;
-
-/// The browsers connected to this instance, by user.
-pub struct LiveHub {
-    users: Mutex<HashMap<i64, broadcast::Sender<Arc<LiveEvent>>>>,
-    /// Fired when events may have been lost (the listener's connection dropped): everyone
-    /// refreshes.
-    resync: broadcast::Sender<()>,
-    /// Set on shutdown: every stream ends, so the server can stop.
-    closing: watch::Sender<bool>,
-}
-
-impl Default for LiveHub {
-    fn default() -> Self {
-        LiveHub { users: Mutex::default(), resync: broadcast::channel(4).0, closing: watch::channel(false).0 }
-    }
-}
-
-impl LiveHub {
-    fn subscribe(&self, user_id: i64) -> broadcast::Receiver<Arc<LiveEvent>> {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users.entry(user_id).or_insert_with(|| broadcast::channel(256).0).subscribe()
-    }
-
-    fn publish(&self, event: LiveEvent) {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        let user_id = event.user_id;
-        if let Some(sender) = users.get(&user_id)
-            && sender.send(Arc::new(event)).is_err()
-        {
-            // Nobody of this user is connected any more.
-            users.remove(&user_id);
-        }
-    }
-
-    /// Live connections held by this instance.
-    pub fn connections(&self) -> usize {
-        self.users.lock().unwrap_or_else(|e| e.into_inner()).values().map(|s| s.receiver_count()).sum()
-    }
-
-    /// Ends every live stream (on shutdown).
-    pub fn close(&self) {
-        self.closing.send_replace(true);
-    }
-}
-
-/// Listens to `paydesk_live` (dispatched events, fanned out to this instance's browsers) and
-/// `paydesk_live_pending` (new events wait for a sequence number: wakes the dispatcher) for as
-/// long as the server runs, reconnecting after a drop (and then asking every browser to
-/// refresh, since events published meanwhile were not received).
-pub fn spawn_listener(pool: PgPool, hub: Arc<LiveHub>) -> tokio::task::JoinHandle<()> {
-    let wake = Arc::new(tokio::sync::Notify::new());
-    tokio::spawn(dispatcher(pool.clone(), wake.clone()));
-    tokio::spawn(async move {
-        loop {
-            if pool.is_closed() {
-                // The server (or a test) is done with this database.
-                return;
-            }
-            let mut listener = match PgListener::connect_with(&pool).await {
-                Ok(l) => l,
-                Err(err) => {
-                    tracing::warn!(error = %err, "live: cannot connect the listener; retrying");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            if let Err(err) = listener.listen_all([LIVE_CHANNEL, PENDING_CHANNEL]).await {
-                tracing::warn!(error = %err, "live: LISTEN failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-            tracing::info!("live: listening");
-            let _ = hub.resync.send(());
-            // Whatever was committed while nobody listened still needs its number.
-            wake.notify_one();
-            loop {
-                match listener.try_recv().await {
-                    Ok(Some(notification)) if notification.channel() == PENDING_CHANNEL => wake.notify_one(),
-                    Ok(Some(notification)) => match serde_json::from_str::<LiveEvent>(notification.payload()) {
-                        Ok(event) => hub.publish(event),
-                        Err(err) => tracing::warn!(error = %err, "live: unreadable notification"),
-                    },
-                    Ok(None) => {
-                        tracing::warn!("live: the listener's connection dropped; reconnecting");
-                        let _ = hub.resync.send(());
-                        wake.notify_one();
-                    }
-                    Err(err) => {
-                        tracing::warn!(error = %err, "live: listener failed; reconnecting");
-                        break;
-                    }
-                }
-            }
-        }
-    })
-}
-
-const LIVE_CHANNEL: &str = "paydesk_live";
-const PENDING_CHANNEL: &str = "paydesk_live_pending";
-
-/// Gives committed events their delivery sequence (see `app::db::live`): woken by the listener
-/// when events wait, and once a second in any case (a wake-up lost with a dropped connection
-/// only delays events, it never loses them).
-async fn dispatcher(pool: PgPool, wake: Arc<tokio::sync::Notify>) {
-    let mut conn = None;
-    loop {
-        let _ = tokio::time::timeout(Duration::from_secs(1), wake.notified()).await;
-        if pool.is_closed() {
-            return;
-        }
-        let db = match &mut conn {
-            Some(db) => db,
-            None => match app::db::live::dispatcher_connection(&pool).await {
-                Ok(db) => conn.insert(db),
-                Err(err) => {
-                    tracing::warn!(error = %err, "live: the dispatcher cannot connect; retrying");
-                    continue;
-                }
-            },
-        };
-        loop {
-            match app::db::live::dispatch(db).await {
-                Ok(n) if (n as i64) < app::db::live::DISPATCH_BATCH => break,
-                Ok(_) => continue,
-                Err(err) => {
-                    tracing::warn!(error = %err, "live: dispatching events failed; reconnecting");
-                    conn = None;
-                    break;
-                }
-            }
-        }
-    }
-}
 
 #[derive(serde::Deserialize)]
 pub struct LiveQuery {
@@ -186,8 +51,8 @@ pub async fn live(State(state): State<AppState>, headers: HeaderMap, Query(query
     // ways and is sent once (by id).
     let hub = state.live.clone();
     let receiver = hub.subscribe(user.id);
-    let resync = hub.resync.subscribe();
-    let closing = hub.closing.subscribe();
+    let resync = hub.on_resync();
+    let closing = hub.on_close();
     let (missed, refresh, start) = match last {
         // A new stream starts at the last event numbered so far (subscribed first, so nothing
         // after it can be missed), and can therefore always catch up from a known point.

@@ -50,7 +50,7 @@ async fn run() -> Result<(), String> {
     let provider = app::payments::provider::from_config(&config.provider, pool.clone(), Some(callbacks))?;
     let callback_secret = config.provider_secret.as_bytes().into();
     let interval = std::time::Duration::from_secs(config.worker_interval_seconds);
-    tokio::spawn(worker(pool.clone(), provider.clone(), orders, interval));
+    tokio::spawn(backend::worker::run(pool.clone(), provider.clone(), orders, interval));
     let live = std::sync::Arc::new(server::live::LiveHub::default());
     let origins = server::security::Origins { public: config.public_url.as_deref().and_then(server::security::origin_of) };
     server::live::spawn_listener(pool.clone(), live.clone());
@@ -84,45 +84,6 @@ async fn run() -> Result<(), String> {
     pool.close().await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// The background worker, every `interval`: finishes payment attempts left in "processing" for
-/// more than 10 s (a crash between the provider's answer and the database write, or a lost
-/// callback), stops verification steps past their time, sends back unexpected charges whose
-/// refund failed, expires unpaid orders past their deadline, completes delivered orders, and
-/// prunes live events older than a day. Each item is handled on its own (see `app::db::jobs`).
-/// Every step claims its rows in Postgres (`SKIP LOCKED`), so several instances may run it.
-async fn worker(
-    pool: sqlx::PgPool,
-    provider: app::payments::provider::Provider,
-    settings: app::checkout::OrderSettings,
-    interval: std::time::Duration,
-) {
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let complete_after = time::Duration::hours(settings.complete_after_hours);
-    loop {
-        tick.tick().await;
-        let now = time::OffsetDateTime::now_utc();
-        match app::payments::pay::run_jobs(&pool, &provider, &settings, now, 10.0).await {
-            Ok(report) if report == Default::default() => {}
-            Ok(report) => tracing::info!(?report, "worker: payment jobs"),
-            Err(err) => tracing::warn!(error = %err, "worker: payment jobs"),
-        }
-        match app::collection::worker::expire_overdue(&pool, now).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(expired = n, "worker expired overdue orders"),
-            Err(err) => tracing::warn!(error = %err, "worker: expire"),
-        }
-        match app::collection::worker::complete_delivered(&pool, now, complete_after).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(completed = n, "worker completed delivered orders"),
-            Err(err) => tracing::warn!(error = %err, "worker: complete"),
-        }
-        if let Err(err) = app::db::live::prune(&pool).await {
-            tracing::warn!(error = %err, "worker: pruning live events");
-        }
-    }
 }
 
 async fn shutdown_signal() {

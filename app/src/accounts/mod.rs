@@ -22,7 +22,7 @@ use domain::accounts::Role;
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(email: String, password: String, role: String) -> Result<(), AppError> {
     let pool = crate::db::pool()?;
-    let new = session::sign_up(&pool, &email, &password, &role, &session::request_meta()).await?;
+    let new = session::sign_up(&pool, &session::hash_gate(), &email, &password, &role, &session::request_meta()).await?;
     session::set_session_cookie(&new.token);
     let next = if new.user.role == Role::Merchant { "/merchant/qualification" } else { new.user.role.home() };
     leptos_axum::redirect(next);
@@ -33,7 +33,7 @@ pub async fn sign_up(email: String, password: String, role: String) -> Result<()
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let pool = crate::db::pool()?;
-    let new = session::sign_in(&pool, &email, &password, &session::request_meta()).await?;
+    let new = session::sign_in(&pool, &session::hash_gate(), &email, &password, &session::request_meta()).await?;
     session::set_session_cookie(&new.token);
     leptos_axum::redirect(new.user.role.home());
     Ok(())
@@ -61,8 +61,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 /// Any signed-in user: their own recent account activity.
 #[server(prefix = "/api", endpoint = "my_activity")]
 pub async fn my_activity() -> Result<Vec<ActivityEntry>, AppError> {
-    let pool = crate::db::pool()?;
-    let user = session::require_user(&pool).await?;
+    let (pool, user) = crate::accounts::session::signed_in().await?;
     Ok(crate::db::accounts::recent_activity(&pool, user.id, 20).await?)
 }
 

@@ -9,78 +9,20 @@ use crate::error::AppError;
 use crate::ui::{Field, FormError, field_error, form_error};
 use domain::accounts::format_utc;
 
-#[cfg(feature = "ssr")]
-pub mod service {
-    use sqlx::PgPool;
-
-    use crate::accounts::RequestMeta;
-    use crate::accounts::session::{PASSWORD_CHANGE, hash_password, throttle, token_hash, verify_password};
-    use crate::db;
-    use crate::db::accounts::AttemptKind;
-    use crate::error::AppError;
-    use domain::accounts::{CurrentUser, NewPassword};
-
-    /// Changes the password of `user`, whose current session is `token`: every other session
-    /// ends in the same transaction. Returns how many ended.
-    pub async fn change_password(
-        pool: &PgPool,
-        user: &CurrentUser,
-        token: &str,
-        current: &str,
-        new: &str,
-        meta: &RequestMeta,
-    ) -> Result<u64, AppError> {
-        if current.is_empty() {
-            return Err(AppError::field("current_password", "Enter your current password."));
-        }
-        let new = NewPassword::parse(new).map_err(|m| AppError::field("new_password", m))?;
-        if current == new.expose() {
-            return Err(AppError::field("new_password", "Choose a password different from the current one."));
-        }
-        let account = format!("user:{}", user.id);
-        throttle(pool, PASSWORD_CHANGE, &account, &meta.ip).await?;
-        let hash = db::accounts::password_hash(pool, user.id).await?;
-        let right = verify_password(hash, current).await?;
-        db::accounts::record_attempt(pool, AttemptKind::PasswordChange, &account, &meta.ip, right).await?;
-        if !right {
-            return Err(AppError::field("current_password", "That is not your current password."));
-        }
-        let new_hash = hash_password(&new).await?;
-        let mut tx = pool.begin().await?;
-        db::accounts::set_password(&mut *tx, user.id, &new_hash).await?;
-        let ended = db::accounts::delete_other_sessions(&mut *tx, user.id, &token_hash(token)).await?;
-        db::accounts::record_activity(&mut *tx, user.id, "password_changed", meta).await?;
-        tx.commit().await?;
-        tracing::info!(user_id = user.id, ended, "password changed");
-        Ok(ended)
-    }
-
-    /// Ends every session of `user` but the current one.
-    pub async fn sign_out_elsewhere(pool: &PgPool, user: &CurrentUser, token: &str, meta: &RequestMeta) -> Result<u64, AppError> {
-        let mut tx = pool.begin().await?;
-        let ended = db::accounts::delete_other_sessions(&mut *tx, user.id, &token_hash(token)).await?;
-        db::accounts::record_activity(&mut *tx, user.id, "signed_out_elsewhere", meta).await?;
-        tx.commit().await?;
-        Ok(ended)
-    }
-}
-
 /// Signed-in users: change their password. Every other session ends.
 #[server(prefix = "/api", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<u64, AppError> {
     use crate::accounts::session;
-    let pool = crate::db::pool()?;
-    let me = session::require_user(&pool).await?;
+    let (pool, me) = session::signed_in().await?;
     let token = session::request_token().ok_or(AppError::Unauthenticated)?;
-    service::change_password(&pool, &me, &token, &current_password, &new_password, &session::request_meta()).await
+    Ok(session::change_password(&pool, &session::hash_gate(), &me, &token, &current_password, &new_password, &session::request_meta()).await?)
 }
 
 /// Signed-in users: where their account is signed in.
 #[server(prefix = "/api", endpoint = "my_sessions")]
 pub async fn my_sessions() -> Result<Vec<SessionInfo>, AppError> {
     use crate::accounts::session;
-    let pool = crate::db::pool()?;
-    let me = session::require_user(&pool).await?;
+    let (pool, me) = session::signed_in().await?;
     let token = session::request_token().ok_or(AppError::Unauthenticated)?;
     Ok(crate::db::accounts::sessions_of(&pool, me.id, &session::token_hash(&token)).await?)
 }
@@ -89,10 +31,9 @@ pub async fn my_sessions() -> Result<Vec<SessionInfo>, AppError> {
 #[server(prefix = "/api", endpoint = "sign_out_elsewhere")]
 pub async fn sign_out_elsewhere() -> Result<u64, AppError> {
     use crate::accounts::session;
-    let pool = crate::db::pool()?;
-    let me = session::require_user(&pool).await?;
+    let (pool, me) = session::signed_in().await?;
     let token = session::request_token().ok_or(AppError::Unauthenticated)?;
-    service::sign_out_elsewhere(&pool, &me, &token, &session::request_meta()).await
+    Ok(session::sign_out_elsewhere(&pool, &me, &token, &session::request_meta()).await?)
 }
 
 /// What the safety sections load and do. Made at the top of the account page, never inside

@@ -9,40 +9,12 @@ use leptos_router::components::A;
 use crate::error::AppError;
 use crate::ui::{FormError, form_error};
 
-#[cfg(feature = "ssr")]
-pub mod service {
-    use sqlx::PgPool;
-
-    use crate::db;
-    use crate::error::AppError;
-    use domain::accounts::CurrentUser;
-
-    /// Sets the quantity of a product in the cart (`add` adds to what is there).
-    pub async fn set_quantity(pool: &PgPool, shopper: &CurrentUser, product_id: i64, quantity: i32, add: bool) -> Result<(), AppError> {
-        let product =
-            db::catalog::product_by_id(pool, product_id).await?.filter(|p| p.active).ok_or_else(|| AppError::NotFound("The product".into()))?;
-        if quantity == 0 && !add {
-            db::orders::set_cart_quantity(pool, shopper.id, product_id, 0).await?;
-            return Ok(());
-        }
-        let current = if add { db::orders::cart_quantity(pool, shopper.id, product_id).await? } else { 0 };
-        let wanted = current.saturating_add(quantity);
-        if add && quantity < 1 {
-            return Err(AppError::field("quantity", "Choose at least 1."));
-        }
-        let wanted = super::check_quantity(wanted, product.stock)?;
-        db::orders::set_cart_quantity(pool, shopper.id, product_id, wanted).await?;
-        Ok(())
-    }
-}
-
 /// Shoppers: their cart, grouped by shop.
 #[server(prefix = "/api", endpoint = "my_cart")]
 pub async fn my_cart() -> Result<Vec<CartGroup>, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     Ok(group(crate::db::orders::cart_lines(&pool, me.id).await?))
 }
 
@@ -51,9 +23,8 @@ pub async fn my_cart() -> Result<Vec<CartGroup>, AppError> {
 pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<(), AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
-    service::set_quantity(&pool, &me, product_id, quantity, true).await
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
+    Ok(backend::cart::set_quantity(&pool, &me, product_id, quantity, true).await?)
 }
 
 /// Shoppers: change the quantity of a product in their cart (0 removes it).
@@ -61,9 +32,8 @@ pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<(), AppError>
 pub async fn set_cart_quantity(product_id: i64, quantity: i32) -> Result<(), AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
-    service::set_quantity(&pool, &me, product_id, quantity, false).await
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
+    Ok(backend::cart::set_quantity(&pool, &me, product_id, quantity, false).await?)
 }
 
 #[component]

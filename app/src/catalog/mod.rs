@@ -10,56 +10,13 @@ use crate::ui::{Field, FormError, field_error, form_error};
 pub use domain::catalog::{MAX_STOCK, MyShopData, Product, ProductForm, ProductInput, Shop, ShopPageData};
 use domain::money::Currency;
 
+/// How a merchant's shop functions open: the request's pool, the merchant, and their shop if
+/// it is open (approved); refused for anyone else.
 #[cfg(feature = "ssr")]
-pub mod service {
-    use sqlx::PgPool;
-
-    use super::{Product, ProductForm, Shop};
-    use crate::accounts::session;
-    use crate::db;
-    use crate::error::AppError;
-    use domain::accounts::Role;
-
-    /// The signed-in merchant's open shop; refused for anyone else, and for merchants whose
-    /// shop is not open (not approved).
-    pub async fn my_open_shop(pool: &PgPool) -> Result<Shop, AppError> {
-        let me = session::require_role(pool, Role::Merchant).await?;
-        db::catalog::shop_of_merchant(pool, me.id)
-            .await?
-            .ok_or_else(|| AppError::Conflict("Your shop opens once the platform approves your qualification.".into()))
-    }
-
-    /// Adds (no `id`) or updates a product of the caller's shop.
-    pub async fn save(pool: &PgPool, shop: &Shop, id: Option<i64>, form: &ProductForm) -> Result<Product, AppError> {
-        let input = form.parse(shop.currency)?;
-        let id = match id {
-            None => db::catalog::insert_product(pool, shop, &input).await?,
-            Some(id) => {
-                if !db::catalog::update_product(pool, shop, id, &input).await? {
-                    return Err(AppError::NotFound("The product".into()));
-                }
-                id
-            }
-        };
-        db::catalog::product_by_id(pool, id).await?.ok_or_else(|| AppError::internal("product vanished"))
-    }
-
-    /// Checks an uploaded image by its bytes (not by the name or the declared type) and returns
-    /// its content type.
-    pub fn image_type(bytes: &[u8]) -> Result<&'static str, AppError> {
-        if bytes.len() > 2 * 1024 * 1024 {
-            return Err(AppError::field("image", "The image is larger than 2 MB."));
-        }
-        if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-            Ok("image/png")
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            Ok("image/jpeg")
-        } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-            Ok("image/webp")
-        } else {
-            Err(AppError::field("image", "Upload a PNG, JPEG or WebP image."))
-        }
-    }
+pub async fn my_open_shop() -> Result<(sqlx::PgPool, domain::accounts::CurrentUser, Shop), AppError> {
+    let (pool, me) = crate::accounts::session::signed_in_as(domain::accounts::Role::Merchant).await?;
+    let shop = backend::catalog::open_shop_of(&pool, &me).await?;
+    Ok((pool, me, shop))
 }
 
 // ---- Server functions -------------------------------------------------------------------
@@ -67,8 +24,7 @@ pub mod service {
 /// Merchants with an open shop: their shop and all its products, archived included.
 #[server(prefix = "/api", endpoint = "my_shop")]
 pub async fn my_shop() -> Result<MyShopData, AppError> {
-    let pool = crate::db::pool()?;
-    let shop = service::my_open_shop(&pool).await?;
+    let (pool, _, shop) = crate::catalog::my_open_shop().await?;
     let products = crate::db::catalog::products_of_shop(&pool, shop.id, true).await?;
     Ok(MyShopData { shop, products })
 }
@@ -76,9 +32,8 @@ pub async fn my_shop() -> Result<MyShopData, AppError> {
 /// Merchants with an open shop: add a product (no `id`) or edit one of their own.
 #[server(prefix = "/api", endpoint = "save_product")]
 pub async fn save_product(#[server(default)] id: Option<i64>, product: ProductForm) -> Result<Product, AppError> {
-    let pool = crate::db::pool()?;
-    let shop = service::my_open_shop(&pool).await?;
-    service::save(&pool, &shop, id, &product).await
+    let (pool, _, shop) = crate::catalog::my_open_shop().await?;
+    Ok(backend::catalog::save(&pool, &shop, id, &product).await?)
 }
 
 /// Anyone: an open shop with its active products.

@@ -12,96 +12,12 @@ use crate::error::AppError;
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
 use domain::qualification::COUNTRIES;
 
-#[cfg(feature = "ssr")]
-pub mod service {
-    use sqlx::PgPool;
-    use time::{Duration, OffsetDateTime};
-    use uuid::Uuid;
-
-    use super::ShippingAddress;
-    use crate::db;
-    use crate::error::AppError;
-    use domain::accounts::CurrentUser;
-    use domain::money::Money;
-    use domain::orders::{Actor, OrderStatus};
-
-    /// A human-readable order number: `PD-YYMMDD-` and six characters that cannot be confused
-    /// (no 0/O, 1/I).
-    pub fn new_order_number(now: OffsetDateTime) -> String {
-        const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-        let random = Uuid::new_v4();
-        let tail: String = random.as_bytes()[..6].iter().map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char).collect();
-        format!("PD-{:02}{:02}{:02}-{tail}", now.year() % 100, u8::from(now.month()), now.day())
-    }
-
-    /// Places the order for the shopper's cart lines of `shop_id`. Returns the order number.
-    pub async fn place_order(
-        pool: &PgPool,
-        shopper: &CurrentUser,
-        shop_id: i64,
-        key: &str,
-        address: &ShippingAddress,
-        payment_window: Duration,
-    ) -> Result<String, AppError> {
-        let key = Uuid::parse_str(key.trim()).map_err(|_| AppError::BadRequest("the checkout key is not valid; reload the page".into()))?;
-        let address = ShippingAddress::parse(address)?;
-        let fingerprint = format!("shop:{shop_id}");
-
-        let mut tx = pool.begin().await?;
-        if let Some((used_for, order_id)) = db::orders::claim_key(&mut tx, shopper.id, "checkout", key, &fingerprint).await? {
-            if used_for != fingerprint {
-                return Err(AppError::Conflict("This checkout was already used for another shop. Reload the page.".into()));
-            }
-            return match order_id {
-                Some(order_id) => Ok(db::orders::order_number_by_id(&mut tx, order_id).await?),
-                None => Err(AppError::Conflict("This order is still being placed. Check “My orders” in a moment.".into())),
-            };
-        }
-
-        let lines = db::orders::lock_cart_for_shop(&mut tx, shopper.id, shop_id).await?;
-        if lines.is_empty() {
-            return Err(AppError::Conflict("Your cart has nothing from this shop.".into()));
-        }
-        let mut total: Option<Money> = None;
-        for line in &lines {
-            if let Some(problem) = line.problem() {
-                return Err(AppError::Conflict(format!("{}: {problem}", line.title)));
-            }
-            let line_total = line.unit_price.checked_mul(line.quantity as i64).map_err(|e| AppError::Conflict(e.to_string()))?;
-            total = Some(match total {
-                None => line_total,
-                Some(t) => t.checked_add(line_total).map_err(|e| AppError::Conflict(e.to_string()))?,
-            });
-        }
-        let total = total.ok_or_else(|| AppError::internal("empty total"))?;
-
-        let now = OffsetDateTime::now_utc();
-        let due = now + payment_window;
-        let (order_id, number) = loop {
-            let number = new_order_number(now);
-            if let Some(id) = db::orders::insert_order(&mut tx, &number, shopper.id, shop_id, total, &address, due).await? {
-                break (id, number);
-            }
-        };
-        for line in &lines {
-            db::orders::insert_line(&mut tx, order_id, line).await?;
-        }
-        db::orders::insert_event(&mut tx, order_id, Actor::Shopper, Some(shopper.id), "created", None, OrderStatus::AwaitingPayment).await?;
-        db::orders::clear_cart_for_shop(&mut tx, shopper.id, shop_id).await?;
-        db::orders::complete_key(&mut tx, shopper.id, "checkout", key, order_id).await?;
-        tx.commit().await?;
-        tracing::info!(order = %number, shopper_id = shopper.id, total_minor = total.minor, currency = %total.currency, "order placed");
-        Ok(number)
-    }
-}
-
 /// Shoppers: the checkout page's data for one shop.
 #[server(prefix = "/api", endpoint = "checkout_data")]
 pub async fn checkout_data(shop_id: i64) -> Result<CheckoutInfo, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     let group = crate::cart::group(crate::db::orders::cart_lines(&pool, me.id).await?)
         .into_iter()
         .find(|g| g.shop_id == shop_id)
@@ -115,11 +31,10 @@ pub async fn checkout_data(shop_id: i64) -> Result<CheckoutInfo, AppError> {
 pub async fn place_order(shop_id: i64, idempotency_key: String, address: ShippingAddress) -> Result<String, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     let settings = use_context::<OrderSettings>().unwrap_or_default();
     let window = time::Duration::minutes(settings.payment_window_minutes);
-    let number = service::place_order(&pool, &me, shop_id, &idempotency_key, &address, window).await?;
+    let number = backend::checkout::place_order(&pool, &me, shop_id, &idempotency_key, &address, window).await?;
     leptos_axum::redirect(&format!("/orders/{number}"));
     Ok(number)
 }

@@ -21,8 +21,7 @@ use domain::orders::{ALL_STATUSES, OrderStatus};
 #[server(prefix = "/api", endpoint = "console_orders")]
 pub async fn console_orders(#[server(default)] filter: ConsoleFilter, #[server(default)] after: Option<String>) -> Result<ConsolePage, AppError> {
     use super::Cursor;
-    let pool = crate::db::pool()?;
-    let shop = crate::catalog::service::my_open_shop(&pool).await?;
+    let (pool, _, shop) = crate::catalog::my_open_shop().await?;
     let query = filter.parse()?;
     let after = after.filter(|a| !a.is_empty()).map(|a| Cursor::decode(&a)).transpose()?;
     let mut rows = crate::db::collection::console_page(&pool, shop.id, &query, after, PAGE_SIZE + 1).await?;
@@ -63,7 +62,8 @@ pub fn OrdersConsolePage() -> impl IntoView {
         })
     });
     let after = Memo::new(move |_| query.with(|q| q.get("after")));
-    let page = Resource::new(move || (filter.get(), after.get(), crate::live::Live::version()), |(f, a, _)| console_orders(f, a));
+    let orders_changed = crate::live::Live::kinds(&["order"]);
+    let page = Resource::new(move || (filter.get(), after.get(), orders_changed.get()), |(f, a, _)| console_orders(f, a));
 
     view! {
         <Title text="Orders"/>

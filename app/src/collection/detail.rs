@@ -20,8 +20,7 @@ use domain::qualification::country_name;
 #[server(prefix = "/api", endpoint = "merchant_order")]
 pub async fn merchant_order(number: String) -> Result<MerchantOrderView, AppError> {
     use crate::db::orders::OrderScope;
-    let pool = crate::db::pool()?;
-    let shop = crate::catalog::service::my_open_shop(&pool).await?;
+    let (pool, _, shop) = crate::catalog::my_open_shop().await?;
     let (id, order) = crate::db::orders::order_view(&pool, OrderScope::Shop(shop.id), number.trim())
         .await?
         .ok_or_else(|| AppError::NotFound("The order".into()))?;
@@ -50,20 +49,19 @@ pub async fn merchant_order_action(
     #[server(default)] tracking: String,
     #[server(default)] cash: String,
 ) -> Result<(), AppError> {
-    let pool = crate::db::pool()?;
-    let shop = crate::catalog::service::my_open_shop(&pool).await?;
-    let me = crate::accounts::session::require_role(&pool, domain::accounts::Role::Merchant).await?;
+    let (pool, me, shop) = crate::catalog::my_open_shop().await?;
     let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
-    let input = super::service::ActionInput { minutes, carrier, tracking, cash };
-    super::service::act(&pool, &me, shop.id, number.trim(), action, &input, &settings).await
+    let input = backend::collection::ActionInput { minutes, carrier, tracking, cash };
+    Ok(backend::collection::act(&pool, &me, shop.id, number.trim(), action, &input, &settings).await?)
 }
 
 #[component]
 pub fn MerchantOrderPage() -> impl IntoView {
     let params = use_params_map();
     let act = ServerAction::<MerchantOrderAction>::new();
+    let changed = crate::live::Live::order(move || params.with_untracked(|p| p.get("number")));
     let order = Resource::new(
-        move || (params.with(|p| p.get("number")), act.version().get(), crate::live::Live::version()),
+        move || (params.with(|p| p.get("number")), act.version().get(), changed.get()),
         |(number, _, _)| async move {
             match number {
                 Some(n) => merchant_order(n).await,

@@ -8,10 +8,6 @@ pub use domain::collection::{
 };
 mod console;
 mod detail;
-#[cfg(feature = "ssr")]
-pub mod service;
-#[cfg(feature = "ssr")]
-pub mod worker;
 
 pub use console::{OrdersConsolePage, console_orders};
 pub use detail::{MerchantOrderPage, merchant_order, merchant_order_action};

@@ -22,18 +22,40 @@ pub enum LiveState {
 #[derive(Clone, Copy)]
 pub struct Live {
     pub state: RwSignal<LiveState>,
-    /// Bumped by every event and every (re)connection: resources that follow it refetch.
-    pub version: RwSignal<u64>,
+    /// The latest batch of events: what resources follow (see [`Live::follow`]).
+    batch: RwSignal<Batch>,
+    /// Events received and not yet handed on: a burst (one payment makes an order event, a
+    /// notification and perhaps an attempt event) becomes one batch, so a resource that cares
+    /// about any of them refetches once.
+    pending: StoredValue<Option<Batch>>,
     /// Payment toasts on screen: (key, text).
     pub toasts: RwSignal<Vec<(u64, String)>>,
     /// The latest event, for pages that care which order it concerns.
     pub last: RwSignal<Option<LiveEvent>>,
 }
 
+/// Events handed on together. `everything` after a (re)connection or a "refresh": whatever
+/// was missed, every live resource refetches.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Batch {
+    number: u64,
+    everything: bool,
+    events: Vec<LiveEvent>,
+}
+
+/// How long events wait for the rest of their burst before resources refetch.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(120);
+
 impl Live {
     pub fn provide() -> Live {
-        let live =
-            Live { state: RwSignal::new(LiveState::Idle), version: RwSignal::new(0), toasts: RwSignal::new(Vec::new()), last: RwSignal::new(None) };
+        let live = Live {
+            state: RwSignal::new(LiveState::Idle),
+            batch: RwSignal::new(Batch::default()),
+            pending: StoredValue::new(None),
+            toasts: RwSignal::new(Vec::new()),
+            last: RwSignal::new(None),
+        };
         provide_context(live);
         live
     }
@@ -48,10 +70,32 @@ impl Live {
         })
     }
 
-    /// The version to put in a resource's source so that it refetches on live events (0 while
-    /// rendering on the server).
-    pub fn version() -> u64 {
-        use_context::<Live>().map(|l| l.version.get()).unwrap_or(0)
+    /// A number that changes once per batch of live events holding one that `wanted` accepts
+    /// (and after every reconnection); constant while rendering on the server. Put it in a
+    /// resource's source and the resource refetches once per burst that concerns it.
+    pub fn follow(wanted: impl Fn(&LiveEvent) -> bool + Send + Sync + 'static) -> Memo<u64> {
+        let batch = use_context::<Live>().map(|l| l.batch);
+        Memo::new(move |previous: Option<&u64>| {
+            let previous = previous.copied().unwrap_or(0);
+            batch.map_or(previous, |b| b.with(|b| if b.everything || b.events.iter().any(&wanted) { b.number } else { previous }))
+        })
+    }
+
+    /// [`Live::follow`] for events of these kinds.
+    pub fn kinds(kinds: &'static [&'static str]) -> Memo<u64> {
+        Self::follow(move |e| kinds.contains(&e.kind.as_str()))
+    }
+
+    /// [`Live::follow`] for what changes one order's page: its events, its payment attempts.
+    pub fn order(number: impl Fn() -> Option<String> + Send + Sync + 'static) -> Memo<u64> {
+        Self::follow(move |e| matches!(e.kind.as_str(), "order" | "payment") && number().is_some_and(|n| n == e.order_number))
+    }
+
+    /// Says, whenever asked (a timer too), whether updates arrive live right now: pages poll
+    /// only while they do not.
+    pub fn open_now() -> impl Fn() -> bool + Copy + 'static {
+        let state = use_context::<Live>().map(|l| l.state);
+        move || state.is_some_and(|s| s.get_untracked() == LiveState::Open)
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -62,8 +106,33 @@ impl Live {
             let toasts = self.toasts;
             set_timeout(move || toasts.update(|t| t.retain(|(k, _)| *k != key)), std::time::Duration::from_secs(8));
         }
-        self.last.set(Some(event));
-        self.version.update(|v| *v += 1);
+        self.last.set(Some(event.clone()));
+        self.hand_on(Some(event));
+    }
+
+    /// Queues `event` (`None`: everything changed) for the next batch, which goes out
+    /// [`COALESCE`] after the first event of a burst.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn hand_on(self, event: Option<LiveEvent>) {
+        let first = self.pending.with_value(Option::is_none);
+        self.pending.update_value(|pending| {
+            let batch = pending.get_or_insert_with(Batch::default);
+            match event {
+                Some(event) => batch.events.push(event),
+                None => batch.everything = true,
+            }
+        });
+        if first {
+            set_timeout(
+                move || {
+                    if let Some(mut batch) = self.pending.try_update_value(Option::take).flatten() {
+                        batch.number = self.batch.with_untracked(|b| b.number) + 1;
+                        self.batch.set(batch);
+                    }
+                },
+                COALESCE,
+            );
+        }
     }
 }
 
@@ -140,7 +209,8 @@ mod client {
             loop {
                 let url = if last_id > 0 { format!("/live?last={last_id}") } else { "/live".to_string() };
                 let Ok(mut es) = EventSource::new(&url) else { return };
-                let subscriptions = ["hello", "order", "notification", "ticket", "qualification", "refresh"].map(|kind| es.subscribe(kind));
+                let subscriptions =
+                    ["hello", "order", "payment", "notification", "ticket", "qualification", "refresh"].map(|kind| es.subscribe(kind));
                 let Ok(subscriptions) = subscriptions.into_iter().collect::<Result<Vec<_>, _>>() else { return };
                 let mut events = futures::stream::select_all(subscriptions);
                 // The indicator follows the EventSource's own state, which says "connecting"
@@ -163,7 +233,7 @@ mod client {
                             // (Re)connected, or told to catch up: every live resource refetches.
                             live.state.set(LiveState::Open);
                             pause = Duration::from_secs(1);
-                            live.version.update(|v| *v += 1);
+                            live.hand_on(None);
                         }
                         _ => {
                             let data = message.data().as_string().unwrap_or_default();

@@ -15,8 +15,7 @@ use domain::accounts::format_utc;
 /// Signed-in shoppers and merchants: their latest notifications and the unread count.
 #[server(prefix = "/api", endpoint = "my_notifications")]
 pub async fn my_notifications() -> Result<NotificationList, AppError> {
-    let pool = crate::db::pool()?;
-    let me = crate::accounts::session::require_user(&pool).await?;
+    let (pool, me) = crate::accounts::session::signed_in().await?;
     let items = crate::db::notifications::latest(&pool, me.id, 100).await?;
     let unread = crate::db::notifications::unread_count(&pool, me.id).await?;
     Ok(NotificationList { items, unread })
@@ -35,8 +34,7 @@ pub async fn unread_notifications() -> Result<i64, AppError> {
 /// Signed-in users: mark one of their notifications read, or all of them (no `id`).
 #[server(prefix = "/api", endpoint = "mark_notifications_read")]
 pub async fn mark_notifications_read(#[server(default)] id: Option<i64>) -> Result<u64, AppError> {
-    let pool = crate::db::pool()?;
-    let me = crate::accounts::session::require_user(&pool).await?;
+    let (pool, me) = crate::accounts::session::signed_in().await?;
     Ok(crate::db::notifications::mark_read(&pool, me.id, id).await?)
 }
 
@@ -53,7 +51,8 @@ impl Notices {
     pub fn provide() {
         let location = leptos_router::hooks::use_location();
         let changed = RwSignal::new(0u64);
-        let unread = Resource::new(move || (location.pathname.get(), changed.get(), crate::live::Live::version()), |_| unread_notifications());
+        let arrived = crate::live::Live::kinds(&["notification"]);
+        let unread = Resource::new(move || (location.pathname.get(), changed.get(), arrived.get()), |_| unread_notifications());
         provide_context(Notices { changed, unread });
     }
     pub fn bump() {
@@ -90,7 +89,8 @@ pub fn NotificationsLink(href: &'static str, unread: i64) -> impl IntoView {
 #[component]
 pub fn NotificationsPage(order_base: &'static str) -> impl IntoView {
     let mark = ServerAction::<MarkNotificationsRead>::new();
-    let list = Resource::new(move || (mark.version().get(), crate::live::Live::version()), |_| my_notifications());
+    let arrived = crate::live::Live::kinds(&["notification"]);
+    let list = Resource::new(move || (mark.version().get(), arrived.get()), |_| my_notifications());
     Effect::new(move |_| {
         if mark.version().get() > 0 {
             Notices::bump();

@@ -17,90 +17,12 @@ use domain::collection::RequestState;
 use domain::orders::{Actor, OrderStatus};
 use domain::qualification::country_name;
 
-#[cfg(feature = "ssr")]
-pub mod service {
-    use sqlx::{PgConnection, PgPool};
-
-    use crate::db;
-    use crate::db::orders::LockedOrder;
-    use crate::error::AppError;
-    use domain::accounts::CurrentUser;
-    use domain::orders::{Actor, OrderEvent, OrderStatus};
-
-    /// The one guard of every change that ends an order's chance to be paid online (a cancel by
-    /// either side, expiry, cash on delivery chosen, the payment request withdrawn): while a
-    /// payment of the order is in flight — processing, or waiting for its one-time code — the
-    /// money may be arriving, so the change is refused. The caller holds the order's row lock,
-    /// and a payment is only ever started under that lock, so nothing can start in between.
-    /// (The schema checks it again at commit: `orders_payment`.)
-    pub async fn refuse_if_paying(tx: &mut PgConnection, order_id: i64, actor: Actor) -> Result<(), AppError> {
-        if !db::collection::has_live_attempt(tx, order_id).await? {
-            return Ok(());
-        }
-        Err(AppError::Conflict(
-            match actor {
-                Actor::Shopper => "A payment of this order is still in progress. Wait for it to finish, or stop it on the payment page, then cancel.",
-                _ => "The shopper is paying this order right now; wait for the payment to finish.",
-            }
-            .into(),
-        ))
-    }
-
-    /// Closes an unpaid order (cancelled by `event`), behind [`refuse_if_paying`]: its status
-    /// changes, its reserved stock comes back, its open payment request ends with
-    /// `request_outcome`, and the change is recorded — all in the caller's transaction.
-    pub async fn close_unpaid(
-        tx: &mut PgConnection,
-        order: &LockedOrder,
-        event: OrderEvent,
-        actor_id: Option<i64>,
-        request_outcome: &str,
-    ) -> Result<OrderStatus, AppError> {
-        let actor = match event {
-            OrderEvent::Cancel(actor) => actor,
-            _ => Actor::System,
-        };
-        let to = order.status.apply(event)?;
-        refuse_if_paying(tx, order.id, actor).await?;
-        db::orders::set_status(tx, order.id, to).await?;
-        if order.status.holds_stock() {
-            db::orders::release_stock(tx, order.id).await?;
-        }
-        db::collection::close_request(tx, order.id, request_outcome).await?;
-        db::orders::insert_event(tx, order.id, actor, actor_id, event.name(), Some(order.status), to).await?;
-        Ok(to)
-    }
-
-    /// The shopper cancels their unpaid order; its stock is released in the same transaction.
-    pub async fn cancel_by_shopper(pool: &PgPool, shopper: &CurrentUser, number: &str) -> Result<(), AppError> {
-        let mut tx = pool.begin().await?;
-        let result = async {
-            let order = db::orders::lock_shopper_order(&mut tx, shopper.id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
-            close_unpaid(&mut tx, &order, OrderEvent::Cancel(Actor::Shopper), Some(shopper.id), "cancelled").await
-        }
-        .await;
-        match result {
-            Ok(_) => {
-                tx.commit().await?;
-                tracing::info!(order = %number, "order cancelled by shopper");
-                Ok(())
-            }
-            Err(refused) => {
-                // Release the order's row lock before answering (see `collection::service::act`).
-                let _ = tx.rollback().await;
-                Err(refused)
-            }
-        }
-    }
-}
-
 /// Shoppers: their own orders.
 #[server(prefix = "/api", endpoint = "my_orders")]
 pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     Ok(crate::db::orders::shopper_orders(&pool, me.id).await?)
 }
 
@@ -109,8 +31,7 @@ pub async fn my_orders() -> Result<Vec<OrderSummary>, AppError> {
 pub async fn order_detail(number: String) -> Result<Order, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))
 }
 
@@ -119,14 +40,14 @@ pub async fn order_detail(number: String) -> Result<Order, AppError> {
 pub async fn cancel_order(number: String) -> Result<(), AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
-    service::cancel_by_shopper(&pool, &me, &number).await
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
+    Ok(backend::orders::cancel_by_shopper(&pool, &me, &number).await?)
 }
 
 #[component]
 pub fn MyOrdersPage() -> impl IntoView {
-    let orders = Resource::new(crate::live::Live::version, |_| my_orders());
+    let orders_changed = crate::live::Live::kinds(&["order"]);
+    let orders = Resource::new(move || orders_changed.get(), |_| my_orders());
     view! {
         <Title text="My orders"/>
         <h1>"My orders"</h1>
@@ -159,8 +80,9 @@ pub fn MyOrdersPage() -> impl IntoView {
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let cancel = ServerAction::<CancelOrder>::new();
+    let changed = crate::live::Live::order(move || params.with_untracked(|p| p.get("number")));
     let order = Resource::new(
-        move || (params.with(|p| p.get("number")), cancel.version().get(), crate::live::Live::version()),
+        move || (params.with(|p| p.get("number")), cancel.version().get(), changed.get()),
         |(number, _, _)| async move {
             match number {
                 Some(n) => order_detail(n).await,

@@ -19,23 +19,13 @@ use domain::payments::attempt::AttemptStatus;
 pub async fn pay_page_data(number: String) -> Result<PayPageInfo, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     let order = crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
     let methods = crate::db::payment_methods::list(&pool, me.id).await?;
     let mut conn = pool.acquire().await?;
     let order_id = crate::db::payments::shopper_order_id(&mut conn, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
     drop(conn);
-    let latest = crate::db::payments::latest_attempt(&pool, order_id).await?.map(|a| PayResult {
-        tries_left: (a.status == AttemptStatus::RequiresVerification)
-            .then(|| (super::pay::MAX_CODE_TRIES - a.code_tries).clamp(0, super::pay::MAX_CODE_TRIES) as u8),
-        verification_expires_at: a.verification_expires_at.filter(|_| a.status == AttemptStatus::RequiresVerification),
-        attempt_id: a.id,
-        order_number: a.order_number,
-        status: a.status,
-        message: a.failure_reason,
-        sandbox_code: None,
-    });
+    let latest = crate::db::payments::latest_attempt(&pool, order_id).await?.map(|a| backend::pay::result_of(&a));
     Ok(PayPageInfo { order: order.summary, methods, latest, idempotency_key: uuid::Uuid::new_v4().to_string() })
 }
 
@@ -44,11 +34,10 @@ pub async fn pay_page_data(number: String) -> Result<PayPageInfo, AppError> {
 pub async fn pay_order(number: String, method_id: i64, idempotency_key: String) -> Result<PayResult, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     let provider = super::provider::provider()?;
     let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
-    super::pay::pay(&pool, &provider, &settings, &me, &number, method_id, &idempotency_key).await
+    Ok(backend::pay::pay(&pool, &provider, &settings, &me, &number, method_id, &idempotency_key).await?)
 }
 
 /// Shoppers: answer the verification step of their own payment.
@@ -56,11 +45,10 @@ pub async fn pay_order(number: String, method_id: i64, idempotency_key: String) 
 pub async fn verify_payment(attempt_id: i64, code: String) -> Result<PayResult, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     let provider = super::provider::provider()?;
     let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
-    super::pay::verify(&pool, &provider, &settings, &me, attempt_id, &code).await
+    Ok(backend::pay::verify(&pool, &provider, &settings, &me, attempt_id, &code).await?)
 }
 
 /// Shoppers: stop their own payment that waits for its code, to pay with another method.
@@ -68,11 +56,24 @@ pub async fn verify_payment(attempt_id: i64, code: String) -> Result<PayResult, 
 pub async fn abandon_payment(attempt_id: i64) -> Result<PayResult, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Shopper).await?;
+    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
     let provider = super::provider::provider()?;
     let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
-    super::pay::abandon(&pool, &provider, &settings, &me, attempt_id).await
+    Ok(backend::pay::abandon(&pool, &provider, &settings, &me, attempt_id).await?)
+}
+
+/// The attempt the page shows: the stored one, unless this page has just started a newer one
+/// (the answer of its own action, not yet read back). For the same attempt the stored one is
+/// the newer news (a slow charge declined by a callback) and only the sandbox's code, which is
+/// never stored, comes from the action's answer.
+fn shown_attempt(answered: Option<PayResult>, stored: Option<PayResult>) -> Option<PayResult> {
+    match (answered, stored) {
+        (Some(answered), Some(stored)) if answered.attempt_id == stored.attempt_id => {
+            Some(PayResult { sandbox_code: answered.sandbox_code, ..stored })
+        }
+        (Some(answered), Some(stored)) if answered.attempt_id < stored.attempt_id => Some(stored),
+        (answered, stored) => answered.or(stored),
+    }
 }
 
 #[component]
@@ -81,19 +82,13 @@ pub fn PayPage() -> impl IntoView {
     let pay = ServerAction::<PayOrder>::new();
     let verify = ServerAction::<VerifyPayment>::new();
     let abandon = ServerAction::<AbandonPayment>::new();
-    // Polls while a payment is processing, so the page turns paid by itself.
+    // The page follows its order's live events; it polls a processing payment only while the
+    // live channel is down, so it still turns paid (or declined) by itself.
     let tick = RwSignal::new(0u32);
+    let live_open = crate::live::Live::open_now();
+    let changed = crate::live::Live::order(move || params.with_untracked(|p| p.get("number")));
     let data = Resource::new(
-        move || {
-            (
-                params.with(|p| p.get("number")),
-                pay.version().get(),
-                verify.version().get(),
-                abandon.version().get(),
-                tick.get(),
-                crate::live::Live::version(),
-            )
-        },
+        move || (params.with(|p| p.get("number")), pay.version().get(), verify.version().get(), abandon.version().get(), tick.get(), changed.get()),
         |(number, _, _, _, _, _)| async move {
             match number {
                 Some(n) => pay_page_data(n).await,
@@ -115,7 +110,7 @@ pub fn PayPage() -> impl IntoView {
                 let processing = data.get().and_then(Result::ok).is_some_and(|d| {
                     d.order.status == OrderStatus::AwaitingPayment && d.latest.as_ref().is_some_and(|l| l.status == AttemptStatus::Processing)
                 });
-                if processing {
+                if processing && !live_open() {
                     tick.update(|t| *t += 1);
                 }
             },
@@ -141,7 +136,7 @@ pub fn PayPage() -> impl IntoView {
                 let o = d.order.clone();
                 let number = o.number.clone();
                 let stored = d.latest.clone();
-                let shown = latest().filter(|l| stored.as_ref().is_none_or(|s| s.attempt_id <= l.attempt_id)).or(stored);
+                let shown = shown_attempt(latest(), stored);
                 let awaiting = o.status == OrderStatus::AwaitingPayment;
                 Ok::<_, AppError>(view! {
                     <p><A href=format!("/orders/{}", o.number)>{format!("← Order {}", o.number)}</A></p>

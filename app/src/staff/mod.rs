@@ -15,8 +15,7 @@ use domain::qualification::{QualificationStatus, country_name};
 pub async fn review_queue() -> Result<Vec<QueueEntry>, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    session::require_role(&pool, Role::Staff).await?;
+    let (pool, _) = session::signed_in_as(Role::Staff).await?;
     Ok(crate::db::qualification::queue(&pool, 200).await?)
 }
 
@@ -25,8 +24,7 @@ pub async fn review_queue() -> Result<Vec<QueueEntry>, AppError> {
 pub async fn review_detail(merchant_id: i64) -> Result<Qualification, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    session::require_role(&pool, Role::Staff).await?;
+    let (pool, _) = session::signed_in_as(Role::Staff).await?;
     crate::db::qualification::find(&pool, merchant_id).await?.ok_or_else(|| AppError::NotFound("The submission".into()))
 }
 
@@ -35,9 +33,8 @@ pub async fn review_detail(merchant_id: i64) -> Result<Qualification, AppError> 
 pub async fn decide_qualification(merchant_id: i64, decision: String, #[server(default)] reason: String) -> Result<Qualification, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    let me = session::require_role(&pool, Role::Staff).await?;
-    crate::merchant::service::decide(&pool, &me, merchant_id, &decision, &reason).await
+    let (pool, me) = session::signed_in_as(Role::Staff).await?;
+    Ok(backend::qualification::decide(&pool, &me, merchant_id, &decision, &reason).await?)
 }
 
 #[component]

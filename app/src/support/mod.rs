@@ -18,120 +18,6 @@ use crate::ui::{FormError, field_error, form_error};
 use domain::orders::Actor;
 use domain::orders::describe;
 
-/// A message as typed: trimmed, 1 to 4,000 characters. Markup is kept as text (and shown
-/// escaped, like everything the app renders).
-pub fn message_text(raw: &str, field: &'static str) -> Result<String, AppError> {
-    let text = raw.trim();
-    if text.is_empty() {
-        return Err(AppError::field(field, "Describe the problem."));
-    }
-    if text.chars().count() > 4000 {
-        return Err(AppError::field(field, "Keep it under 4,000 characters."));
-    }
-    Ok(text.to_string())
-}
-
-#[cfg(feature = "ssr")]
-pub mod service {
-    use sqlx::PgPool;
-
-    use super::{TicketCategory, TicketStatus, message_text};
-    use crate::db;
-    use crate::error::AppError;
-    use domain::accounts::{CurrentUser, Role};
-
-    /// Files a ticket for `user`, about one of their orders (and one of its attempts) if given.
-    pub async fn report(
-        pool: &PgPool,
-        user: &CurrentUser,
-        category: &str,
-        description: &str,
-        order_number: &str,
-        attempt_id: Option<i64>,
-    ) -> Result<i64, AppError> {
-        let mut errors = Vec::new();
-        let category = TicketCategory::parse(category);
-        if category.is_none() {
-            errors.push(crate::error::FieldError { field: "category".into(), message: "Choose what the problem is about.".into() });
-        }
-        let text = message_text(description, "description").map_err(|e| {
-            if let AppError::Validation(mut v) = e {
-                errors.append(&mut v);
-            }
-        });
-        let (Some(category), Ok(text)) = (category, text) else {
-            return Err(AppError::Validation(errors));
-        };
-        let mut tx = pool.begin().await?;
-        let number = order_number.trim();
-        let order_id = if number.is_empty() {
-            None
-        } else {
-            Some(db::support::order_of_user(&mut tx, user.id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?)
-        };
-        if let Some(attempt) = attempt_id {
-            let ok = match order_id {
-                Some(order) => db::support::attempt_of_order(&mut tx, order, attempt).await?,
-                None => false,
-            };
-            if !ok {
-                return Err(AppError::NotFound("The payment".into()));
-            }
-        }
-        let id = db::support::insert_ticket(&mut tx, user.id, category, order_id, attempt_id).await?;
-        db::support::insert_message(&mut tx, id, user.id, false, &text).await?;
-        tx.commit().await?;
-        tracing::info!(ticket = id, category = category.as_str(), "ticket filed");
-        Ok(id)
-    }
-
-    /// A reply on a ticket, by its user or by staff.
-    pub async fn reply(pool: &PgPool, user: &CurrentUser, ticket_id: i64, body: &str) -> Result<(), AppError> {
-        let text = message_text(body, "body")?;
-        let staff = user.role == Role::Staff;
-        let mut tx = pool.begin().await?;
-        let (owner, status) = db::support::lock_ticket(&mut tx, ticket_id).await?.ok_or_else(|| AppError::NotFound("The ticket".into()))?;
-        if !staff && owner != user.id {
-            return Err(AppError::NotFound("The ticket".into()));
-        }
-        let next = status.after_message(staff)?;
-        db::support::insert_message(&mut tx, ticket_id, user.id, staff, &text).await?;
-        db::support::set_status(&mut tx, ticket_id, next, !staff).await?;
-        if staff {
-            db::support::insert_action(&mut tx, ticket_id, user.id, "replied").await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Staff: close a ticket, or freeze / unfreeze the account of its user.
-    pub async fn staff_act(pool: &PgPool, staff: &CurrentUser, ticket_id: i64, action: &str) -> Result<(), AppError> {
-        let mut tx = pool.begin().await?;
-        let (owner, status) = db::support::lock_ticket(&mut tx, ticket_id).await?.ok_or_else(|| AppError::NotFound("The ticket".into()))?;
-        match action {
-            "close" => {
-                if status == TicketStatus::Closed {
-                    return Err(AppError::Conflict("This ticket is already closed.".into()));
-                }
-                db::support::set_status(&mut tx, ticket_id, TicketStatus::Closed, false).await?;
-                db::support::insert_action(&mut tx, ticket_id, staff.id, "closed").await?;
-            }
-            "freeze" | "unfreeze" => {
-                let freeze = action == "freeze";
-                if !db::accounts::set_frozen(&mut tx, owner, freeze).await? {
-                    let now = if freeze { "already frozen" } else { "not frozen" };
-                    return Err(AppError::Conflict(format!("The account is {now}.")));
-                }
-                db::support::insert_action(&mut tx, ticket_id, staff.id, if freeze { "froze_account" } else { "unfroze_account" }).await?;
-            }
-            _ => return Err(AppError::BadRequest("unknown action".into())),
-        }
-        tx.commit().await?;
-        tracing::info!(ticket = ticket_id, staff_id = staff.id, action, "staff acted on a ticket");
-        Ok(())
-    }
-}
-
 // ---- Server functions -------------------------------------------------------------------
 
 /// Signed-in shoppers and merchants: file a ticket, optionally about one of their orders and
@@ -143,12 +29,11 @@ pub async fn report_problem(
     #[server(default)] order_number: String,
     #[server(default)] attempt_id: Option<i64>,
 ) -> Result<i64, AppError> {
-    let pool = crate::db::pool()?;
-    let me = crate::accounts::session::require_user(&pool).await?;
+    let (pool, me) = crate::accounts::session::signed_in().await?;
     if me.role == domain::accounts::Role::Staff {
         return Err(AppError::Forbidden);
     }
-    let id = service::report(&pool, &me, &category, &description, &order_number, attempt_id).await?;
+    let id = backend::support::report(&pool, &me, &category, &description, &order_number, attempt_id).await?;
     leptos_axum::redirect(&format!("/support/{id}"));
     Ok(id)
 }
@@ -156,16 +41,14 @@ pub async fn report_problem(
 /// Signed-in users: their tickets.
 #[server(prefix = "/api", endpoint = "my_tickets")]
 pub async fn my_tickets() -> Result<Vec<Ticket>, AppError> {
-    let pool = crate::db::pool()?;
-    let me = crate::accounts::session::require_user(&pool).await?;
+    let (pool, me) = crate::accounts::session::signed_in().await?;
     Ok(crate::db::support::tickets_of_user(&pool, me.id).await?)
 }
 
 /// Signed-in users: one of their tickets with its conversation.
 #[server(prefix = "/api", endpoint = "my_ticket")]
 pub async fn my_ticket(id: i64) -> Result<TicketThread, AppError> {
-    let pool = crate::db::pool()?;
-    let me = crate::accounts::session::require_user(&pool).await?;
+    let (pool, me) = crate::accounts::session::signed_in().await?;
     let ticket =
         crate::db::support::ticket_by_id(&pool, id).await?.filter(|t| t.user_id == me.id).ok_or_else(|| AppError::NotFound("The ticket".into()))?;
     let messages = crate::db::support::messages(&pool, id).await?;
@@ -175,16 +58,14 @@ pub async fn my_ticket(id: i64) -> Result<TicketThread, AppError> {
 /// The ticket's user or staff: add a message.
 #[server(prefix = "/api", endpoint = "reply_ticket")]
 pub async fn reply_ticket(id: i64, body: String) -> Result<(), AppError> {
-    let pool = crate::db::pool()?;
-    let me = crate::accounts::session::require_user(&pool).await?;
-    service::reply(&pool, &me, id, &body).await
+    let (pool, me) = crate::accounts::session::signed_in().await?;
+    Ok(backend::support::reply(&pool, &me, id, &body).await?)
 }
 
 /// Staff: the ticket queue, oldest unanswered first; `status` filters.
 #[server(prefix = "/api", endpoint = "ticket_queue")]
 pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticket>, AppError> {
-    let pool = crate::db::pool()?;
-    crate::accounts::session::require_role(&pool, domain::accounts::Role::Staff).await?;
+    let (pool, _) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
     let status = match status.trim() {
         "" | "all" => None,
         s => Some(TicketStatus::parse(s).ok_or_else(|| AppError::field("status", "Choose a status from the list."))?),
@@ -195,8 +76,7 @@ pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticke
 /// Staff: background work that failed five times or more in a row (still retried).
 #[server(prefix = "/api", endpoint = "stuck_jobs")]
 pub async fn stuck_jobs() -> Result<Vec<StuckWork>, AppError> {
-    let pool = crate::db::pool()?;
-    crate::accounts::session::require_role(&pool, domain::accounts::Role::Staff).await?;
+    let (pool, _) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
     Ok(crate::db::jobs::stuck(&pool)
         .await?
         .into_iter()
@@ -208,8 +88,7 @@ pub async fn stuck_jobs() -> Result<Vec<StuckWork>, AppError> {
 #[server(prefix = "/api", endpoint = "staff_ticket")]
 pub async fn staff_ticket(id: i64) -> Result<StaffTicketView, AppError> {
     use crate::db;
-    let pool = db::pool()?;
-    db_staff(&pool).await?;
+    let (pool, _) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
     let ticket = db::support::ticket_by_id(&pool, id).await?.ok_or_else(|| AppError::NotFound("The ticket".into()))?;
     let messages = db::support::messages(&pool, id).await?;
     let actions = db::support::actions(&pool, id).await?;
@@ -224,17 +103,11 @@ pub async fn staff_ticket(id: i64) -> Result<StaffTicketView, AppError> {
     Ok(StaffTicketView { ticket, messages, actions, order, attempts, activity })
 }
 
-#[cfg(feature = "ssr")]
-async fn db_staff(pool: &sqlx::PgPool) -> Result<domain::accounts::CurrentUser, AppError> {
-    crate::accounts::session::require_role(pool, domain::accounts::Role::Staff).await
-}
-
 /// Staff: close a ticket (`close`), or `freeze` / `unfreeze` the account of its user.
 #[server(prefix = "/api", endpoint = "staff_ticket_action")]
 pub async fn staff_ticket_action(id: i64, action: String) -> Result<(), AppError> {
-    let pool = crate::db::pool()?;
-    let me = db_staff(&pool).await?;
-    service::staff_act(&pool, &me, id, &action).await
+    let (pool, me) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
+    Ok(backend::support::staff_act(&pool, &me, id, &action).await?)
 }
 
 // ---- Pages ------------------------------------------------------------------------------
@@ -278,7 +151,8 @@ pub fn NewTicketPage() -> impl IntoView {
 
 #[component]
 pub fn MyTicketsPage() -> impl IntoView {
-    let tickets = Resource::new(crate::live::Live::version, |_| my_tickets());
+    let answered = crate::live::Live::kinds(&["ticket"]);
+    let tickets = Resource::new(move || answered.get(), |_| my_tickets());
     view! {
         <Title text="Support"/>
         <h1>"Support"</h1>
@@ -345,8 +219,9 @@ fn ReplyForm(id: i64, reply: ServerAction<ReplyTicket>) -> impl IntoView {
 pub fn TicketPage() -> impl IntoView {
     let params = use_params_map();
     let reply = ServerAction::<ReplyTicket>::new();
+    let answered = crate::live::Live::kinds(&["ticket"]);
     let thread = Resource::new(
-        move || (params.with(|p| p.get("id")), reply.version().get(), crate::live::Live::version()),
+        move || (params.with(|p| p.get("id")), reply.version().get(), answered.get()),
         |(id, _, _)| async move {
             match id.and_then(|i| i.parse::<i64>().ok()) {
                 Some(id) => my_ticket(id).await,
@@ -383,8 +258,11 @@ pub fn TicketPage() -> impl IntoView {
 pub fn TicketQueuePage() -> impl IntoView {
     let query = use_query_map();
     let status = Memo::new(move |_| query.with(|q| q.get("status")).unwrap_or_default());
-    let queue = Resource::new(move || (status.get(), crate::live::Live::version()), |(s, _)| ticket_queue(s));
-    let stuck = Resource::new(crate::live::Live::version, |_| stuck_jobs());
+    let tickets_changed = crate::live::Live::kinds(&["ticket"]);
+    let queue = Resource::new(move || (status.get(), tickets_changed.get()), |(s, _)| ticket_queue(s));
+    // Stuck work has no event of its own: any change may have cleared or added some.
+    let anything = crate::live::Live::follow(|_| true);
+    let stuck = Resource::new(move || anything.get(), |_| stuck_jobs());
     let tab = move |value: &'static str, label: &'static str| {
         let current = move || status.get() == value;
         let href = if value.is_empty() { "/staff/tickets".to_string() } else { format!("/staff/tickets?status={value}") };
@@ -441,8 +319,9 @@ pub fn StaffTicketPage() -> impl IntoView {
     let params = use_params_map();
     let reply = ServerAction::<ReplyTicket>::new();
     let act = ServerAction::<StaffTicketAction>::new();
+    let answered = crate::live::Live::kinds(&["ticket"]);
     let data = Resource::new(
-        move || (params.with(|p| p.get("id")), reply.version().get(), act.version().get(), crate::live::Live::version()),
+        move || (params.with(|p| p.get("id")), reply.version().get(), act.version().get(), answered.get()),
         |(id, _, _, _)| async move {
             match id.and_then(|i| i.parse::<i64>().ok()) {
                 Some(id) => staff_ticket(id).await,
@@ -509,37 +388,5 @@ pub fn StaffTicketPage() -> impl IntoView {
                 })
             })}
         </Transition>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn categories_and_statuses_round_trip() {
-        for (c, _) in CATEGORIES {
-            assert_eq!(TicketCategory::parse(c.as_str()), Some(*c));
-        }
-        for s in [TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed] {
-            assert_eq!(TicketStatus::parse(s.as_str()), Some(s));
-        }
-    }
-
-    #[test]
-    fn messages_move_the_ticket_and_a_closed_one_takes_none() {
-        assert_eq!(TicketStatus::Open.after_message(true).unwrap(), TicketStatus::Answered);
-        assert_eq!(TicketStatus::Answered.after_message(false).unwrap(), TicketStatus::Open);
-        assert_eq!(TicketStatus::Open.after_message(false).unwrap(), TicketStatus::Open);
-        assert!(TicketStatus::Closed.after_message(false).is_err());
-        assert!(TicketStatus::Closed.after_message(true).is_err());
-    }
-
-    #[test]
-    fn message_text_is_trimmed_and_bounded() {
-        assert_eq!(message_text("  <b>hi</b> ", "body").unwrap(), "<b>hi</b>");
-        assert!(message_text("   ", "body").unwrap_err().message_for("body").is_some());
-        assert!(message_text(&"x".repeat(4001), "body").is_err());
-        assert!(message_text(&"字".repeat(4000), "body").is_ok());
     }
 }

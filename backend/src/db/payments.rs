@@ -83,12 +83,15 @@ pub async fn attempt_by_id(db: &mut PgConnection, id: i64, lock: bool) -> Result
     attempt(row)
 }
 
-pub async fn attempt_by_reference(pool: &PgPool, provider: &str, reference: &str) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM payment_attempts WHERE provider = $1 AND provider_reference = $2")
-        .bind(provider)
-        .bind(reference)
-        .fetch_optional(pool)
-        .await
+pub async fn attempt_by_reference(pool: &PgPool, provider: &str, reference: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, p.order_id FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
+         WHERE a.provider = $1 AND a.provider_reference = $2",
+    )
+    .bind(provider)
+    .bind(reference)
+    .fetch_optional(pool)
+    .await
 }
 
 /// The latest attempt of an order, for the pay page.

@@ -15,7 +15,10 @@ pub enum Behaviour {
     Succeed,
     Decline(DeclineReason),
     NeedsVerification,
+    /// Processing at first; a few seconds later it succeeds (said by a callback).
     Slow,
+    /// Processing at first; a few seconds later it is declined (said by a callback).
+    SlowDecline,
 }
 
 impl Behaviour {
@@ -28,6 +31,7 @@ impl Behaviour {
             Behaviour::Decline(_) => "decline",
             Behaviour::NeedsVerification => "needs_verification",
             Behaviour::Slow => "slow",
+            Behaviour::SlowDecline => "slow_decline",
         }
     }
     fn parse(raw: &str) -> Behaviour {
@@ -37,6 +41,7 @@ impl Behaviour {
             "expired_card" => Behaviour::Decline(DeclineReason::ExpiredCard),
             "needs_verification" => Behaviour::NeedsVerification,
             "slow" => Behaviour::Slow,
+            "slow_decline" => Behaviour::SlowDecline,
             _ => Behaviour::Succeed,
         }
     }
@@ -52,6 +57,7 @@ pub fn behaviour_of(instrument: &InstrumentDetails) -> Result<Behaviour, Decline
             "4000000000000069" => Ok(Behaviour::Decline(DeclineReason::ExpiredCard)),
             "4000000000003220" => Ok(Behaviour::NeedsVerification),
             "4000000000000259" => Ok(Behaviour::Slow),
+            "4000000000000341" => Ok(Behaviour::SlowDecline),
             _ => Ok(Behaviour::Succeed),
         },
         InstrumentDetails::Wallet(w) => {
@@ -159,7 +165,7 @@ impl PaymentProvider for Sandbox {
                 let code = format!("{:06}", Uuid::new_v4().as_u128() % 1_000_000);
                 ("requires_verification", None, Some(code))
             }
-            Behaviour::Slow => ("processing", None, None),
+            Behaviour::Slow | Behaviour::SlowDecline => ("processing", None, None),
         };
         let reference = format!("sbx_ch_{}", Uuid::new_v4().simple());
         // The same idempotency key is the same charge: the first one is returned.
@@ -203,7 +209,8 @@ impl PaymentProvider for Sandbox {
             && row.1 == "processing"
             && let Some(target) = self.callbacks.clone()
         {
-            tokio::spawn(settle_later(self.pool.clone(), target, reference.clone()));
+            let declined = behaviour == Behaviour::SlowDecline;
+            tokio::spawn(settle_later(self.pool.clone(), target, reference.clone(), declined));
         }
         Ok(outcome(row.0, &row.1, row.2.as_deref(), row.3))
     }
@@ -269,10 +276,14 @@ impl PaymentProvider for Sandbox {
 /// Settles a slow charge after [`SLOW_SETTLE_SECS`] and delivers a signed `charge.succeeded`
 /// event to the platform, retrying with back-off. A delivery lost to a restart is made good by
 /// the platform asking `query` (reconciliation), not by this task.
-async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String) {
+async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String, declined: bool) {
     tokio::time::sleep(std::time::Duration::from_secs_f64(SLOW_SETTLE_SECS)).await;
-    let settled = sqlx::query("UPDATE sandbox_charges SET status = 'succeeded' WHERE reference = $1 AND status = 'processing'")
+    let (status, reason, event) =
+        if declined { ("declined", Some(DeclineReason::CardDeclined.code()), "charge.failed") } else { ("succeeded", None, "charge.succeeded") };
+    let settled = sqlx::query("UPDATE sandbox_charges SET status = $2, decline_reason = $3 WHERE reference = $1 AND status = 'processing'")
         .bind(&reference)
+        .bind(status)
+        .bind(reason)
         .execute(&pool)
         .await;
     if let Err(err) = settled {
@@ -281,9 +292,9 @@ async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String) {
     }
     let body = serde_json::json!({
         "id": format!("evt_{}", Uuid::new_v4().simple()),
-        "type": "charge.succeeded",
+        "type": event,
         "reference": reference,
-        "status": "succeeded",
+        "status": status,
     })
     .to_string();
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
@@ -332,6 +343,7 @@ mod tests {
             ("4000000000000069", Ok(Behaviour::Decline(DeclineReason::ExpiredCard))),
             ("4000000000003220", Ok(Behaviour::NeedsVerification)),
             ("4000000000000259", Ok(Behaviour::Slow)),
+            ("4000000000000341", Ok(Behaviour::SlowDecline)),
             ("4000000000000119", Err(DeclineReason::CardDeclined)),
         ];
         for (number, want) in table {

@@ -109,8 +109,8 @@ async fn an_expired_request_cancels_the_order_and_gives_the_stock_back(pool: PgP
 
     // Before the deadline the worker leaves it alone; after it, the order is cancelled.
     let now = OffsetDateTime::now_utc();
-    assert_eq!(app::collection::worker::expire_overdue(&pool, now + Duration::minutes(9)).await.unwrap(), 0);
-    assert_eq!(app::collection::worker::expire_overdue(&pool, now + Duration::minutes(11)).await.unwrap(), 1);
+    assert_eq!(backend::worker::expire_overdue(&pool, now + Duration::minutes(9)).await.unwrap(), 0);
+    assert_eq!(backend::worker::expire_overdue(&pool, now + Duration::minutes(11)).await.unwrap(), 1);
     assert_eq!(order_status(&pool, &o.number).await, "cancelled");
     assert_eq!(stock(&pool, o.product).await, 100);
     assert_eq!(events(&pool, &o.number).await.last().unwrap(), "expired");
@@ -125,7 +125,7 @@ async fn an_expired_request_cancels_the_order_and_gives_the_stock_back(pool: PgP
     assert_eq!(merchant_view["order"]["summary"]["status"], "cancelled");
     assert_eq!(merchant_view["actions"], serde_json::json!([]));
     // A second run finds nothing to do.
-    assert_eq!(app::collection::worker::expire_overdue(&pool, now + Duration::minutes(11)).await.unwrap(), 0);
+    assert_eq!(backend::worker::expire_overdue(&pool, now + Duration::minutes(11)).await.unwrap(), 0);
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -158,7 +158,7 @@ async fn paying_just_before_the_deadline_succeeds_and_just_after_is_refused(pool
     let started = call_as(&app, "pay_order", &pay_form(&early.number, early.method, &new_key()), Some(&early.shopper), HOME).await;
     assert_eq!(started.json()["status"], "requires_verification", "{}", started.body);
     let later = OffsetDateTime::now_utc() + Duration::minutes(5);
-    assert_eq!(app::collection::worker::expire_overdue(&pool, later).await.unwrap(), 1, "only the late order expires");
+    assert_eq!(backend::worker::expire_overdue(&pool, later).await.unwrap(), 1, "only the late order expires");
     assert_eq!(order_status(&pool, &early.number).await, "awaiting_payment");
     let code = started.json()["sandbox_code"].as_str().unwrap().to_string();
     let attempt = started.json()["attempt_id"].as_i64().unwrap();
@@ -211,7 +211,7 @@ async fn two_workers_racing_over_a_thousand_expired_requests_expire_each_exactly
     let worker = |pool: PgPool| async move {
         let mut total = 0;
         loop {
-            let n = app::collection::worker::expire_overdue(&pool, now).await.unwrap();
+            let n = backend::worker::expire_overdue(&pool, now).await.unwrap();
             if n == 0 {
                 return total;
             }
@@ -246,7 +246,7 @@ async fn cash_on_delivery_ships_unpaid_and_is_paid_on_delivery_with_the_exact_am
     // The shopper can no longer pay online; the worker does not expire it.
     let pay = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
     assert_eq!(pay.status, StatusCode::CONFLICT);
-    assert_eq!(app::collection::worker::expire_overdue(&pool, OffsetDateTime::now_utc() + Duration::days(2)).await.unwrap(), 0);
+    assert_eq!(backend::worker::expire_overdue(&pool, OffsetDateTime::now_utc() + Duration::days(2)).await.unwrap(), 0);
 
     // Shipping needs a carrier and a tracking number.
     let bad = act(&app, &o.merchant, &o.number, "ship", "&carrier=&tracking=%3Cscript%3E").await;
@@ -293,8 +293,8 @@ async fn cash_on_delivery_ships_unpaid_and_is_paid_on_delivery_with_the_exact_am
 
     // The worker completes it once the return period is over.
     let now = OffsetDateTime::now_utc();
-    assert_eq!(app::collection::worker::complete_delivered(&pool, now, Duration::hours(168)).await.unwrap(), 0);
-    assert_eq!(app::collection::worker::complete_delivered(&pool, now + Duration::hours(169), Duration::hours(168)).await.unwrap(), 1);
+    assert_eq!(backend::worker::complete_delivered(&pool, now, Duration::hours(168)).await.unwrap(), 0);
+    assert_eq!(backend::worker::complete_delivered(&pool, now + Duration::hours(169), Duration::hours(168)).await.unwrap(), 1);
     assert_eq!(order_status(&pool, &o.number).await, "completed");
     assert_eq!(events(&pool, &o.number).await, ["created", "cash_on_delivery", "shipped", "delivered_cash_collected", "completed"]);
 }

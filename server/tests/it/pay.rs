@@ -202,6 +202,44 @@ async fn a_slow_payment_is_finished_by_the_callback(pool: PgPool) {
     assert_ledger_consistent(&pool).await;
 }
 
+/// A slow charge that ends declined changes the attempt and not the order: it is a live event
+/// of its own, for the shopper's pay page and the merchant's order page, which no longer poll
+/// while the live channel is up.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_slow_decline_reaches_both_sides_as_a_live_event(pool: PgPool) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/provider/callback", listener.local_addr().unwrap());
+    let router = app_with_callbacks(pool.clone(), &url);
+    tokio::spawn({
+        let router = router.clone();
+        async move { axum::serve(listener, router).await.unwrap() }
+    });
+    let (shopper, number, method) = order_to_pay(&router, &pool, "slowno", "4000000000000341").await;
+    let answer = call_as(&router, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
+    assert_eq!(answer.json()["status"], "processing", "{}", answer.body);
+    let attempt_events = || async {
+        sqlx::query_scalar::<_, String>(
+            "SELECT u.role FROM live_events e JOIN users u ON u.id = e.user_id
+             WHERE e.kind = 'payment' AND e.order_number = $1 AND e.detail->>'event' = 'attempt_failed' ORDER BY u.role",
+        )
+        .bind(&number)
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+    };
+    assert!(attempt_events().await.is_empty(), "nothing happened yet");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while attempt_events().await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the callback did not decline the payment");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(attempt_events().await, ["merchant", "shopper"]);
+    assert_eq!(order_status(&pool, &number).await, "awaiting_payment", "a decline leaves the order payable");
+    let failed: String = sqlx::query_scalar("SELECT status FROM payment_attempts").fetch_one(&pool).await.unwrap();
+    assert_eq!(failed, "failed");
+    assert_ledger_consistent(&pool).await;
+}
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(pool: PgPool) {
     use app::payments::provider::{ChargeRequest, Token};
@@ -229,17 +267,17 @@ async fn an_attempt_left_in_processing_by_a_crash_is_finished_by_the_reconciler(
         .charge(ChargeRequest {
             token: Token(token),
             amount: domain::money::Money::new(total, domain::money::Currency::USD),
-            idempotency_key: app::payments::pay::provider_key(attempt),
+            idempotency_key: backend::pay::provider_key(attempt),
         })
         .await
         .unwrap();
     assert_eq!(order_status(&pool, &number).await, "awaiting_payment");
 
-    let finished = app::payments::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap();
+    let finished = backend::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap();
     assert_eq!(finished, 1);
     assert_eq!(order_status(&pool, &number).await, "paid");
     assert_eq!(count(&pool, "sandbox_charges").await, 1, "not charged twice");
-    assert_eq!(app::payments::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap(), 0, "nothing left");
+    assert_eq!(backend::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap(), 0, "nothing left");
     assert_ledger_consistent(&pool).await;
     let _ = shopper;
 }
@@ -324,14 +362,14 @@ async fn nothing_closes_an_order_while_its_payment_is_in_flight(pool: PgPool) {
         assert!(refused.body.contains("paying this order right now"), "{action}: {}", refused.body);
     }
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(2);
-    assert_eq!(app::collection::worker::expire_overdue(&pool, later).await.unwrap(), 0);
+    assert_eq!(backend::worker::expire_overdue(&pool, later).await.unwrap(), 0);
     assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
 
     // The charge settles; the reconciler (or the callback) finishes it.
     sqlx::query("UPDATE sandbox_charges SET settle_at = now()").execute(&pool).await.unwrap();
     sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '1 minute'").execute(&pool).await.unwrap();
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
-    assert_eq!(app::payments::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap(), 1);
+    assert_eq!(backend::pay::reconcile(&pool, &provider, &Default::default(), 10.0).await.unwrap(), 1);
     assert_eq!(order_status(&pool, &o.number).await, "paid");
     assert_payment_invariant(&pool).await;
 }
@@ -396,12 +434,12 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     let settings = Default::default();
     let (a, b) = tokio::join!(
-        app::payments::pay::on_callback(&pool, &provider, &settings, &reference),
-        app::payments::pay::on_callback(&pool, &provider, &settings, &reference)
+        backend::pay::on_callback(&pool, &provider, &settings, &reference),
+        backend::pay::on_callback(&pool, &provider, &settings, &reference)
     );
     a.unwrap();
     b.unwrap();
-    app::payments::pay::on_callback(&pool, &provider, &settings, &reference).await.unwrap();
+    backend::pay::on_callback(&pool, &provider, &settings, &reference).await.unwrap();
 
     assert_eq!(order_status(&pool, &o.number).await, "cancelled");
     let (status, refunded): (String, i64) = sqlx::query_as(
@@ -486,13 +524,13 @@ async fn one_bad_attempt_never_holds_up_the_reconciler(pool: PgPool) {
     sqlx::query("UPDATE sandbox_charges SET settle_at = now()").execute(&pool).await.unwrap();
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     let settings = Default::default();
-    assert_eq!(app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 1);
+    assert_eq!(backend::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 1);
     assert_eq!(order_status(&pool, &good.number).await, "paid");
 
     for round in 2..=5 {
         // Back-off: not asked again until it passes.
         sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '10 minutes'").execute(&pool).await.unwrap();
-        assert_eq!(app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 0);
+        assert_eq!(backend::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap(), 0);
         let failures: i32 = sqlx::query_scalar("SELECT failures FROM job_failures WHERE job = 'reconcile' AND item_id = $1")
             .bind(bad_attempt)
             .fetch_one(&pool)
@@ -500,7 +538,7 @@ async fn one_bad_attempt_never_holds_up_the_reconciler(pool: PgPool) {
             .unwrap();
         assert_eq!(failures, round - 1, "still in back-off");
         sqlx::query("UPDATE job_failures SET next_at = now() - interval '1 second'").execute(&pool).await.unwrap();
-        app::payments::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap();
+        backend::pay::reconcile(&pool, &provider, &settings, 10.0).await.unwrap();
     }
     let stuck = app::db::jobs::stuck(&pool).await.unwrap();
     assert_eq!(stuck.len(), 1, "{stuck:?}");
@@ -534,9 +572,9 @@ async fn an_unanswered_verification_times_out_and_frees_the_order(pool: PgPool) 
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
     let settings = Default::default();
     let soon = time::OffsetDateTime::now_utc() + time::Duration::minutes(5);
-    assert_eq!(app::payments::pay::run_jobs(&pool, &provider, &settings, soon, 10.0).await.unwrap().timed_out, 0);
+    assert_eq!(backend::pay::run_jobs(&pool, &provider, &settings, soon, 10.0).await.unwrap().timed_out, 0);
     let later = time::OffsetDateTime::now_utc() + time::Duration::minutes(11);
-    assert_eq!(app::payments::pay::run_jobs(&pool, &provider, &settings, later, 10.0).await.unwrap().timed_out, 1);
+    assert_eq!(backend::pay::run_jobs(&pool, &provider, &settings, later, 10.0).await.unwrap().timed_out, 1);
     let page = call_as(&app, "pay_page_data", &format!("number={}", o.number), Some(&o.shopper), HOME).await.json();
     assert_eq!(page["latest"]["status"], "failed");
     assert!(page["latest"]["message"].as_str().unwrap().contains("timed out"), "{page}");
@@ -566,9 +604,9 @@ async fn an_unanswered_verification_times_out_and_frees_the_order(pool: PgPool) 
     let waiting = call_as(&app, "pay_order", &pay_form(&p.number, p.method, &new_key()), Some(&p.shopper), HOME).await.json();
     assert_eq!(waiting["status"], "requires_verification");
     let after_deadline = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
-    assert_eq!(app::collection::worker::expire_overdue(&pool, after_deadline).await.unwrap(), 0, "the code is still awaited");
-    app::payments::pay::run_jobs(&pool, &provider, &settings, after_deadline, 10.0).await.unwrap();
-    assert_eq!(app::collection::worker::expire_overdue(&pool, after_deadline).await.unwrap(), 1);
+    assert_eq!(backend::worker::expire_overdue(&pool, after_deadline).await.unwrap(), 0, "the code is still awaited");
+    backend::pay::run_jobs(&pool, &provider, &settings, after_deadline, 10.0).await.unwrap();
+    assert_eq!(backend::worker::expire_overdue(&pool, after_deadline).await.unwrap(), 1);
     assert_eq!(order_status(&pool, &p.number).await, "cancelled");
     assert_payment_invariant(&pool).await;
 }
@@ -754,9 +792,9 @@ async fn settle_everything(pool: &PgPool, provider: &app::payments::provider::Pr
     sqlx::query("UPDATE sandbox_charges SET settle_at = now() WHERE status = 'processing'").execute(pool).await.unwrap();
     sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '1 minute' WHERE status = 'processing'").execute(pool).await.unwrap();
     let far = time::OffsetDateTime::now_utc() + time::Duration::hours(3);
-    app::payments::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
+    backend::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
     sqlx::query("UPDATE unexpected_charges SET created_at = now() - interval '1 minute'").execute(pool).await.unwrap();
-    app::payments::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
+    backend::pay::run_jobs(pool, provider, settings, far, 0.0).await.unwrap();
     let live: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_attempts WHERE status IN ('processing', 'requires_verification')")
         .fetch_one(pool)
         .await
@@ -814,7 +852,7 @@ async fn run_step(
         },
         Step::Callback => {
             if let Some((_, Some(reference))) = latest().await {
-                app::payments::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
+                backend::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
             }
             None
         }
@@ -827,7 +865,7 @@ async fn run_step(
                 .execute(pool)
                 .await
                 .unwrap();
-                app::payments::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
+                backend::pay::on_callback(pool, provider, settings, &reference).await.unwrap();
             }
             None
         }
@@ -836,17 +874,17 @@ async fn run_step(
             None
         }
         Step::Reconcile => {
-            app::payments::pay::reconcile(pool, provider, settings, 0.0).await.unwrap();
+            backend::pay::reconcile(pool, provider, settings, 0.0).await.unwrap();
             None
         }
         Step::Jobs(minutes) => {
             let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
-            app::payments::pay::run_jobs(pool, provider, settings, at, 0.0).await.unwrap();
+            backend::pay::run_jobs(pool, provider, settings, at, 0.0).await.unwrap();
             None
         }
         Step::Expire(minutes) => {
             let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
-            app::collection::worker::expire_overdue(pool, at).await.unwrap();
+            backend::worker::expire_overdue(pool, at).await.unwrap();
             None
         }
     };

@@ -1,4 +1,4 @@
-//! The background worker: expires unpaid orders whose deadline passed (the order is cancelled,
+//! The background worker: runs the payment jobs (`pay::run_jobs`), expires unpaid orders whose deadline passed (the order is cancelled,
 //! its stock released, its request closed, both sides notified) and completes orders delivered
 //! long enough ago. The database is the source of truth: rows are claimed one per transaction
 //! with `FOR UPDATE SKIP LOCKED`, so any number of server instances can run it at once, and a
@@ -9,19 +9,59 @@
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 
+use crate::Error;
 use crate::db;
 use crate::db::jobs::Job;
-use crate::error::AppError;
-use crate::notifications::NotificationKind;
-use crate::orders::service::close_unpaid;
+use crate::orders::close_unpaid;
+use crate::provider::Provider;
+use domain::checkout::OrderSettings;
+use domain::notifications::NotificationKind;
 use domain::orders::{Actor, OrderEvent};
+
+/// The worker's loop, every `interval`, for as long as the server runs: finishes payment
+/// attempts left in "processing" for more than 10 s (a crash between the provider's answer
+/// and the database write, or a lost callback), stops verification steps past their time,
+/// sends back unexpected charges whose refund failed, expires unpaid orders past their
+/// deadline, completes delivered orders, and prunes live events older than a day. Each item is
+/// handled on its own (see `db::jobs`), and every step claims its rows in Postgres (`SKIP
+/// LOCKED`), so several instances may run it at once.
+pub async fn run(pool: PgPool, provider: Provider, settings: OrderSettings, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        run_once(&pool, &provider, &settings, OffsetDateTime::now_utc()).await;
+    }
+}
+
+/// One round of every job at `now`; a failing step is logged and the others still run.
+pub async fn run_once(pool: &PgPool, provider: &Provider, settings: &OrderSettings, now: OffsetDateTime) {
+    match crate::pay::run_jobs(pool, provider, settings, now, 10.0).await {
+        Ok(report) if report == Default::default() => {}
+        Ok(report) => tracing::info!(?report, "worker: payment jobs"),
+        Err(err) => tracing::warn!(error = %err, "worker: payment jobs"),
+    }
+    match expire_overdue(pool, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(expired = n, "worker expired overdue orders"),
+        Err(err) => tracing::warn!(error = %err, "worker: expire"),
+    }
+    match complete_delivered(pool, now, Duration::hours(settings.complete_after_hours)).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(completed = n, "worker completed delivered orders"),
+        Err(err) => tracing::warn!(error = %err, "worker: complete"),
+    }
+    if let Err(err) = db::live::prune(pool).await {
+        tracing::warn!(error = %err, "worker: pruning live events");
+    }
+}
 
 /// At most this many orders per kind per run, so one run never holds the worker for long.
 const BATCH: usize = 500;
 
 /// Expires overdue orders at `now`; returns how many this call expired. An order that fails is
 /// logged, put in back-off and skipped; the others go on.
-pub async fn expire_overdue(pool: &PgPool, now: OffsetDateTime) -> Result<usize, AppError> {
+pub async fn expire_overdue(pool: &PgPool, now: OffsetDateTime) -> Result<usize, Error> {
     let mut done = 0;
     let mut failed = Vec::new();
     while done < BATCH {
@@ -47,8 +87,8 @@ pub async fn expire_overdue(pool: &PgPool, now: OffsetDateTime) -> Result<usize,
 /// One overdue order, claimed and locked by the caller's transaction: closed through the
 /// payment guard (an order whose payment is in flight is never claimed, and the guard refuses
 /// it again), both sides told.
-async fn expire_one(tx: &mut PgConnection, order_id: i64) -> Result<String, AppError> {
-    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
+async fn expire_one(tx: &mut PgConnection, order_id: i64) -> Result<String, Error> {
+    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;
     close_unpaid(tx, &order, OrderEvent::Expire, None, "expired").await?;
     let merchant = db::collection::merchant_of_shop(tx, order.shop_id).await?;
     for user in [order.shopper_id, merchant] {
@@ -58,7 +98,7 @@ async fn expire_one(tx: &mut PgConnection, order_id: i64) -> Result<String, AppE
 }
 
 /// Completes orders delivered at least `after` before `now`.
-pub async fn complete_delivered(pool: &PgPool, now: OffsetDateTime, after: Duration) -> Result<usize, AppError> {
+pub async fn complete_delivered(pool: &PgPool, now: OffsetDateTime, after: Duration) -> Result<usize, Error> {
     let mut done = 0;
     let mut failed = Vec::new();
     while done < BATCH {
@@ -80,8 +120,8 @@ pub async fn complete_delivered(pool: &PgPool, now: OffsetDateTime, after: Durat
     Ok(done)
 }
 
-async fn complete_one(tx: &mut PgConnection, order_id: i64) -> Result<(), AppError> {
-    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
+async fn complete_one(tx: &mut PgConnection, order_id: i64) -> Result<(), Error> {
+    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;
     let to = order.status.apply(OrderEvent::Complete)?;
     db::orders::set_status(tx, order.id, to).await?;
     db::orders::insert_event(tx, order.id, Actor::System, None, OrderEvent::Complete.name(), Some(order.status), to).await?;

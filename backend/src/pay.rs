@@ -6,7 +6,7 @@
 //! The invariant kept here, and checked again by the schema at every commit: **paid orders =
 //! succeeded attempts = payment postings**, and what shops are owed equals what paid orders are
 //! worth. Three rules hold it:
-//! - an order can only stop being payable through `orders::service::close_unpaid` /
+//! - an order can only stop being payable through `orders::close_unpaid` /
 //!   `refuse_if_paying`, which refuse while a payment is in flight;
 //! - an attempt only succeeds together with its order turning paid and its posting (`finish`);
 //! - money that still arrives for an order that cannot take it (a charge the provider
@@ -18,18 +18,18 @@ use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::PayResult;
-use super::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, Token};
-use crate::checkout::OrderSettings;
+use crate::Error;
 use crate::db;
 use crate::db::jobs::Job;
 use crate::db::orders::LockedOrder;
 use crate::db::payments::AttemptRow;
-use crate::error::AppError;
-use crate::notifications::NotificationKind;
+use crate::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, Token};
 use domain::accounts::CurrentUser;
+use domain::checkout::OrderSettings;
 use domain::collection::{RequestState, can_still_pay};
+use domain::notifications::NotificationKind;
 use domain::orders::{Actor, OrderEvent, OrderStatus};
+use domain::payments::PayResult;
 use domain::payments::attempt::{AttemptEvent, AttemptStatus};
 use domain::payments::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
 
@@ -48,7 +48,9 @@ pub fn provider_key(attempt_id: i64) -> String {
     format!("paydesk-attempt-{attempt_id}")
 }
 
-fn result_of(row: &AttemptRow) -> PayResult {
+/// An attempt as its shopper sees it (the sandbox's code is only ever in the answer that
+/// started the verification step).
+pub fn result_of(row: &AttemptRow) -> PayResult {
     PayResult {
         attempt_id: row.id,
         order_number: row.order_number.clone(),
@@ -74,8 +76,8 @@ pub async fn pay(
     number: &str,
     method_id: i64,
     key: &str,
-) -> Result<PayResult, AppError> {
-    let key = Uuid::parse_str(key.trim()).map_err(|_| AppError::BadRequest("the payment key is not valid; reload the page".into()))?;
+) -> Result<PayResult, Error> {
+    let key = Uuid::parse_str(key.trim()).map_err(|_| Error::BadRequest("the payment key is not valid; reload the page".into()))?;
 
     let mut tx = pool.begin().await?;
     let started = start_attempt(&mut tx, provider, shopper, number, method_id, key).await;
@@ -108,7 +110,7 @@ pub async fn pay(
             });
         }
     };
-    finish(pool, provider, settings, attempt_id, outcome, Actor::Shopper, Some(shopper.id)).await
+    finish(pool, provider, settings, Paying { order_id: order.id, attempt_id }, outcome, Actor::Shopper, Some(shopper.id)).await
 }
 
 enum Started {
@@ -124,49 +126,49 @@ async fn start_attempt(
     number: &str,
     method_id: i64,
     key: Uuid,
-) -> Result<Started, AppError> {
-    let order_id = db::payments::shopper_order_id(tx, shopper.id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
+) -> Result<Started, Error> {
+    let order_id = db::payments::shopper_order_id(tx, shopper.id, number).await?.ok_or_else(|| Error::NotFound("The order".into()))?;
     // The order's row lock serialises every "Pay" of this order and every change that would end
     // its chance to be paid; only then is the key looked up, so a concurrent request with the
     // same key sees the first one's attempt.
-    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
+    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| Error::NotFound("The order".into()))?;
     if let Some(existing) = db::payments::attempt_by_key(tx, shopper.id, key).await? {
         if existing.order_number != number || existing.method_id != method_id {
-            return Err(AppError::Conflict("This payment was already sent with other details. Reload the page and try again.".into()));
+            return Err(Error::Conflict("This payment was already sent with other details. Reload the page and try again.".into()));
         }
         return Ok(Started::Replay(result_of(&existing)));
     }
     match order.status {
         OrderStatus::AwaitingPayment => {}
-        OrderStatus::Cancelled => return Err(AppError::Conflict("This order was cancelled; it can no longer be paid.".into())),
+        OrderStatus::Cancelled => return Err(Error::Conflict("This order was cancelled; it can no longer be paid.".into())),
         OrderStatus::CodToShip | OrderStatus::CodShipped => {
-            return Err(AppError::Conflict("This order is paid in cash on delivery; it cannot be paid online.".into()));
+            return Err(Error::Conflict("This order is paid in cash on delivery; it cannot be paid online.".into()));
         }
-        _ => return Err(AppError::Conflict("This order is already paid.".into())),
+        _ => return Err(Error::Conflict("This order is already paid.".into())),
     }
     if !can_still_pay(order.due, OffsetDateTime::now_utc()) {
-        return Err(AppError::Conflict("The payment deadline of this order has passed.".into()));
+        return Err(Error::Conflict("The payment deadline of this order has passed.".into()));
     }
     if db::collection::request_state(tx, order.id).await?.0 == RequestState::Withdrawn {
-        return Err(AppError::Conflict("The shop withdrew its payment request for this order; wait for a new one.".into()));
+        return Err(Error::Conflict("The shop withdrew its payment request for this order; wait for a new one.".into()));
     }
     let token = db::payments::method_token(tx, shopper.id, method_id)
         .await?
-        .ok_or_else(|| AppError::field("method_id", "Choose one of your payment methods."))?;
+        .ok_or_else(|| Error::field("method_id", "Choose one of your payment methods."))?;
     let payment_id = db::payments::upsert_payment(tx, &order).await?;
     let Some(attempt_id) = db::payments::insert_attempt(tx, payment_id, shopper.id, method_id, key, provider.name()).await? else {
-        return Err(AppError::Conflict("A payment for this order is already in progress or done.".into()));
+        return Err(Error::Conflict("A payment for this order is already in progress or done.".into()));
     };
     Ok(Started::New { order, attempt_id, token })
 }
 
 /// The shopper's own attempt, or "not found".
-async fn own_attempt(pool: &PgPool, shopper: &CurrentUser, attempt_id: i64) -> Result<AttemptRow, AppError> {
+async fn own_attempt(pool: &PgPool, shopper: &CurrentUser, attempt_id: i64) -> Result<AttemptRow, Error> {
     let mut conn = pool.acquire().await?;
     db::payments::attempt_by_id(&mut conn, attempt_id, false)
         .await?
         .filter(|a| a.shopper_id == shopper.id)
-        .ok_or_else(|| AppError::NotFound("The payment".into()))
+        .ok_or_else(|| Error::NotFound("The payment".into()))
 }
 
 /// The shopper answers a verification step with the one-time code. At most
@@ -180,14 +182,14 @@ pub async fn verify(
     shopper: &CurrentUser,
     attempt_id: i64,
     code: &str,
-) -> Result<PayResult, AppError> {
+) -> Result<PayResult, Error> {
     let attempt = own_attempt(pool, shopper, attempt_id).await?;
     if attempt.status != AttemptStatus::RequiresVerification {
         return Ok(result_of(&attempt));
     }
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AppError::field("code", "Enter the 6-digit code."));
+        return Err(Error::field("code", "Enter the 6-digit code."));
     }
     if attempt.verification_expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
         return give_up(pool, provider, settings, attempt_id, DeclineReason::VerificationExpired, Actor::System, None).await;
@@ -196,7 +198,7 @@ pub async fn verify(
     if wrong >= MAX_WRONG_CODES_PER_SHOPPER {
         let wait =
             oldest.map_or(WRONG_CODE_WINDOW_SECS, |o| (o + Duration::seconds(WRONG_CODE_WINDOW_SECS) - OffsetDateTime::now_utc()).whole_seconds());
-        return Err(AppError::RateLimited(wait.max(1) as u64));
+        return Err(Error::RateLimited(wait.max(1) as u64));
     }
     let Some(tries) = db::payments::take_code_try(pool, attempt_id, MAX_CODE_TRIES).await? else {
         // No try left, or the attempt ended meanwhile: answer where it stands.
@@ -204,7 +206,7 @@ pub async fn verify(
     };
     let reference = attempt.reference.clone().unwrap_or_default();
     match provider.verify(&reference, code).await {
-        Ok(outcome) => finish(pool, provider, settings, attempt_id, outcome, Actor::Shopper, Some(shopper.id)).await,
+        Ok(outcome) => finish(pool, provider, settings, Paying::of(&attempt), outcome, Actor::Shopper, Some(shopper.id)).await,
         Err(ProviderError::Declined(DeclineReason::IncorrectCode)) => {
             db::payments::record_wrong_code(pool, shopper.id).await?;
             let left = MAX_CODE_TRIES - tries;
@@ -213,9 +215,9 @@ pub async fn verify(
                 return give_up(pool, provider, settings, attempt_id, DeclineReason::TooManyWrongCodes, Actor::Shopper, Some(shopper.id)).await;
             }
             let tries = if left == 1 { "1 try left".to_string() } else { format!("{left} tries left") };
-            Err(AppError::field("code", format!("The verification code is not correct ({tries}).")))
+            Err(Error::field("code", format!("The verification code is not correct ({tries}).")))
         }
-        Err(ProviderError::Declined(reason)) => Err(AppError::field("code", reason.message())),
+        Err(ProviderError::Declined(reason)) => Err(Error::field("code", reason.message())),
         Err(err) => {
             // The provider did not judge the code: the try does not count.
             db::payments::give_back_code_try(pool, attempt_id).await?;
@@ -232,7 +234,7 @@ pub async fn abandon(
     settings: &OrderSettings,
     shopper: &CurrentUser,
     attempt_id: i64,
-) -> Result<PayResult, AppError> {
+) -> Result<PayResult, Error> {
     let attempt = own_attempt(pool, shopper, attempt_id).await?;
     if attempt.status != AttemptStatus::RequiresVerification {
         return Ok(result_of(&attempt));
@@ -251,9 +253,9 @@ async fn give_up(
     why: DeclineReason,
     actor: Actor,
     actor_id: Option<i64>,
-) -> Result<PayResult, AppError> {
+) -> Result<PayResult, Error> {
     let mut conn = pool.acquire().await?;
-    let attempt = db::payments::attempt_by_id(&mut conn, attempt_id, false).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?;
+    let attempt = db::payments::attempt_by_id(&mut conn, attempt_id, false).await?.ok_or_else(|| Error::NotFound("The payment".into()))?;
     drop(conn);
     let outcome = match attempt.reference.as_deref() {
         Some(reference) => match provider.cancel(reference).await? {
@@ -262,7 +264,21 @@ async fn give_up(
         },
         None => ChargeOutcome::Declined { reference: String::new(), reason: why },
     };
-    finish(pool, provider, settings, attempt_id, outcome, actor, actor_id).await
+    finish(pool, provider, settings, Paying::of(&attempt), outcome, actor, actor_id).await
+}
+
+/// An attempt and the order it pays: what finishing it locks, the order first. Every caller
+/// has read the attempt already, so finishing does not look its order up again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Paying {
+    pub order_id: i64,
+    pub attempt_id: i64,
+}
+
+impl Paying {
+    fn of(attempt: &AttemptRow) -> Paying {
+        Paying { order_id: attempt.order_id, attempt_id: attempt.id }
+    }
 }
 
 /// Applies a provider outcome to an attempt, in one transaction: the attempt's new status,
@@ -274,13 +290,14 @@ pub async fn finish(
     pool: &PgPool,
     provider: &Provider,
     settings: &OrderSettings,
-    attempt_id: i64,
+    paying: Paying,
     outcome: ChargeOutcome,
     actor: Actor,
     actor_id: Option<i64>,
-) -> Result<PayResult, AppError> {
+) -> Result<PayResult, Error> {
+    let attempt_id = paying.attempt_id;
     let mut tx = pool.begin().await?;
-    let applied = apply_outcome(&mut tx, settings, attempt_id, &outcome, actor, actor_id).await;
+    let applied = apply_outcome(&mut tx, settings, paying, &outcome, actor, actor_id).await;
     let (mut result, unexpected) = match applied {
         Ok(done) => done,
         Err(err) => {
@@ -307,15 +324,14 @@ pub async fn finish(
 async fn apply_outcome(
     tx: &mut PgConnection,
     settings: &OrderSettings,
-    attempt_id: i64,
+    Paying { order_id, attempt_id }: Paying,
     outcome: &ChargeOutcome,
     actor: Actor,
     actor_id: Option<i64>,
-) -> Result<(PayResult, bool), AppError> {
+) -> Result<(PayResult, bool), Error> {
     // Locks are always taken order first, then attempt (as `pay` does): no deadlocks.
-    let order_id = db::payments::attempt_by_id(tx, attempt_id, false).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?.order_id;
-    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
-    let attempt = db::payments::attempt_by_id(tx, attempt_id, true).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?;
+    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;
+    let attempt = db::payments::attempt_by_id(tx, attempt_id, true).await?.ok_or_else(|| Error::NotFound("The payment".into()))?;
     let (event, reference, reason) = match outcome {
         ChargeOutcome::Succeeded { reference } => (AttemptEvent::Succeed, reference.as_str(), None),
         ChargeOutcome::RequiresVerification { reference, .. } => (AttemptEvent::AskVerification, reference.as_str(), None),
@@ -331,7 +347,7 @@ async fn apply_outcome(
             && record_unexpected(tx, &order, &attempt, reference.unwrap_or_default()).await?;
         return Ok((result_of(&attempt), unexpected));
     }
-    let status = attempt.status.apply(event).map_err(AppError::internal)?;
+    let status = attempt.status.apply(event).map_err(Error::internal)?;
     let mut result = PayResult {
         attempt_id,
         order_number: attempt.order_number.clone(),
@@ -383,7 +399,7 @@ async fn book_payment(
     paid: OrderStatus,
     actor: Actor,
     actor_id: Option<i64>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let merchant = db::orders::set_paid(tx, order.id, paid).await?;
     db::collection::close_request(tx, order.id, "paid").await?;
     db::orders::insert_event(tx, order.id, actor, actor_id, OrderEvent::Pay.name(), Some(order.status), paid).await?;
@@ -396,7 +412,7 @@ async fn book_payment(
 /// Records an unexpected charge once per attempt: held in suspense (never credited to the
 /// shop), an event on the order that both sides see, and a ticket in the staff queue. `false`
 /// when it was recorded before.
-async fn record_unexpected(tx: &mut PgConnection, order: &LockedOrder, attempt: &AttemptRow, reference: &str) -> Result<bool, AppError> {
+async fn record_unexpected(tx: &mut PgConnection, order: &LockedOrder, attempt: &AttemptRow, reference: &str) -> Result<bool, Error> {
     let reference = if reference.is_empty() { attempt.reference.as_deref().unwrap_or_default() } else { reference };
     if !db::payments::insert_unexpected(tx, attempt.id, order.id, order.amount, reference).await? {
         return Ok(false);
@@ -411,13 +427,13 @@ async fn record_unexpected(tx: &mut PgConnection, order: &LockedOrder, attempt: 
          The money is held in the platform's suspense account and is being refunded to the shopper automatically.",
         order.amount, order.number, attempt.id
     );
-    db::support::insert_system_ticket(tx, attempt.shopper_id, crate::support::TicketCategory::UnexpectedCharge, order.id, attempt.id, &body).await?;
+    db::support::insert_system_ticket(tx, attempt.shopper_id, domain::support::TicketCategory::UnexpectedCharge, order.id, attempt.id, &body).await?;
     Ok(true)
 }
 
 /// Sends an unexpected charge back through the provider (idempotent by a key derived from the
 /// attempt) and books the refund, once. Both sides are told.
-pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i64) -> Result<bool, AppError> {
+pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i64) -> Result<bool, Error> {
     let Some(charge) = db::payments::pending_unexpected(pool, attempt_id).await? else {
         return Ok(false);
     };
@@ -425,7 +441,7 @@ pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i
     let refund_reference = provider.refund(&charge.reference, charge.amount, &key).await?;
     let mut tx = pool.begin().await?;
     // The order first, as everywhere else.
-    let order = db::orders::lock_order(&mut tx, charge.order_id).await?.ok_or_else(|| AppError::internal("order vanished"))?;
+    let order = db::orders::lock_order(&mut tx, charge.order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;
     if !db::payments::mark_unexpected_refunded(&mut tx, attempt_id, &refund_reference).await? {
         tx.rollback().await?;
         return Ok(false);
@@ -455,13 +471,13 @@ pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i
 
 /// A provider callback about `reference`: the current state is fetched from the provider (a
 /// callback may repeat or arrive out of order) and applied.
-pub async fn on_callback(pool: &PgPool, provider: &Provider, settings: &OrderSettings, reference: &str) -> Result<(), AppError> {
-    let Some(attempt_id) = db::payments::attempt_by_reference(pool, provider.name(), reference).await? else {
+pub async fn on_callback(pool: &PgPool, provider: &Provider, settings: &OrderSettings, reference: &str) -> Result<(), Error> {
+    let Some((attempt_id, order_id)) = db::payments::attempt_by_reference(pool, provider.name(), reference).await? else {
         tracing::warn!(%reference, "callback for an unknown charge");
         return Ok(());
     };
     let outcome = provider.query(reference).await?;
-    finish(pool, provider, settings, attempt_id, outcome, Actor::System, None).await.map(|_| ())
+    finish(pool, provider, settings, Paying { order_id, attempt_id }, outcome, Actor::System, None).await.map(|_| ())
 }
 
 /// What one run of the payment jobs did.
@@ -486,7 +502,7 @@ pub async fn run_jobs(
     settings: &OrderSettings,
     now: OffsetDateTime,
     older_than_secs: f64,
-) -> Result<PaymentJobs, AppError> {
+) -> Result<PaymentJobs, Error> {
     let mut report = PaymentJobs { finished: reconcile(pool, provider, settings, older_than_secs).await?, ..Default::default() };
     for id in db::payments::verifications_due(pool, now, 50).await? {
         match give_up(pool, provider, settings, id, DeclineReason::VerificationExpired, Actor::System, None).await {
@@ -517,7 +533,7 @@ pub async fn run_jobs(
 
 /// Finishes attempts left in "processing" for longer than `older_than_secs`; returns how many
 /// are now final. (The reconciling part of [`run_jobs`].)
-pub async fn reconcile(pool: &PgPool, provider: &Provider, settings: &OrderSettings, older_than_secs: f64) -> Result<usize, AppError> {
+pub async fn reconcile(pool: &PgPool, provider: &Provider, settings: &OrderSettings, older_than_secs: f64) -> Result<usize, Error> {
     let mut finished = 0;
     for id in db::payments::lease_stale_attempts(pool, older_than_secs, 50).await? {
         match reconcile_one(pool, provider, settings, id).await {
@@ -532,9 +548,9 @@ pub async fn reconcile(pool: &PgPool, provider: &Provider, settings: &OrderSetti
 }
 
 /// Asks the provider about one leased attempt and applies the answer; `true` when it is final.
-async fn reconcile_one(pool: &PgPool, provider: &Provider, settings: &OrderSettings, attempt_id: i64) -> Result<bool, AppError> {
+async fn reconcile_one(pool: &PgPool, provider: &Provider, settings: &OrderSettings, attempt_id: i64) -> Result<bool, Error> {
     let mut conn = pool.acquire().await?;
-    let attempt = db::payments::attempt_by_id(&mut conn, attempt_id, false).await?.ok_or_else(|| AppError::NotFound("The payment".into()))?;
+    let attempt = db::payments::attempt_by_id(&mut conn, attempt_id, false).await?.ok_or_else(|| Error::NotFound("The payment".into()))?;
     drop(conn);
     if attempt.status.is_final() {
         return Ok(true);
@@ -553,7 +569,7 @@ async fn reconcile_one(pool: &PgPool, provider: &Provider, settings: &OrderSetti
         Err(ProviderError::Declined(reason)) => ChargeOutcome::Declined { reference: String::new(), reason },
         Err(err) => return Err(err.into()),
     };
-    let result = finish(pool, provider, settings, attempt_id, outcome, Actor::System, None).await?;
+    let result = finish(pool, provider, settings, Paying::of(&attempt), outcome, Actor::System, None).await?;
     Ok(result.status.is_final())
 }
 

@@ -5,14 +5,14 @@
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use crate::checkout::OrderSettings;
+use crate::Error;
 use crate::db;
-use crate::error::AppError;
-use crate::notifications::NotificationKind;
-use crate::orders::service::{close_unpaid, refuse_if_paying};
+use crate::orders::{close_unpaid, refuse_if_paying};
 use domain::accounts::CurrentUser;
 use domain::accounts::format_utc;
+use domain::checkout::OrderSettings;
 use domain::collection::{MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
+use domain::notifications::NotificationKind;
 use domain::orders::{Actor, OrderEvent};
 use domain::payments::ledger::cash_on_delivery_posting;
 
@@ -33,7 +33,7 @@ pub async fn act(
     action: MerchantAction,
     input: &ActionInput,
     settings: &OrderSettings,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut tx = pool.begin().await?;
     match apply(&mut tx, merchant, shop_id, number, action, input, settings).await {
         Ok(()) => {
@@ -62,8 +62,8 @@ async fn apply(
     action: MerchantAction,
     input: &ActionInput,
     settings: &OrderSettings,
-) -> Result<(), AppError> {
-    let order = db::orders::lock_shop_order(&mut *tx, shop_id, number).await?.ok_or_else(|| AppError::NotFound("The order".into()))?;
+) -> Result<(), Error> {
+    let order = db::orders::lock_shop_order(&mut *tx, shop_id, number).await?.ok_or_else(|| Error::NotFound("The order".into()))?;
     let (request, _) = db::collection::request_state(&mut *tx, order.id).await?;
     check_allowed(order.status, request, action)?;
     let me = Some(merchant.id);
