@@ -19,6 +19,8 @@ test("both sides see the order change live: a new request, a payment, the badge 
   const row = merchant.getByRole("row").filter({ has: merchant.getByRole("link", { name: number, exact: true }) });
   await expect(row.getByText("Awaiting payment")).toBeVisible();
   await expect(merchant.getByText("Live", { exact: true })).toBeVisible();
+  // (The channel's opening refetches everything once: let that settle first.)
+  await merchant.waitForTimeout(500);
   // What the console asks the server for while the payment arrives.
   const asked: string[] = [];
   merchant.on("request", (r) => {

@@ -110,8 +110,9 @@ impl Live {
         self.hand_on(Some(event));
     }
 
-    /// Queues `event` (`None`: everything changed) for the next batch, which goes out
-    /// [`COALESCE`] after the first event of a burst.
+    /// Queues `event` for the next batch, which goes out [`COALESCE`] after the first event of
+    /// a burst. `None` (a (re)connection: anything may have changed) goes out at once, with
+    /// whatever was waiting.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn hand_on(self, event: Option<LiveEvent>) {
         let first = self.pending.with_value(Option::is_none);
@@ -122,16 +123,18 @@ impl Live {
                 None => batch.everything = true,
             }
         });
-        if first {
-            set_timeout(
-                move || {
-                    if let Some(mut batch) = self.pending.try_update_value(Option::take).flatten() {
-                        batch.number = self.batch.with_untracked(|b| b.number) + 1;
-                        self.batch.set(batch);
-                    }
-                },
-                COALESCE,
-            );
+        if self.pending.with_value(|p| p.as_ref().is_some_and(|b| b.everything)) {
+            self.flush();
+        } else if first {
+            set_timeout(move || self.flush(), COALESCE);
+        }
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn flush(self) {
+        if let Some(mut batch) = self.pending.try_update_value(Option::take).flatten() {
+            batch.number = self.batch.with_untracked(|b| b.number) + 1;
+            self.batch.set(batch);
         }
     }
 }
