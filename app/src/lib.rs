@@ -25,3 +25,13 @@ pub mod ui;
 pub mod db;
 
 pub use shell::{App, shell};
+
+// The translations (`locales/<language>/<namespace>.json`), loaded and checked at compile
+// time: `i18n::use_i18n()`, `t!`, `t_string!`, `Locale`. The macro is deprecated in favour of a
+// build script (`leptos_i18n_build`), which compiles ICU's data exporter with its networking
+// features into every clean build — minutes on two cores, for data these strings do not use.
+#[allow(deprecated)]
+mod generated {
+    leptos_i18n::load_locales!();
+}
+pub use generated::i18n;

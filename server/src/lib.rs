@@ -6,6 +6,7 @@ pub mod callbacks;
 pub mod config;
 pub mod health;
 pub mod images;
+pub mod language;
 pub mod live;
 pub mod security;
 pub mod session;
@@ -103,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .route("/images/products/{id}", get(images::product_image))
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
+        .route("/lang/{language}", get(language::switch))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || app::shell(options.clone()))
         // Who is asking, looked up once per request (after the body checks below).
         .layer(axum::middleware::from_fn_with_state(state.pool.clone(), session::resolve))

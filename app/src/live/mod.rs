@@ -161,10 +161,20 @@ pub fn LiveChannel(#[prop(into)] signed_in: Signal<bool>) -> impl IntoView {
 #[component]
 pub fn LiveIndicator() -> impl IntoView {
     let live = expect_context::<Live>();
+    let i18n = crate::i18n::use_i18n();
     move || match live.state.get() {
         LiveState::Idle => None,
-        LiveState::Open => Some(view! { <span class="live-indicator live-on" title="Updates arrive live">"Live"</span> }.into_any()),
-        LiveState::Reconnecting => Some(view! { <span class="live-indicator live-off" role="status">"Reconnecting…"</span> }.into_any()),
+        LiveState::Open => Some(
+            view! {
+                <span class="live-indicator live-on" title=crate::i18n::t_string!(i18n, common.live_on_title)>
+                    {crate::i18n::t_string!(i18n, common.live_on)}
+                </span>
+            }
+            .into_any(),
+        ),
+        LiveState::Reconnecting => Some(
+            view! { <span class="live-indicator live-off" role="status">{crate::i18n::t_string!(i18n, common.live_reconnecting)}</span> }.into_any(),
+        ),
     }
 }
 

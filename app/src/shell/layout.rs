@@ -6,75 +6,73 @@ use leptos_router::components::A;
 
 use crate::accounts::Auth;
 use crate::error::AppError;
+use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
 use crate::live::{LiveIndicator, Toasts};
 use crate::notifications::{Notices, NotificationsLink};
+use leptos_i18n::Locale as _;
 
-/// One entry of a shell's navigation.
-struct NavItem {
-    href: &'static str,
-    label: &'static str,
+/// A shell's navigation: (address, label) in the page's language.
+type Nav = Vec<(&'static str, &'static str)>;
+
+fn shopper_nav(l: Locale) -> Nav {
+    vec![
+        ("/", td_string!(l, common.nav_shop)),
+        ("/cart", td_string!(l, common.nav_cart)),
+        ("/orders", td_string!(l, common.nav_my_orders)),
+        ("/account/payment-methods", td_string!(l, common.nav_payment_methods)),
+        ("/support", td_string!(l, common.nav_support)),
+        ("/merchant", td_string!(l, common.nav_for_merchants)),
+    ]
 }
 
-const SHOPPER_NAV: &[NavItem] = &[
-    NavItem { href: "/", label: "Shop" },
-    NavItem { href: "/cart", label: "Cart" },
-    NavItem { href: "/orders", label: "My orders" },
-    NavItem { href: "/account/payment-methods", label: "Payment methods" },
-    NavItem { href: "/support", label: "Support" },
-    NavItem { href: "/merchant", label: "For merchants" },
-];
+fn merchant_nav(l: Locale) -> Nav {
+    vec![
+        ("/merchant", td_string!(l, common.nav_overview)),
+        ("/merchant/orders", td_string!(l, common.nav_orders)),
+        ("/merchant/qualification", td_string!(l, common.nav_qualification)),
+        ("/merchant/products", td_string!(l, common.nav_products)),
+        ("/", td_string!(l, common.nav_shopper_site)),
+    ]
+}
 
-const MERCHANT_NAV: &[NavItem] = &[
-    NavItem { href: "/merchant", label: "Overview" },
-    NavItem { href: "/merchant/orders", label: "Orders" },
-    NavItem { href: "/merchant/qualification", label: "Qualification" },
-    NavItem { href: "/merchant/products", label: "Products" },
-    NavItem { href: "/", label: "Shopper site" },
-];
-
-const STAFF_NAV: &[NavItem] = &[
-    NavItem { href: "/staff/reviews", label: "Merchant reviews" },
-    NavItem { href: "/staff/tickets", label: "Support tickets" },
-    NavItem { href: "/", label: "Shopper site" },
-];
+fn staff_nav(l: Locale) -> Nav {
+    vec![
+        ("/staff/reviews", td_string!(l, common.nav_reviews)),
+        ("/staff/tickets", td_string!(l, common.nav_tickets)),
+        ("/", td_string!(l, common.nav_shopper_site)),
+    ]
+}
 
 #[component]
-fn Frame(
-    brand: &'static str,
-    home: &'static str,
-    nav_label: &'static str,
-    nav: &'static [NavItem],
-    class: &'static str,
-    children: Children,
-) -> impl IntoView {
+fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: Nav, class: &'static str, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class=format!("frame {class}")>
-            <a class="skip-link" href="#content">"Skip to content"</a>
+            <a class="skip-link" href="#content">{t!(i18n, common.skip_to_content)}</a>
             <header class="topbar">
                 <a class="brand" href=home>{brand}</a>
                 <nav aria-label=nav_label>
                     <ul>
-                        {nav
-                            .iter()
-                            .map(|item| view! { <li><A href=item.href exact=true>{item.label}</A></li> })
-                            .collect_view()}
+                        {nav.into_iter().map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> }).collect_view()}
                     </ul>
                 </nav>
                 <AccountMenu/>
+                <LanguageSwitch/>
             </header>
             <main id="content" tabindex="-1">
                 <ErrorBoundary fallback=|errors| view! { <PageError errors/> }>{children()}</ErrorBoundary>
             </main>
             <Toasts/>
-            <footer class="footer">"Paydesk — payments for social commerce"</footer>
+            <footer class="footer">{t!(i18n, common.footer)}</footer>
         </div>
     }
 }
 
 #[component]
 pub fn ShopperLayout(children: Children) -> impl IntoView {
+    let l = use_i18n().get_locale_untracked();
     view! {
-        <Frame brand="Paydesk" home="/" nav_label="Shopper" nav=SHOPPER_NAV class="shopper">
+        <Frame brand=td_string!(l, common.brand_shopper) home="/" nav_label=td_string!(l, common.nav_shopper) nav=shopper_nav(l) class="shopper">
             {children()}
         </Frame>
     }
@@ -82,12 +80,13 @@ pub fn ShopperLayout(children: Children) -> impl IntoView {
 
 #[component]
 pub fn MerchantLayout(children: Children) -> impl IntoView {
+    let l = use_i18n().get_locale_untracked();
     view! {
         <Frame
-            brand="Paydesk Merchant"
+            brand=td_string!(l, common.brand_merchant)
             home="/merchant"
-            nav_label="Merchant console"
-            nav=MERCHANT_NAV
+            nav_label=td_string!(l, common.nav_merchant)
+            nav=merchant_nav(l)
             class="merchant"
         >
             {children()}
@@ -97,23 +96,54 @@ pub fn MerchantLayout(children: Children) -> impl IntoView {
 
 #[component]
 pub fn StaffLayout(children: Children) -> impl IntoView {
+    let l = use_i18n().get_locale_untracked();
     view! {
-        <Frame brand="Paydesk Staff" home="/staff/reviews" nav_label="Staff" nav=STAFF_NAV class="merchant staff">
+        <Frame
+            brand=td_string!(l, common.brand_staff)
+            home="/staff/reviews"
+            nav_label=td_string!(l, common.nav_staff)
+            nav=staff_nav(l)
+            class="merchant staff"
+        >
             {children()}
         </Frame>
+    }
+}
+
+/// The header's language switch: plain links to the server's `/lang/<language>`, which
+/// remembers the choice in a cookie and sends the browser back to this page — so it works
+/// before (and without) the script, and the page comes back rendered in the new language.
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let location = leptos_router::hooks::use_location();
+    let here = move || format!("{}{}", location.pathname.get(), location.search.get().strip_prefix('?').map(|q| format!("?{q}")).unwrap_or_default());
+    let link = move |locale: Locale, name: &'static str| {
+        let href = move || format!("/lang/{}?next={}", locale.as_str(), crate::ui::url_encode(&here()));
+        let current = move || (i18n.get_locale() == locale).then_some("true");
+        // `rel="external"`: the router leaves it to the browser (a full page load).
+        view! { <a href=href rel="external" hreflang=locale.as_str() lang=locale.as_str() aria-current=current>{name}</a> }
+    };
+    view! {
+        <nav class="language-switch" aria-label=move || t_string!(i18n, common.language)>
+            {link(Locale::en, "English")}
+            {link(Locale::zh_CN, "简体中文")}
+        </nav>
     }
 }
 
 /// What a page shows instead of its content when something on it failed.
 #[component]
 fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let all = errors.clone();
     let messages = move || {
         all.get()
             .into_iter()
             .map(|(_, err)| match err.downcast_ref::<AppError>() {
                 Some(app) => app.to_string(),
-                None => "Something went wrong while showing this page.".to_string(),
+                None => td_string!(locale, common.page_error_unknown).to_string(),
             })
             .collect::<Vec<_>>()
     };
@@ -133,12 +163,19 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
     view! {
         <section class="card page-error" role="alert">
-            <h1>"This page could not be shown"</h1>
+            <h1>{t!(i18n, common.page_error_title)}</h1>
             <ul>{move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
             {move || if needs_sign_in() {
-                view! { <p><a href="/signin">"Sign in"</a>" or "<a href="/signup">"create an account"</a></p> }.into_any()
+                view! {
+                    <p>
+                        <a href="/signin">{t!(i18n, common.sign_in)}</a>
+                        {t!(i18n, common.or)}
+                        <a href="/signup">{t!(i18n, common.create_an_account)}</a>
+                    </p>
+                }
+                .into_any()
             } else {
-                view! { <p><a href="">"Try again"</a></p> }.into_any()
+                view! { <p><a href="">{t!(i18n, common.try_again)}</a></p> }.into_any()
             }}
         </section>
     }
@@ -148,6 +185,7 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
 #[component]
 pub fn AccountMenu() -> impl IntoView {
     let auth = Auth::get();
+    let i18n = use_i18n();
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
@@ -164,21 +202,21 @@ pub fn AccountMenu() -> impl IntoView {
                             <LiveIndicator/>
                             <A href="/account">{user.email.to_string()}</A>
                             <ActionForm action=auth.sign_out>
-                                <button type="submit" class="link-button">"Sign out"</button>
+                                <button type="submit" class="link-button">{t!(i18n, common.sign_out)}</button>
                             </ActionForm>
                         </div>
                     }.into_any(),
                     Ok(None) => view! {
                         <div class="account-menu">
-                            <A href="/signin">"Sign in"</A>
-                            <A href="/signup">"Sign up"</A>
+                            <A href="/signin">{t!(i18n, common.sign_in)}</A>
+                            <A href="/signup">{t!(i18n, common.sign_up)}</A>
                         </div>
                     }.into_any(),
                     // Whether someone is signed in cannot be told right now: never pretend
                     // they are signed out.
                     Err(_) => view! {
                         <div class="account-menu">
-                            <span class="muted" role="status">"Account unavailable — try again in a moment"</span>
+                            <span class="muted" role="status">{t!(i18n, common.account_unavailable)}</span>
                         </div>
                     }.into_any(),
                 }

@@ -19,6 +19,7 @@ use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
+use crate::i18n::I18nContextProvider;
 use crate::live::{Live, LiveChannel};
 use crate::merchant::QualificationPage;
 use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
@@ -32,7 +33,8 @@ pub use pages::{MerchantHome, NotFound, ShopHome};
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        // `lang` (and `dir`) are set by the i18n provider to the page's language.
+        <html>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -59,15 +61,19 @@ pub fn App() -> impl IntoView {
 
     // Every page is rendered completely on the server before it is sent (SsrMode::Async):
     // it works without JavaScript, and what the first paint shows is the real data.
+    // The language: the cookie the header's switch sets, else the browser's Accept-Language;
+    // the server renders in it and the browser reads it back from `<html lang>`.
     view! {
-        <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
-        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
-        <Title formatter=document_title/>
-        <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-            <Router>
-                <Pages/>
-            </Router>
-        </div>
+        <I18nContextProvider>
+            <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
+            <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
+            <Title formatter=document_title/>
+            <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+                <Router>
+                    <Pages/>
+                </Router>
+            </div>
+        </I18nContextProvider>
     }
 }
 

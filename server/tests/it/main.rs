@@ -14,6 +14,7 @@ mod collection;
 mod connection_check;
 mod hardening;
 mod health;
+mod languages;
 mod live;
 mod pages;
 mod pay;

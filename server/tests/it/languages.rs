@@ -1,0 +1,64 @@
+//! Two languages: the page's language comes from the switch's cookie, else the browser's
+//! `Accept-Language`, else English; the server renders in it and says so in `<html lang>`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use sqlx::PgPool;
+
+use crate::common::*;
+
+async fn page(app: &axum::Router, path: &str, accept_language: Option<&str>, cookie: Option<&str>) -> Answer {
+    let mut request = Request::get(path).header("accept", "text/html");
+    if let Some(languages) = accept_language {
+        request = request.header("accept-language", languages);
+    }
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    send(app, request.body(Body::empty()).unwrap()).await
+}
+
+fn html_lang(body: &str) -> Option<&str> {
+    let tag = &body[body.find("<html")?..];
+    let tag = &tag[..tag.find('>')?];
+    let lang = &tag[tag.find("lang=\"")? + 6..];
+    Some(&lang[..lang.find('"')?])
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_page_is_rendered_in_the_language_asked_for(pool: PgPool) {
+    let app = app(pool);
+
+    let english = page(&app, "/cart", None, None).await;
+    assert_eq!(html_lang(&english.body), Some("en"), "no preference: English");
+    assert!(english.body.contains(">My orders<"));
+
+    let chinese = page(&app, "/cart", Some("zh-CN,zh;q=0.9,en;q=0.8"), None).await;
+    assert_eq!(html_lang(&chinese.body), Some("zh-CN"));
+    assert!(chinese.body.contains(">我的订单<") && !chinese.body.contains(">My orders<"));
+
+    // The switch's cookie wins over the browser's languages.
+    let chosen = page(&app, "/cart", Some("zh-CN,zh;q=0.9"), Some("i18n_pref_locale=en")).await;
+    assert_eq!(html_lang(&chosen.body), Some("en"));
+    let chosen = page(&app, "/cart", Some("en-US,en"), Some("i18n_pref_locale=zh-CN")).await;
+    assert_eq!(html_lang(&chosen.body), Some("zh-CN"));
+    assert_eq!(html_lang(&page(&app, "/cart", Some("fr-FR"), None).await.body), Some("en"), "anything else: English");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_switch_remembers_the_language_and_goes_back_to_the_page(pool: PgPool) {
+    let app = app(pool);
+    let switched = get(&app, "/lang/zh-CN?next=%2Forders%3Fpage%3D2").await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert_eq!(switched.headers["location"], "/orders?page=2");
+    let cookie = switched.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("i18n_pref_locale=zh-CN;"), "{cookie}");
+
+    // Only back to this site, and only to languages it has.
+    for next in ["%2F%2Fevil.example%2F", "https%3A%2F%2Fevil.example%2F", "%2F%5Cevil.example"] {
+        let answer = get(&app, &format!("/lang/en?next={next}")).await;
+        assert_eq!(answer.headers["location"], "/", "{next}");
+    }
+    assert_eq!(get(&app, "/lang/en").await.headers["location"], "/");
+    assert_eq!(get(&app, "/lang/xx?next=%2F").await.status, StatusCode::NOT_FOUND);
+}
