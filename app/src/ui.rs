@@ -247,7 +247,35 @@ fn now_secs() -> i64 {
 
 #[component]
 pub fn StatusTag(status: OrderStatus) -> impl IntoView {
-    view! { <span class=format!("badge order-{}", status.as_str())>{status.label()}</span> }
+    let l = crate::i18n::use_i18n().get_locale_untracked();
+    view! { <span class=format!("badge order-{}", status.as_str())>{order_status_text(l, status)}</span> }
+}
+
+/// An order's status in the page's language (the names Chinese sellers know: 待付款, 待发货…).
+pub fn order_status_text(l: crate::i18n::Locale, status: OrderStatus) -> &'static str {
+    use crate::i18n::td_string;
+    match status {
+        OrderStatus::AwaitingPayment => td_string!(l, shop.status_awaiting_payment),
+        OrderStatus::CodToShip => td_string!(l, shop.status_cod_to_ship),
+        OrderStatus::CodShipped => td_string!(l, shop.status_cod_shipped),
+        OrderStatus::Paid => td_string!(l, shop.status_paid),
+        OrderStatus::Shipped => td_string!(l, shop.status_shipped),
+        OrderStatus::Delivered => td_string!(l, shop.status_delivered),
+        OrderStatus::Completed => td_string!(l, shop.status_completed),
+        OrderStatus::Cancelled => td_string!(l, shop.status_cancelled),
+    }
+}
+
+/// A payment attempt's status in the page's language.
+pub fn attempt_status_text(l: crate::i18n::Locale, status: domain::payments::attempt::AttemptStatus) -> &'static str {
+    use crate::i18n::td_string;
+    use domain::payments::attempt::AttemptStatus;
+    match status {
+        AttemptStatus::Processing => td_string!(l, shop.attempt_processing),
+        AttemptStatus::RequiresVerification => td_string!(l, shop.attempt_requires_verification),
+        AttemptStatus::Succeeded => td_string!(l, shop.attempt_succeeded),
+        AttemptStatus::Failed => td_string!(l, shop.attempt_failed),
+    }
 }
 
 /// The "Report a problem" link for an order (and attempt).

@@ -64,7 +64,7 @@ export async function signUp(page: Page, email: string, role: "Shop" | "Sell as 
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   // Signed in once the header offers to sign out.
-  await expect(page.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(page.getByRole("banner").getByRole("button", { name: /^(Sign out|退出登录)$/ })).toBeVisible();
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD) {

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::error::AppError;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{FormError, form_error};
 
 /// Shoppers: their cart, grouped by shop.
@@ -42,24 +43,25 @@ pub fn AddToCart(product_id: i64, stock: i32) -> impl IntoView {
     let value = add.value();
     let pending = add.pending();
     let added = move || value.with(|v| matches!(v, Some(Ok(()))));
+    let i18n = use_i18n();
     view! {
         {if stock == 0 {
-            view! { <p class="muted">"Sold out."</p> }.into_any()
+            view! { <p class="muted">{t!(i18n, shop.sold_out)}</p> }.into_any()
         } else {
             view! {
                 <ActionForm action=add attr:class="add-to-cart">
                     <input type="hidden" name="product_id" value=product_id/>
                     <div class="field inline">
-                        <label for="quantity">"Quantity"</label>
+                        <label for="quantity">{t!(i18n, shop.quantity)}</label>
                         <input id="quantity" name="quantity" type="number" min="1" max=stock.min(999) value="1" aria-describedby="quantity-error"/>
                     </div>
-                    <p class="muted">{format!("{stock} in stock")}</p>
+                    <p class="muted">{t!(i18n, shop.in_stock, count = move || stock)}</p>
                     <p class="field-error" id="quantity-error">{move || crate::ui::field_error(value, "quantity").get()}</p>
                     <FormError error=form_error(value)/>
                     <button type="submit" class="button" disabled=move || pending.get()>
-                        {move || if pending.get() { "Adding…" } else { "Add to cart" }}
+                        {move || if pending.get() { t_string!(i18n, shop.adding) } else { t_string!(i18n, shop.add_to_cart) }}
                     </button>
-                    <p role="status">{move || added().then(|| view! { "Added to your cart. " <A href="/cart">"View cart"</A> })}</p>
+                    <p role="status">{move || added().then(|| view! { {t!(i18n, shop.added_to_cart)} <A href="/cart">{t!(i18n, shop.view_cart)}</A> })}</p>
                 </ActionForm>
             }.into_any()
         }}
@@ -71,18 +73,19 @@ pub fn CartPage() -> impl IntoView {
     let update = ServerAction::<SetCartQuantity>::new();
     let cart = Resource::new(move || update.version().get(), |_| my_cart());
     let value = update.value();
+    let i18n = use_i18n();
     view! {
-        <Title text="Cart"/>
-        <h1>"Your cart"</h1>
+        <Title text=t_string!(i18n, shop.cart_title)/>
+        <h1>{t!(i18n, shop.cart_heading)}</h1>
         <FormError error=Signal::derive(move || value.with(|v| match v {
             Some(Err(e)) => Some(e.message_for("quantity").map(str::to_string).unwrap_or_else(|| e.to_string())),
             _ => None,
         }))/>
-        <Transition fallback=|| view! { <p class="muted">"Loading your cart…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.cart_loading)}</p> }>
             {move || Suspend::new(async move {
                 let groups = cart.await?;
                 Ok::<_, AppError>(if groups.is_empty() {
-                    view! { <section class="card"><p>"Your cart is empty."</p><p><A href="/">"Browse shops"</A></p></section> }.into_any()
+                    view! { <section class="card"><p>{t!(i18n, shop.cart_empty)}</p><p><A href="/">{t!(i18n, shop.browse_shops)}</A></p></section> }.into_any()
                 } else {
                     groups.into_iter().map(|g| view! { <CartGroupView group=g update/> }).collect_view().into_any()
                 })
@@ -95,17 +98,18 @@ pub fn CartPage() -> impl IntoView {
 fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> impl IntoView {
     let orderable = group.lines.iter().all(|l| l.problem().is_none());
     let heading_id = format!("cart-shop-{}", group.shop_id);
+    let i18n = use_i18n();
     view! {
         <section class="card" aria-labelledby=heading_id.clone()>
             <h2 id=heading_id.clone()>{group.shop_name.clone()}</h2>
             <ul class="cart-lines">
                 {group.lines.into_iter().map(|line| {
                     let qty_id = format!("qty-{}", line.product_id);
-                    let qty_label = format!("Quantity of {}", line.title);
-                    let remove_label = format!("Remove {}", line.title);
+                    let qty_label = { let title = line.title.clone(); t!(i18n, shop.quantity_of, product = move || title.clone()) };
+                    let remove_label = { let title = line.title.clone(); t!(i18n, shop.remove, product = move || title.clone()) };
                     let line_total = line.line_total().to_string();
                     let problem = line.problem();
-                    let each = format!("{} each", line.unit_price);
+                    let each = { let price = line.unit_price.to_string(); t!(i18n, shop.each, price = move || price.clone()) };
                     let title = line.title.clone();
                     view! {
                         <li class="cart-line">
@@ -118,7 +122,7 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
                                 <input type="hidden" name="product_id" value=line.product_id/>
                                 <label for=qty_id.clone() class="visually-hidden">{qty_label}</label>
                                 <input id=qty_id name="quantity" type="number" min="0" max="999" value=line.quantity class="qty"/>
-                                <button type="submit" class="button secondary">"Update"</button>
+                                <button type="submit" class="button secondary">{t!(i18n, shop.update)}</button>
                             </ActionForm>
                             <ActionForm action=update>
                                 <input type="hidden" name="product_id" value=line.product_id/>
@@ -130,11 +134,11 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
                     }
                 }).collect_view()}
             </ul>
-            <p class="subtotal">"Subtotal: " <strong>{group.subtotal.to_string()}</strong></p>
+            <p class="subtotal">{t!(i18n, shop.subtotal)} <strong>{group.subtotal.to_string()}</strong></p>
             {if orderable {
-                view! { <A href=format!("/checkout/{}", group.shop_id) attr:class="button">"Check out"</A> }.into_any()
+                view! { <A href=format!("/checkout/{}", group.shop_id) attr:class="button">{t!(i18n, shop.check_out)}</A> }.into_any()
             } else {
-                view! { <p class="field-error">"Correct the lines above to check out."</p> }.into_any()
+                view! { <p class="field-error">{t!(i18n, shop.correct_lines)}</p> }.into_any()
             }}
         </section>
     }

@@ -9,6 +9,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::error::AppError;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
 use domain::qualification::COUNTRIES;
 
@@ -54,43 +55,44 @@ pub fn CheckoutPage() -> impl IntoView {
     let place = ServerAction::<PlaceOrder>::new();
     let value = place.value();
     let pending = place.pending();
+    let i18n = use_i18n();
     view! {
-        <Title text="Checkout"/>
-        <h1>"Checkout"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Title text=t_string!(i18n, shop.checkout_title)/>
+        <h1>{t!(i18n, shop.checkout_title)}</h1>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.loading)}</p> }>
             {move || Suspend::new(async move {
                 let data = data.await?;
                 let g = data.group;
                 Ok::<_, AppError>(view! {
                     <section class="card" aria-labelledby="summary-title">
-                        <h2 id="summary-title">{format!("Order summary — {}", g.shop_name)}</h2>
+                        <h2 id="summary-title">{let shop = g.shop_name.clone(); t!(i18n, shop.order_summary, shop = move || shop.clone())}</h2>
                         <table class="table">
-                            <thead><tr><th scope="col">"Product"</th><th scope="col">"Quantity"</th><th scope="col">"Price"</th><th scope="col">"Total"</th></tr></thead>
+                            <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_price)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {g.lines.iter().map(|l| view! {
                                     <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total().to_string()}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <p class="subtotal">"Subtotal: " {g.subtotal.to_string()}</p>
-                        <p class="subtotal">"Shipping: free"</p>
-                        <p class="total">"Total: " <strong>{g.subtotal.to_string()}</strong></p>
+                        <p class="subtotal">{t!(i18n, shop.subtotal)} {g.subtotal.to_string()}</p>
+                        <p class="subtotal">{t!(i18n, shop.shipping_free)}</p>
+                        <p class="total">{t!(i18n, shop.total)} <strong>{g.subtotal.to_string()}</strong></p>
                     </section>
                     <section class="card" aria-labelledby="address-title">
-                        <h2 id="address-title">"Shipping address"</h2>
+                        <h2 id="address-title">{t!(i18n, shop.shipping_address)}</h2>
                         <ActionForm action=place>
                             <input type="hidden" name="shop_id" value=g.shop_id/>
                             <input type="hidden" name="idempotency_key" value=data.idempotency_key.clone()/>
-                            <Field label="Recipient name" name="address[name]" autocomplete="name" maxlength=100 required=true error=field_error(value, "name")/>
-                            <Field label="Phone" name="address[phone]" kind="tel" autocomplete="tel" maxlength=24 required=true error=field_error(value, "phone")/>
-                            <Field label="Street address" name="address[line1]" autocomplete="address-line1" maxlength=200 required=true error=field_error(value, "line1")/>
-                            <Field label="Apartment, suite (optional)" name="address[line2]" autocomplete="address-line2" maxlength=200 error=field_error(value, "line2")/>
-                            <Field label="City" name="address[city]" autocomplete="address-level2" maxlength=100 required=true error=field_error(value, "city")/>
-                            <Field label="Postcode" name="address[postcode]" autocomplete="postal-code" maxlength=12 required=true error=field_error(value, "postcode")/>
-                            <SelectField label="Country" name="address[country]" options=COUNTRIES error=field_error(value, "country")/>
+                            <Field label=t_string!(i18n, shop.recipient_name) name="address[name]" autocomplete="name" maxlength=100 required=true error=field_error(value, "name")/>
+                            <Field label=t_string!(i18n, shop.phone) name="address[phone]" kind="tel" autocomplete="tel" maxlength=24 required=true error=field_error(value, "phone")/>
+                            <Field label=t_string!(i18n, shop.street_address) name="address[line1]" autocomplete="address-line1" maxlength=200 required=true error=field_error(value, "line1")/>
+                            <Field label=t_string!(i18n, shop.address_line2) name="address[line2]" autocomplete="address-line2" maxlength=200 error=field_error(value, "line2")/>
+                            <Field label=t_string!(i18n, shop.city) name="address[city]" autocomplete="address-level2" maxlength=100 required=true error=field_error(value, "city")/>
+                            <Field label=t_string!(i18n, shop.postcode) name="address[postcode]" autocomplete="postal-code" maxlength=12 required=true error=field_error(value, "postcode")/>
+                            <SelectField label=t_string!(i18n, shop.country) name="address[country]" options=COUNTRIES error=field_error(value, "country")/>
                             <FormError error=form_error(value)/>
                             <button type="submit" class="button" disabled=move || pending.get()>
-                                {move || if pending.get() { "Placing order…" } else { "Place order" }}
+                                {move || if pending.get() { t_string!(i18n, shop.placing_order) } else { t_string!(i18n, shop.place_order) }}
                             </button>
                         </ActionForm>
                     </section>

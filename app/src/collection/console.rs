@@ -95,6 +95,7 @@ pub fn OrdersConsolePage() -> impl IntoView {
 fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
     let count_of = |s: OrderStatus| counts.iter().find(|(c, _)| *c == s).map(|(_, n)| *n).unwrap_or(0);
     let all: i64 = counts.iter().map(|(_, n)| n).sum();
+    let locale = crate::i18n::use_i18n().get_locale_untracked();
     let tab = |value: &str, label: String, n: i64| {
         let current = f.status == value || (value.is_empty() && f.status == "all");
         let target = ConsoleFilter { status: value.to_string(), ..f.clone() };
@@ -110,7 +111,7 @@ fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
         <nav class="tabs" aria-label="Order status">
             <ul>
                 {tab("", "All".into(), all)}
-                {ALL_STATUSES.iter().map(|s| tab(s.as_str(), s.label().to_string(), count_of(*s))).collect_view()}
+                {ALL_STATUSES.iter().map(|s| tab(s.as_str(), crate::ui::order_status_text(locale, *s).to_string(), count_of(*s))).collect_view()}
             </ul>
         </nav>
     }

@@ -140,7 +140,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                         {m.attempts.iter().map(|t| view! {
                             <li>
                                 <time>{format_utc(t.at)}</time>" — "{t.method.clone()}" — "
-                                <span class=format!("badge attempt-{}", t.status.as_str())>{t.status.label()}</span>
+                                <span class=format!("badge attempt-{}", t.status.as_str())>{crate::ui::attempt_status_text(crate::i18n::use_i18n().get_locale_untracked(), t.status)}</span>
                                 {t.reason.clone().map(|r| view! { " "<span class="muted">{r}</span> })}
                             </li>
                         }).collect_view()}

@@ -9,6 +9,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::PayResult;
 use crate::error::AppError;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{Countdown, StatusTag};
 use crate::ui::{FormError, field_error, form_error};
 use domain::orders::OrderStatus;
@@ -128,9 +129,10 @@ pub fn PayPage() -> impl IntoView {
     let verify_pending = verify.pending();
     let abandon_value = abandon.value();
     let abandon_pending = abandon.pending();
+    let i18n = use_i18n();
     view! {
-        <Title text="Pay"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Title text=t_string!(i18n, shop.pay_title)/>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.loading)}</p> }>
             {move || Suspend::new(async move {
                 let d = data.await?;
                 let o = d.order.clone();
@@ -138,22 +140,24 @@ pub fn PayPage() -> impl IntoView {
                 let stored = d.latest.clone();
                 let shown = shown_attempt(latest(), stored);
                 let awaiting = o.status == OrderStatus::AwaitingPayment;
+                let back_label = { let n = o.number.clone(); t!(i18n, shop.back_to_order, number = move || n.clone()) };
+                let heading = { let n = o.number.clone(); t!(i18n, shop.pay_heading, number = move || n.clone()) };
                 Ok::<_, AppError>(view! {
-                    <p><A href=format!("/orders/{}", o.number)>{format!("← Order {}", o.number)}</A></p>
-                    <h1>{format!("Pay order {}", o.number)}</h1>
+                    <p><A href=format!("/orders/{}", o.number)>{back_label}</A></p>
+                    <h1>{heading}</h1>
                     <section class="card">
-                        <p class="status-line">"Status: " <StatusTag status=o.status/></p>
-                        <p class="total">"Amount due: " <strong>{o.total.to_string()}</strong></p>
-                        {awaiting.then(|| view! { <p>"Pay within: " <Countdown due=o.payment_due_at/></p> })}
+                        <p class="status-line">{t!(i18n, shop.status)} <StatusTag status=o.status/></p>
+                        <p class="total">{t!(i18n, shop.amount_due)} <strong>{o.total.to_string()}</strong></p>
+                        {awaiting.then(|| view! { <p>{t!(i18n, shop.pay_within)} <Countdown due=o.payment_due_at/></p> })}
                         <div role="status" aria-live="polite" class="pay-status">
                             {match (o.status, shown.as_ref().map(|s| s.status)) {
-                                (OrderStatus::AwaitingPayment, Some(AttemptStatus::Processing)) => view! { <p class="notice-info">"Processing your payment… this page updates by itself."</p> }.into_any(),
+                                (OrderStatus::AwaitingPayment, Some(AttemptStatus::Processing)) => view! { <p class="notice-info">{t!(i18n, shop.processing)}</p> }.into_any(),
                                 (OrderStatus::AwaitingPayment, Some(AttemptStatus::Failed)) => view! {
-                                    <p class="notice" role="alert">{shown.as_ref().and_then(|s| s.message.clone()).unwrap_or_else(|| "The payment failed.".into())}" Choose another method and try again."</p>
+                                    <p class="notice" role="alert">{shown.as_ref().and_then(|s| s.message.clone()).unwrap_or_else(|| t_string!(i18n, shop.payment_failed).to_string())}{t!(i18n, shop.try_another)}</p>
                                 }.into_any(),
                                 (OrderStatus::AwaitingPayment, _) => ().into_any(),
-                                (OrderStatus::Cancelled, _) => view! { <p class="notice">"This order was cancelled."</p> }.into_any(),
-                                _ => view! { <p class="notice-ok">"Payment received — your order is paid."</p> }.into_any(),
+                                (OrderStatus::Cancelled, _) => view! { <p class="notice">{t!(i18n, shop.order_cancelled)}</p> }.into_any(),
+                                _ => view! { <p class="notice-ok">{t!(i18n, shop.payment_received)}</p> }.into_any(),
                             }}
                         </div>
                         // A payment the shopper does not recognise, or a wrong amount: report this attempt.
@@ -163,29 +167,29 @@ pub fn PayPage() -> impl IntoView {
                         let s = shown.clone().unwrap();
                         view! {
                             <section class="card" aria-labelledby="verify-title">
-                                <h2 id="verify-title">"Verify this payment"</h2>
-                                <p>"Your card issuer sent a one-time code. Enter it to complete the payment."</p>
-                                {s.verification_expires_at.map(|at| view! { <p>"Enter it within: " <Countdown due=at/></p> })}
-                                {s.tries_left.map(|n| view! { <p class="muted">{if n == 1 { "1 try left.".to_string() } else { format!("{n} tries left.") }}</p> })}
-                                {s.sandbox_code.clone().map(|c| view! { <p class="sandbox-note">"Sandbox: the code is " <strong>{c}</strong></p> })}
+                                <h2 id="verify-title">{t!(i18n, shop.verify_heading)}</h2>
+                                <p>{t!(i18n, shop.verify_explain)}</p>
+                                {s.verification_expires_at.map(|at| view! { <p>{t!(i18n, shop.enter_within)} <Countdown due=at/></p> })}
+                                {s.tries_left.map(|n| view! { <p class="muted">{if n == 1 { t!(i18n, shop.one_try_left).into_any() } else { t!(i18n, shop.tries_left, count = move || n).into_any() }}</p> })}
+                                {s.sandbox_code.clone().map(|c| view! { <p class="sandbox-note">{t!(i18n, shop.sandbox_code)} <strong>{c}</strong></p> })}
                                 <ActionForm action=verify>
                                     <input type="hidden" name="attempt_id" value=s.attempt_id/>
                                     <div class="field">
-                                        <label for="code">"Verification code"</label>
+                                        <label for="code">{t!(i18n, shop.verification_code)}</label>
                                         <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" aria-describedby="code-error"
                                             aria-invalid=move || field_error(verify_value, "code").with(Option::is_some).then_some("true")/>
                                         <p class="field-error" id="code-error" role="alert">{move || field_error(verify_value, "code").get()}</p>
                                     </div>
                                     <FormError error=form_error(verify_value)/>
                                     <button type="submit" class="button" disabled=move || verify_pending.get()>
-                                        {move || if verify_pending.get() { "Verifying…" } else { "Verify and pay" }}
+                                        {move || if verify_pending.get() { t_string!(i18n, shop.verifying) } else { t_string!(i18n, shop.verify_and_pay) }}
                                     </button>
                                 </ActionForm>
                                 <ActionForm action=abandon>
                                     <input type="hidden" name="attempt_id" value=s.attempt_id/>
                                     <FormError error=form_error(abandon_value)/>
                                     <button type="submit" class="button secondary" disabled=move || abandon_pending.get()>
-                                        {move || if abandon_pending.get() { "Stopping this payment…" } else { "Use another method" }}
+                                        {move || if abandon_pending.get() { t_string!(i18n, shop.stopping) } else { t_string!(i18n, shop.use_another_method) }}
                                     </button>
                                 </ActionForm>
                             </section>
@@ -193,16 +197,16 @@ pub fn PayPage() -> impl IntoView {
                     })}
                     {(awaiting && !matches!(shown.as_ref().map(|s| s.status), Some(AttemptStatus::Processing | AttemptStatus::RequiresVerification))).then(|| view! {
                         <section class="card" aria-labelledby="methods-title">
-                            <h2 id="methods-title">"Pay with"</h2>
+                            <h2 id="methods-title">{t!(i18n, shop.pay_with)}</h2>
                             {if d.methods.is_empty() {
-                                view! { <p>"You have no payment method yet. " <A href="/account/payment-methods">"Add a card or wallet"</A></p> }.into_any()
+                                view! { <p>{t!(i18n, shop.no_method)} <A href="/account/payment-methods">{t!(i18n, shop.add_card_or_wallet)}</A></p> }.into_any()
                             } else {
                                 view! {
                                     <ActionForm action=pay>
                                         <input type="hidden" name="number" value=number.clone()/>
                                         <input type="hidden" name="idempotency_key" value=d.idempotency_key.clone()/>
                                         <fieldset class="field">
-                                            <legend>"Payment method"</legend>
+                                            <legend>{t!(i18n, shop.payment_method)}</legend>
                                             {d.methods.iter().enumerate().map(|(i, m)| view! {
                                                 <label class="choice"><input type="radio" name="method_id" value=m.id checked=i == 0/>" "{m.label()}</label>
                                             }).collect_view()}
@@ -210,10 +214,10 @@ pub fn PayPage() -> impl IntoView {
                                         </fieldset>
                                         <FormError error=form_error(pay_value)/>
                                         <button type="submit" class="button" disabled=move || pay_pending.get()>
-                                            {move || if pay_pending.get() { "Paying…".to_string() } else { format!("Pay {}", o.total) }}
+                                            {move || if pay_pending.get() { t!(i18n, shop.paying).into_any() } else { let amount = o.total.to_string(); t!(i18n, shop.pay_amount, amount = move || amount.clone()).into_any() }}
                                         </button>
                                     </ActionForm>
-                                    <p class="muted"><A href="/account/payment-methods">"Add another payment method"</A></p>
+                                    <p class="muted"><A href="/account/payment-methods">{t!(i18n, shop.add_another_method)}</A></p>
                                 }.into_any()
                             }}
                         </section>

@@ -117,7 +117,11 @@ pub fn StaffLayout(children: Children) -> impl IntoView {
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
-    let here = move || format!("{}{}", location.pathname.get(), location.search.get().strip_prefix('?').map(|q| format!("?{q}")).unwrap_or_default());
+    let here = move || {
+        let query = location.search.get();
+        let query = query.trim_start_matches('?');
+        if query.is_empty() { location.pathname.get() } else { format!("{}?{query}", location.pathname.get()) }
+    };
     let link = move |locale: Locale, name: &'static str| {
         let href = move || format!("/lang/{}?next={}", locale.as_str(), crate::ui::url_encode(&here()));
         let current = move || (i18n.get_locale() == locale).then_some("true");

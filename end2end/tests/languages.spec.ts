@@ -1,0 +1,58 @@
+import { expect, test, bindCard, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+
+test.describe("in Simplified Chinese, from the browser's language", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("a shopper checks out and pays, reading and finding everything in Chinese", async ({ page, browser }) => {
+    test.slow();
+    const shopName = await openShopWithProducts(browser);
+    await signUp(page, uniqueEmail("zh"), "Shop");
+    await bindCard(page, "4242 4242 4242 4242");
+
+    await openHydrated(page, "/");
+    await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+    await expect(page.getByRole("navigation", { name: "买家导航" }).getByRole("link", { name: "购物车" })).toBeVisible();
+    await page.getByRole("link", { name: shopName }).click();
+    await page.getByRole("link", { name: "Sencha <b>green</b>", exact: true }).click();
+    await page.getByLabel("数量").fill("1");
+    await page.getByRole("button", { name: "加入购物车" }).click();
+    await expect(page.getByText("已加入购物车。")).toBeVisible();
+
+    await openHydrated(page, "/cart");
+    await expect(page.getByRole("heading", { level: 1, name: "我的购物车" })).toBeVisible();
+    await page.getByRole("link", { name: "去结算" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "确认订单" })).toBeVisible();
+    await page.getByLabel("收货人").fill("佐藤 花");
+    await page.getByLabel("手机号码").fill("+81 90 1234 5678");
+    await page.getByLabel("详细地址").fill("渋谷 1-2-3");
+    await page.getByLabel("城市").fill("东京");
+    await page.getByLabel("邮政编码").fill("150-0002");
+    await page.getByLabel("国家或地区").selectOption({ label: "Japan" });
+    await page.getByRole("button", { name: "提交订单" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: /^Order PD-|^订单 PD-/ })).toBeVisible();
+    const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace(/^(Order|订单) /, "");
+
+    await openHydrated(page, `/orders/${number}/pay`);
+    await expect(page.getByRole("heading", { level: 1, name: `支付订单 ${number}` })).toBeVisible();
+    await expect(page.getByText("待付款", { exact: true })).toBeVisible();
+    await page.getByRole("button", { name: "支付 1,500 JPY" }).click();
+    await expect(page.getByText("支付成功，订单已付款。")).toBeVisible();
+    await expect(page.getByText("待发货", { exact: true })).toBeVisible();
+  });
+});
+
+test("the header's switch turns the page to Chinese and back, and remembers it", async ({ page }) => {
+  await openHydrated(page, "/signin?from=here");
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "简体中文" }).click();
+  await expect(page).toHaveURL(/\/signin\?from=here$/);
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await expect(page.getByRole("link", { name: "我的订单" })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "语言" }).getByRole("link", { name: "简体中文" })).toHaveAttribute("aria-current", "true");
+  // Remembered: another page comes in Chinese too.
+  await openHydrated(page, "/");
+  await expect(page.getByRole("link", { name: "购物车" })).toBeVisible();
+  await page.getByRole("navigation", { name: "语言" }).getByRole("link", { name: "English" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await expect(page.getByRole("link", { name: "My orders" })).toBeVisible();
+});
