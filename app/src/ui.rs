@@ -10,6 +10,13 @@ use crate::error::AppError;
 use domain::accounts::format_utc;
 use domain::orders::OrderStatus;
 
+/// A translated text whose `{name}` placeholders become the given values: for the few texts a
+/// component needs as a `String` (a field's label or hint), where the i18n macros' own
+/// placeholders give a view.
+pub fn fill(template: &str, values: &[(&str, String)]) -> String {
+    values.iter().fold(template.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+}
+
 /// Text made safe for HTML text and quoted attribute values, for the rare place where a
 /// library writes a string into the page as it is (the document title).
 pub fn escape_html(text: &str) -> String {
@@ -290,6 +297,13 @@ pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt:
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn fill_puts_each_value_in_its_place() {
+        let values = [("min", "5".to_string()), ("max", "1440".to_string()), ("default", "60".to_string())];
+        assert_eq!(super::fill("整数分钟，{min} 至 {max}。留空则为 {default} 分钟。", &values), "整数分钟，5 至 1440。留空则为 60 分钟。");
+        assert_eq!(super::fill("Cash ({currency})", &[("other", "x".into())]), "Cash ({currency})");
+    }
+
     #[test]
     fn markup_is_escaped() {
         assert_eq!(

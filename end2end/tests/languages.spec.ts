@@ -1,4 +1,4 @@
-import { expect, test, bindCard, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+import { expect, test, bindCard, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
 
 test.describe("in Simplified Chinese, from the browser's language", () => {
   test.use({ locale: "zh-CN" });
@@ -55,4 +55,35 @@ test("the header's switch turns the page to Chinese and back, and remembers it",
   await page.getByRole("navigation", { name: "语言" }).getByRole("link", { name: "English" }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await expect(page.getByRole("link", { name: "My orders" })).toBeVisible();
+});
+
+test("a merchant who switched to Chinese collects: request, live payment, shipping", async ({ page, browser }) => {
+  test.slow();
+  const { merchant, number } = await merchantAndShopperWithOrder(browser, page);
+  await openHydrated(merchant, "/merchant/orders");
+  await merchant.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "简体中文" }).click();
+  await expect(merchant.getByRole("heading", { level: 1, name: "订单管理" })).toBeVisible();
+  await expect(merchant.getByRole("navigation", { name: "订单状态" }).getByRole("link", { name: /^待付款/ })).toBeVisible();
+  const row = merchant.getByRole("row").filter({ has: merchant.getByRole("link", { name: number, exact: true }) });
+  await expect(row.getByText("待付款", { exact: true })).toBeVisible();
+  await expect(row.getByText("在线支付", { exact: true })).toBeVisible();
+
+  await row.getByRole("link", { name: number, exact: true }).click();
+  await expect(merchant.getByRole("heading", { level: 1, name: `订单 ${number}` })).toBeVisible();
+  await merchant.getByLabel("付款时限（分钟）").fill("30");
+  await merchant.getByRole("button", { name: "发送收款请求" }).click();
+  await expect(merchant.getByText(/^收款请求已发送：买家须在 .+ 前付款。$/)).toBeVisible();
+
+  // The shopper (in English) pays; the merchant's page turns 待发货 by itself.
+  await openHydrated(page, `/orders/${number}/pay`);
+  await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
+  await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
+  await expect(merchant.getByText("待发货", { exact: true })).toBeVisible();
+
+  await merchant.getByLabel("快递公司").fill("顺丰速运");
+  await merchant.getByLabel("运单号").fill("SF1234567890");
+  await merchant.getByRole("button", { name: "标记为已发货" }).click();
+  await expect(merchant.getByText("已发货", { exact: true })).toBeVisible();
+  await expect(merchant.getByText("顺丰速运 SF1234567890").first()).toBeVisible();
+  await merchant.context().close();
 });

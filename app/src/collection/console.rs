@@ -12,6 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::{CollectionMethod, ConsoleFilter, ConsoleRow};
 use crate::error::AppError;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{Countdown, StatusTag};
 use crate::ui::{FormError, url_encode};
 use domain::accounts::format_utc;
@@ -47,8 +48,6 @@ fn console_url(f: &ConsoleFilter, after: Option<&str>) -> String {
     if parts.is_empty() { "/merchant/orders".into() } else { format!("/merchant/orders?{}", parts.join("&")) }
 }
 
-const METHODS: &[(&str, &str)] = &[("online", "Online payment"), ("cash_on_delivery", "Cash on delivery")];
-
 #[component]
 pub fn OrdersConsolePage() -> impl IntoView {
     let query = use_query_map();
@@ -65,12 +64,13 @@ pub fn OrdersConsolePage() -> impl IntoView {
     let orders_changed = crate::live::Live::kinds(&["order"]);
     let page = Resource::new(move || (filter.get(), after.get(), orders_changed.get()), |(f, a, _)| console_orders(f, a));
 
+    let i18n = use_i18n();
     view! {
-        <Title text="Orders"/>
-        <h1>"Orders"</h1>
+        <Title text=t_string!(i18n, merchant.orders_title)/>
+        <h1>{t!(i18n, merchant.orders_title)}</h1>
         // Outside the refreshed part: what the merchant types survives live updates.
         {move || view! { <Filters f=filter.get()/> }}
-        <Transition fallback=|| view! { <p class="muted" role="status">"Loading orders…"</p> }>
+        <Transition fallback=move || view! { <p class="muted" role="status">{t!(i18n, merchant.orders_loading)}</p> }>
             {move || Suspend::new(async move {
                 let f = filter.get_untracked();
                 let on_later_page = after.get_untracked().is_some();
@@ -81,9 +81,9 @@ pub fn OrdersConsolePage() -> impl IntoView {
                     <Tabs f=f.clone() counts=data.counts.clone()/>
                     <FormError error=Signal::stored(error)/>
                     <Rows rows=data.rows.clone()/>
-                    <nav class="pager" aria-label="Pages">
-                        {on_later_page.then(|| view! { <A href=console_url(&f, None)>"First page"</A> })}
-                        {data.next.clone().map(|n| view! { <A href=console_url(&f, Some(&n))>"Next page"</A> })}
+                    <nav class="pager" aria-label=t_string!(i18n, merchant.pages)>
+                        {on_later_page.then(|| view! { <A href=console_url(&f, None)>{t!(i18n, merchant.first_page)}</A> })}
+                        {data.next.clone().map(|n| view! { <A href=console_url(&f, Some(&n))>{t!(i18n, merchant.next_page)}</A> })}
                     </nav>
                 }
             })}
@@ -95,7 +95,8 @@ pub fn OrdersConsolePage() -> impl IntoView {
 fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
     let count_of = |s: OrderStatus| counts.iter().find(|(c, _)| *c == s).map(|(_, n)| *n).unwrap_or(0);
     let all: i64 = counts.iter().map(|(_, n)| n).sum();
-    let locale = crate::i18n::use_i18n().get_locale_untracked();
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let tab = |value: &str, label: String, n: i64| {
         let current = f.status == value || (value.is_empty() && f.status == "all");
         let target = ConsoleFilter { status: value.to_string(), ..f.clone() };
@@ -108,9 +109,9 @@ fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
         }
     };
     view! {
-        <nav class="tabs" aria-label="Order status">
+        <nav class="tabs" aria-label=t_string!(i18n, merchant.status_tabs)>
             <ul>
-                {tab("", "All".into(), all)}
+                {tab("", t_string!(i18n, merchant.all).to_string(), all)}
                 {ALL_STATUSES.iter().map(|s| tab(s.as_str(), crate::ui::order_status_text(locale, *s).to_string(), count_of(*s))).collect_view()}
             </ul>
         </nav>
@@ -119,31 +120,33 @@ fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
 
 #[component]
 fn Filters(f: ConsoleFilter) -> impl IntoView {
+    let i18n = use_i18n();
+    let methods = [("online", t_string!(i18n, merchant.online_payment)), ("cash_on_delivery", t_string!(i18n, merchant.cash_on_delivery))];
     view! {
-        <Form method="GET" action="/merchant/orders" attr:class="card filters" attr:aria-label="Filter orders">
+        <Form method="GET" action="/merchant/orders" attr:class="card filters" attr:aria-label=t_string!(i18n, merchant.filter_orders)>
             <input type="hidden" name="status" value=f.status.clone()/>
             <div class="field">
-                <label for="q">"Search"</label>
-                <input id="q" name="q" type="search" value=f.q.clone() placeholder="Order number or shopper email" maxlength="254"/>
+                <label for="q">{t!(i18n, merchant.search)}</label>
+                <input id="q" name="q" type="search" value=f.q.clone() placeholder=t_string!(i18n, merchant.search_placeholder) maxlength="254"/>
             </div>
             <div class="field">
-                <label for="method">"Collection method"</label>
+                <label for="method">{t!(i18n, merchant.collection_method)}</label>
                 <select id="method" name="method">
-                    <option value="" selected=f.method.is_empty()>"All methods"</option>
-                    {METHODS.iter().map(|(v, l)| view! { <option value=*v selected=f.method == *v>{*l}</option> }).collect_view()}
+                    <option value="" selected=f.method.is_empty()>{t!(i18n, merchant.all_methods)}</option>
+                    {methods.into_iter().map(|(v, l)| view! { <option value=v selected=f.method == v>{l}</option> }).collect_view()}
                 </select>
             </div>
             <div class="field">
-                <label for="from">"Placed from"</label>
+                <label for="from">{t!(i18n, merchant.placed_from)}</label>
                 <input id="from" name="from" type="date" value=f.from.clone()/>
             </div>
             <div class="field">
-                <label for="to">"Placed until"</label>
+                <label for="to">{t!(i18n, merchant.placed_until)}</label>
                 <input id="to" name="to" type="date" value=f.to.clone()/>
             </div>
             <div class="filter-buttons">
-                <button type="submit" class="button">"Apply filters"</button>
-                <a href="/merchant/orders">"Clear"</a>
+                <button type="submit" class="button">{t!(i18n, merchant.apply_filters)}</button>
+                <a href="/merchant/orders">{t!(i18n, merchant.clear)}</a>
             </div>
         </Form>
     }
@@ -151,21 +154,22 @@ fn Filters(f: ConsoleFilter) -> impl IntoView {
 
 #[component]
 fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
+    let i18n = use_i18n();
     if rows.is_empty() {
-        return view! { <section class="card"><p>"No orders match."</p></section> }.into_any();
+        return view! { <section class="card"><p>{t!(i18n, merchant.no_orders)}</p></section> }.into_any();
     }
     view! {
         <div class="table-scroll card">
             <table class="table console">
-                <caption class="visually-hidden">"Orders, awaiting payment first, then newest first"</caption>
+                <caption class="visually-hidden">{t!(i18n, merchant.orders_caption)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">"Order"</th>
-                        <th scope="col">"Shopper"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Collection"</th>
-                        <th scope="col">"Amount"</th>
-                        <th scope="col">"Placed"</th>
+                        <th scope="col">{t!(i18n, merchant.col_order)}</th>
+                        <th scope="col">{t!(i18n, merchant.col_shopper)}</th>
+                        <th scope="col">{t!(i18n, merchant.col_status)}</th>
+                        <th scope="col">{t!(i18n, merchant.col_collection)}</th>
+                        <th scope="col">{t!(i18n, merchant.col_amount)}</th>
+                        <th scope="col">{t!(i18n, merchant.col_placed)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -177,7 +181,7 @@ fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
                                 <StatusTag status=r.status/>
                                 {(r.status == OrderStatus::AwaitingPayment).then(|| view! { " "<Countdown due=r.payment_due_at/> })}
                             </td>
-                            <td>{if r.method == CollectionMethod::CashOnDelivery { "Cash on delivery" } else { "Online" }}</td>
+                            <td>{if r.method == CollectionMethod::CashOnDelivery { t_string!(i18n, merchant.cash_on_delivery) } else { t_string!(i18n, merchant.online) }}</td>
                             <td>{r.total.to_string()}</td>
                             <td>{format_utc(r.created_at)}</td>
                         </tr>

@@ -8,6 +8,7 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::CollectionMethod;
 use crate::error::AppError;
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::{Countdown, StatusTag};
 use crate::ui::{Field, FormError, field_error, form_error};
 use domain::accounts::format_utc;
@@ -69,10 +70,11 @@ pub fn MerchantOrderPage() -> impl IntoView {
             }
         },
     );
+    let i18n = use_i18n();
     view! {
-        <Title text="Order"/>
-        <p><A href="/merchant/orders">"← Orders"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading the order…"</p> }>
+        <Title text=t_string!(i18n, merchant.order_title)/>
+        <p><A href="/merchant/orders">{t!(i18n, merchant.back_to_orders)}</A></p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, merchant.order_loading)}</p> }>
             {move || Suspend::new(async move {
                 let m = order.await?;
                 Ok::<_, AppError>(view! { <OrderView m act/> })
@@ -86,34 +88,42 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
     let o = m.order.clone();
     let s = o.summary.clone();
     let a = o.address.clone();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let heading = {
+        let n = s.number.clone();
+        t!(i18n, merchant.order_heading, number = move || n.clone())
+    };
+    let deadline = o.request_deadline.map(format_utc).unwrap_or_default();
+    let request_open = t!(i18n, merchant.request_open, deadline = move || deadline.clone());
     view! {
-        <h1>{format!("Order {}", s.number)}</h1>
+        <h1>{heading}</h1>
         <section class="card" aria-labelledby="status-title">
-            <h2 id="status-title" class="visually-hidden">"Status"</h2>
-            <p class="status-line">"Status: " <StatusTag status=s.status/></p>
+            <h2 id="status-title" class="visually-hidden">{t!(i18n, merchant.status)}</h2>
+            <p class="status-line">{t!(i18n, merchant.status_line)} <StatusTag status=s.status/></p>
             <dl class="facts">
-                <dt>"Shopper"</dt><dd>{o.shopper_email.clone()}</dd>
-                <dt>"Amount due"</dt><dd><strong>{s.total.to_string()}</strong></dd>
-                <dt>"Collection"</dt><dd>{o.method.label()}</dd>
-                <dt>"Placed"</dt><dd>{format_utc(s.created_at)}</dd>
-                {o.paid_at.map(|t| view! { <dt>"Paid"</dt><dd>{format_utc(t)}</dd> })}
+                <dt>{t!(i18n, merchant.fact_shopper)}</dt><dd>{o.shopper_email.clone()}</dd>
+                <dt>{t!(i18n, merchant.fact_amount_due)}</dt><dd><strong>{s.total.to_string()}</strong></dd>
+                <dt>{t!(i18n, merchant.fact_collection)}</dt><dd>{if o.method == CollectionMethod::CashOnDelivery { td_string!(l, merchant.cash_on_delivery) } else { td_string!(l, merchant.online_payment) }}</dd>
+                <dt>{t!(i18n, merchant.fact_placed)}</dt><dd>{format_utc(s.created_at)}</dd>
+                {o.paid_at.map(|t| view! { <dt>{t!(i18n, merchant.fact_paid)}</dt><dd>{format_utc(t)}</dd> })}
                 {(s.status == OrderStatus::AwaitingPayment).then(|| view! {
-                    <dt>"Payment due"</dt><dd><Countdown due=s.payment_due_at/></dd>
+                    <dt>{t!(i18n, merchant.fact_payment_due)}</dt><dd><Countdown due=s.payment_due_at/></dd>
                 })}
-                {o.shipment.clone().map(|sh| view! { <dt>"Shipment"</dt><dd>{format!("{} {}", sh.carrier, sh.tracking_number)}</dd> })}
+                {o.shipment.clone().map(|sh| view! { <dt>{t!(i18n, merchant.fact_shipment)}</dt><dd>{format!("{} {}", sh.carrier, sh.tracking_number)}</dd> })}
             </dl>
             {match o.request {
-                RequestState::Open => Some(view! { <p class="notice-info" role="status">{format!("Payment request sent: the shopper must pay by {}.", o.request_deadline.map(format_utc).unwrap_or_default())}</p> }.into_any()),
-                RequestState::Withdrawn if s.status == OrderStatus::AwaitingPayment => Some(view! { <p class="notice-info">"Payment request withdrawn: the shopper cannot pay until you send a new one."</p> }.into_any()),
+                RequestState::Open => Some(view! { <p class="notice-info" role="status">{request_open}</p> }.into_any()),
+                RequestState::Withdrawn if s.status == OrderStatus::AwaitingPayment => Some(view! { <p class="notice-info">{t!(i18n, merchant.request_withdrawn)}</p> }.into_any()),
                 _ => None,
             }}
         </section>
         <Actions m=m.clone() act/>
         <section class="card" aria-labelledby="lines-title">
-            <h2 id="lines-title">"Items"</h2>
+            <h2 id="lines-title">{t!(i18n, merchant.items)}</h2>
             <div class="table-scroll">
                 <table class="table">
-                    <thead><tr><th scope="col">"Product"</th><th scope="col">"Quantity"</th><th scope="col">"Price"</th><th scope="col">"Total"</th></tr></thead>
+                    <thead><tr><th scope="col">{t!(i18n, merchant.col_product)}</th><th scope="col">{t!(i18n, merchant.col_quantity)}</th><th scope="col">{t!(i18n, merchant.col_price)}</th><th scope="col">{t!(i18n, merchant.col_total)}</th></tr></thead>
                     <tbody>
                         {o.lines.iter().map(|l| view! {
                             <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total.to_string()}</td></tr>
@@ -123,7 +133,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             </div>
         </section>
         <section class="card" aria-labelledby="ship-title">
-            <h2 id="ship-title">"Ship to"</h2>
+            <h2 id="ship-title">{t!(i18n, merchant.ship_to)}</h2>
             <address>
                 {a.name.clone()}<br/>{a.line1.clone()}<br/>
                 {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
@@ -131,16 +141,16 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             </address>
         </section>
         <section class="card" aria-labelledby="attempts-title">
-            <h2 id="attempts-title">"Payment attempts"</h2>
+            <h2 id="attempts-title">{t!(i18n, merchant.attempts)}</h2>
             {if m.attempts.is_empty() {
-                view! { <p class="muted">"No payment attempt yet."</p> }.into_any()
+                view! { <p class="muted">{t!(i18n, merchant.no_attempts)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="attempts">
                         {m.attempts.iter().map(|t| view! {
                             <li>
                                 <time>{format_utc(t.at)}</time>" — "{t.method.clone()}" — "
-                                <span class=format!("badge attempt-{}", t.status.as_str())>{crate::ui::attempt_status_text(crate::i18n::use_i18n().get_locale_untracked(), t.status)}</span>
+                                <span class=format!("badge attempt-{}", t.status.as_str())>{crate::ui::attempt_status_text(l, t.status)}</span>
                                 {t.reason.clone().map(|r| view! { " "<span class="muted">{r}</span> })}
                             </li>
                         }).collect_view()}
@@ -150,7 +160,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
         </section>
         <p><crate::ui::ReportProblemLink order=s.number.clone()/></p>
         <section class="card" aria-labelledby="history-title">
-            <h2 id="history-title">"History"</h2>
+            <h2 id="history-title">{t!(i18n, merchant.history)}</h2>
             <ol class="history">
                 {o.events.iter().rev().map(|e| view! {
                     <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Merchant)}</li>
@@ -168,15 +178,23 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
     let due = m.order.summary.total;
     let value = act.value();
     let pending = act.pending();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     if m.actions.is_empty() {
         let why = match m.order.summary.status {
-            OrderStatus::Delivered => "Delivered: the order completes by itself after the return period.",
-            OrderStatus::Completed => "Completed: nothing more to do.",
-            _ => "Cancelled: nothing more to do.",
+            OrderStatus::Delivered => td_string!(l, merchant.done_delivered),
+            OrderStatus::Completed => td_string!(l, merchant.done_completed),
+            _ => td_string!(l, merchant.done_cancelled),
         };
-        return view! { <section class="card" aria-labelledby="actions-title"><h2 id="actions-title">"Next steps"</h2><p class="muted">{why}</p></section> }.into_any();
+        return view! {
+            <section class="card" aria-labelledby="actions-title"><h2 id="actions-title">{t!(i18n, merchant.next_steps)}</h2><p class="muted">{why}</p></section>
+        }
+        .into_any();
     }
-    let hint = format!("Whole minutes, {} to {}. Leave empty for {}.", m.min_minutes, m.max_minutes, m.default_minutes);
+    let hint = crate::ui::fill(
+        td_string!(l, merchant.minutes_hint),
+        &[("min", m.min_minutes.to_string()), ("max", m.max_minutes.to_string()), ("default", m.default_minutes.to_string())],
+    );
     let forms = m
         .actions
         .iter()
@@ -185,16 +203,16 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
             let number = number.clone();
             let fields = match action {
                 MerchantAction::RequestPayment | MerchantAction::ResendRequest => view! {
-                    <Field label="Pay within (minutes)" name="minutes" kind="number" hint=hint.clone() error=field_error(value, "minutes")/>
+                    <Field label=td_string!(l, merchant.pay_within_minutes) name="minutes" kind="number" hint=hint.clone() error=field_error(value, "minutes")/>
                 }
                 .into_any(),
                 MerchantAction::Ship => view! {
-                    <Field label="Carrier" name="carrier" maxlength=60 required=true error=field_error(value, "carrier")/>
-                    <Field label="Tracking number" name="tracking" maxlength=60 required=true error=field_error(value, "tracking")/>
+                    <Field label=td_string!(l, merchant.carrier) name="carrier" maxlength=60 required=true error=field_error(value, "carrier")/>
+                    <Field label=td_string!(l, merchant.tracking_number) name="tracking" maxlength=60 required=true error=field_error(value, "tracking")/>
                 }
                 .into_any(),
                 MerchantAction::DeliverCollectingCash => view! {
-                    <Field label=format!("Cash collected ({})", due.currency) name="cash" required=true hint="The courier's cash must equal the amount due." error=field_error(value, "cash")/>
+                    <Field label=crate::ui::fill(td_string!(l, merchant.cash_collected), &[("currency", due.currency.to_string())]) name="cash" required=true hint=td_string!(l, merchant.cash_hint) error=field_error(value, "cash")/>
                 }
                 .into_any(),
                 _ => ().into_any(),
@@ -206,7 +224,7 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
                     <input type="hidden" name="action" value=action.as_str()/>
                     {fields}
                     <button type="submit" class=if danger { "button button-danger" } else { "button" } disabled=move || pending.get()>
-                        {action.label()}
+                        {action_text(l, action)}
                     </button>
                 </ActionForm>
             }
@@ -214,14 +232,28 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
         .collect_view();
     view! {
         <section class="card" aria-labelledby="actions-title">
-            <h2 id="actions-title">"Next steps"</h2>
+            <h2 id="actions-title">{t!(i18n, merchant.next_steps)}</h2>
             {(m.order.method == CollectionMethod::Online && m.order.summary.status == OrderStatus::AwaitingPayment).then(|| view! {
-                <p class="muted">"Send the shopper a payment request with a deadline, or collect the money in cash when the parcel arrives."</p>
+                <p class="muted">{t!(i18n, merchant.request_explain)}</p>
             })}
             <FormError error=form_error(value)/>
             <div class="actions">{forms}</div>
-            {move || pending.get().then(|| view! { <p class="muted" role="status">"Saving…"</p> })}
+            {move || pending.get().then(|| view! { <p class="muted" role="status">{t!(i18n, merchant.saving)}</p> })}
         </section>
     }
     .into_any()
+}
+
+/// The button of a merchant action, in the page's language.
+fn action_text(l: crate::i18n::Locale, action: MerchantAction) -> &'static str {
+    match action {
+        MerchantAction::RequestPayment => td_string!(l, merchant.action_request_payment),
+        MerchantAction::ResendRequest => td_string!(l, merchant.action_resend_request),
+        MerchantAction::WithdrawRequest => td_string!(l, merchant.action_withdraw_request),
+        MerchantAction::ChooseCashOnDelivery => td_string!(l, merchant.action_choose_cash_on_delivery),
+        MerchantAction::Ship => td_string!(l, merchant.action_ship),
+        MerchantAction::Deliver => td_string!(l, merchant.action_deliver),
+        MerchantAction::DeliverCollectingCash => td_string!(l, merchant.action_deliver_collecting_cash),
+        MerchantAction::Cancel => td_string!(l, merchant.action_cancel),
+    }
 }

@@ -62,3 +62,30 @@ async fn the_switch_remembers_the_language_and_goes_back_to_the_page(pool: PgPoo
     assert_eq!(get(&app, "/lang/en").await.headers["location"], "/");
     assert_eq!(get(&app, "/lang/xx?next=%2F").await.status, StatusCode::NOT_FOUND);
 }
+
+/// Every text exists in both languages, none is empty, and each has the same placeholders in
+/// both (`{{ name }}` for the i18n macros, `{name}` for `ui::fill`).
+#[test]
+fn every_text_is_in_both_languages_with_the_same_placeholders() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app/locales");
+    let read = |language: &str, namespace: &str| -> serde_json::Map<String, serde_json::Value> {
+        let path = dir.join(language).join(format!("{namespace}.json"));
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let placeholders = |text: &str| -> std::collections::BTreeSet<String> {
+        text.split('{').skip(1).filter_map(|rest| rest.split('}').next()).map(|p| p.trim().to_string()).filter(|p| !p.is_empty()).collect()
+    };
+    let namespaces: Vec<String> =
+        std::fs::read_dir(dir.join("en")).unwrap().map(|e| e.unwrap().path().file_stem().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(namespaces.len() >= 3, "{namespaces:?}");
+    for namespace in &namespaces {
+        let (en, zh) = (read("en", namespace), read("zh-CN", namespace));
+        let missing: Vec<_> = en.keys().filter(|k| !zh.contains_key(*k)).chain(zh.keys().filter(|k| !en.contains_key(*k))).collect();
+        assert!(missing.is_empty(), "{namespace}: not in both languages: {missing:?}");
+        for (key, text) in &en {
+            let (e, z) = (text.as_str().unwrap(), zh[key].as_str().unwrap());
+            assert!(!e.trim().is_empty() && !z.trim().is_empty(), "{namespace}.{key} is empty");
+            assert_eq!(placeholders(e), placeholders(z), "{namespace}.{key}: placeholders differ");
+        }
+    }
+}
