@@ -10,6 +10,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::error::AppError;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{FormError, form_error};
 use domain::accounts::format_utc;
 use domain::collection::CollectionMethod;
@@ -48,20 +49,21 @@ pub async fn cancel_order(number: String) -> Result<(), AppError> {
 pub fn MyOrdersPage() -> impl IntoView {
     let orders_changed = crate::live::Live::kinds(&["order"]);
     let orders = Resource::new(move || orders_changed.get(), |_| my_orders());
+    let i18n = use_i18n();
     view! {
-        <Title text="My orders"/>
-        <h1>"My orders"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading your orders…"</p> }>
+        <Title text=t_string!(i18n, shop.my_orders)/>
+        <h1>{t!(i18n, shop.my_orders)}</h1>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.orders_loading)}</p> }>
             {move || Suspend::new(async move {
                 let orders = orders.await?;
                 Ok::<_, AppError>(if orders.is_empty() {
-                    view! { <section class="card"><p>"You have no orders yet."</p></section> }.into_any()
+                    view! { <section class="card"><p>{t!(i18n, shop.no_orders)}</p></section> }.into_any()
                 } else {
                     view! {
                         <ul class="order-list">
                             {orders.into_iter().map(|o| view! {
                                 <li class="card order-row">
-                                    <A href=format!("/orders/{}", o.number)>{format!("Order {}", o.number)}</A>
+                                    <A href=format!("/orders/{}", o.number)>{let n = o.number.clone(); t!(i18n, shop.order_link, number = move || n.clone())}</A>
                                     <span>{o.shop_name.clone()}</span>
                                     <StatusTag status=o.status/>
                                     <strong>{o.total.to_string()}</strong>
@@ -92,58 +94,63 @@ pub fn OrderPage() -> impl IntoView {
     );
     let value = cancel.value();
     let pending = cancel.pending();
+    let i18n = use_i18n();
     view! {
-        <Title text="Order"/>
-        <p><A href="/orders">"← My orders"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading the order…"</p> }>
+        <Title text=t_string!(i18n, shop.order_title)/>
+        <p><A href="/orders">{t!(i18n, shop.back_to_my_orders)}</A></p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.order_loading)}</p> }>
             {move || Suspend::new(async move {
                 let o = order.await?;
                 let s = o.summary.clone();
                 let a = o.address.clone();
                 let number = s.number.clone();
+                let heading = { let n = s.number.clone(); t!(i18n, shop.order_link, number = move || n.clone()) };
+                let from = { let (shop, placed) = (s.shop_name.clone(), format_utc(s.created_at)); t!(i18n, shop.from_shop, shop = move || shop.clone(), placed = move || placed.clone()) };
+                let asks = { let (amount, deadline) = (s.total.to_string(), o.request_deadline.map(format_utc).unwrap_or_default()); t!(i18n, shop.shop_asks, amount = move || amount.clone(), deadline = move || deadline.clone()) };
+                let cod = { let amount = s.total.to_string(); t!(i18n, shop.cash_on_delivery_note, amount = move || amount.clone()) };
                 Ok::<_, AppError>(view! {
-                    <h1>{format!("Order {}", s.number)}</h1>
+                    <h1>{heading}</h1>
                     <section class="card">
-                        <p class="status-line">"Status: " <StatusTag status=s.status/></p>
-                        <p>{format!("From {} · placed {}", s.shop_name, format_utc(s.created_at))}</p>
+                        <p class="status-line">{t!(i18n, shop.status)} <StatusTag status=s.status/></p>
+                        <p>{from}</p>
                         {(o.request == RequestState::Open).then(|| view! {
-                            <p class="notice-info" role="status">{format!("The shop asks you to pay {} by {}.", s.total, o.request_deadline.map(format_utc).unwrap_or_default())}</p>
+                            <p class="notice-info" role="status">{asks}</p>
                         })}
                         {(o.method == CollectionMethod::CashOnDelivery && !s.status.is_paid() && s.status != OrderStatus::Cancelled).then(|| view! {
-                            <p class="notice-info">{format!("Cash on delivery: you pay {} to the courier.", s.total)}</p>
+                            <p class="notice-info">{cod}</p>
                         })}
                         {o.shipment.clone().map(|sh| view! {
-                            <p>{format!("Shipped with {} — tracking number {}", sh.carrier, sh.tracking_number)}</p>
+                            <p>{let (carrier, tracking) = (sh.carrier.clone(), sh.tracking_number.clone()); t!(i18n, shop.shipped_with, carrier = move || carrier.clone(), tracking = move || tracking.clone())}</p>
                         })}
                         {(s.status == OrderStatus::AwaitingPayment && o.request == RequestState::Withdrawn).then(|| view! {
-                            <p class="notice">"The shop withdrew its payment request. You can pay once it sends a new one."</p>
+                            <p class="notice">{t!(i18n, shop.request_withdrawn)}</p>
                         })}
                         {(s.status == OrderStatus::AwaitingPayment).then(|| view! {
-                            <p>"Payment due: " <Countdown due=s.payment_due_at/></p>
+                            <p>{t!(i18n, shop.payment_due)} <Countdown due=s.payment_due_at/></p>
                             {(o.request != RequestState::Withdrawn).then(|| view! {
-                                <p><A href=format!("/orders/{}/pay", s.number) attr:class="button">"Pay now"</A></p>
+                                <p><A href=format!("/orders/{}/pay", s.number) attr:class="button">{t!(i18n, shop.pay_now)}</A></p>
                             })}
                             <ActionForm action=cancel>
                                 <input type="hidden" name="number" value=s.number.clone()/>
-                                <button type="submit" class="button button-danger" disabled=move || pending.get()>"Cancel order"</button>
+                                <button type="submit" class="button button-danger" disabled=move || pending.get()>{t!(i18n, shop.cancel_order)}</button>
                             </ActionForm>
                             <FormError error=form_error(value)/>
                         })}
                     </section>
                     <section class="card" aria-labelledby="lines-title">
-                        <h2 id="lines-title">"Items"</h2>
+                        <h2 id="lines-title">{t!(i18n, shop.items)}</h2>
                         <table class="table">
-                            <thead><tr><th scope="col">"Product"</th><th scope="col">"Quantity"</th><th scope="col">"Price"</th><th scope="col">"Total"</th></tr></thead>
+                            <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_price)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {o.lines.iter().map(|l| view! {
                                     <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total.to_string()}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <p class="total">"Total: " <strong>{s.total.to_string()}</strong></p>
+                        <p class="total">{t!(i18n, shop.total)} <strong>{s.total.to_string()}</strong></p>
                     </section>
                     <section class="card" aria-labelledby="ship-title">
-                        <h2 id="ship-title">"Shipping to"</h2>
+                        <h2 id="ship-title">{t!(i18n, shop.shipping_to)}</h2>
                         <address>
                             {a.name.clone()}<br/>{a.line1.clone()}<br/>
                             {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
@@ -152,7 +159,7 @@ pub fn OrderPage() -> impl IntoView {
                     </section>
                     <p><crate::ui::ReportProblemLink order=number/></p>
                     <section class="card" aria-labelledby="history-title">
-                        <h2 id="history-title">"History"</h2>
+                        <h2 id="history-title">{t!(i18n, shop.history)}</h2>
                         <ol class="history">
                             {o.events.iter().rev().map(|e| view! {
                                 <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Shopper)}</li>
