@@ -59,19 +59,21 @@ export const PASSWORD = "correct horse battery";
 
 export async function signUp(page: Page, email: string, role: "Shop" | "Sell as a merchant") {
   await openHydrated(page, "/signup");
-  await page.getByLabel(role, { exact: true }).check();
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
+  // In either language (a zh-CN browser gets the page in Chinese).
+  const roleLabel = role === "Shop" ? /^\s*(Shop|购物)\s*$/ : /^\s*(Sell as a merchant|作为商家开店)\s*$/;
+  await page.getByLabel(roleLabel).check();
+  await page.getByLabel(/Email|邮箱/).fill(email);
+  await page.getByLabel(/Password|密码/).fill(PASSWORD);
+  await page.getByRole("button", { name: /^(Create account|注册)$/ }).click();
   // Signed in once the header offers to sign out.
   await expect(page.getByRole("banner").getByRole("button", { name: /^(Sign out|退出登录)$/ })).toBeVisible();
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD) {
   await openHydrated(page, "/signin");
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel(/Email|邮箱/).fill(email);
+  await page.getByLabel(/Password|密码/).fill(password);
+  await page.getByRole("button", { name: /^(Sign in|登录)$/ }).click();
 }
 
 /** A merchant with an approved, open shop in Japan (JPY, no decimals) and two products. */

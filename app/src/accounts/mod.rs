@@ -11,6 +11,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::error::AppError;
+use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::accounts::CurrentUser;
 #[cfg(feature = "ssr")]
@@ -99,27 +100,28 @@ pub fn SignUpPage() -> impl IntoView {
     let action = Auth::get().sign_up;
     let value = with_url_error::<SignUp, _>(action.value());
     let pending = action.pending();
+    let i18n = use_i18n();
     view! {
-        <Title text="Create an account"/>
+        <Title text=t_string!(i18n, account.create_title)/>
         <section class="card narrow">
-            <h1>"Create an account"</h1>
+            <h1>{t!(i18n, account.create_title)}</h1>
             <ActionForm action=action>
                 <fieldset class="field">
-                    <legend>"I want to"</legend>
-                    <label class="choice"><input type="radio" name="role" value="shopper" checked=true/>" Shop"</label>
-                    <label class="choice"><input type="radio" name="role" value="merchant"/>" Sell as a merchant"</label>
+                    <legend>{t!(i18n, account.i_want_to)}</legend>
+                    <label class="choice"><input type="radio" name="role" value="shopper" checked=true/>" "{t!(i18n, account.role_shop)}</label>
+                    <label class="choice"><input type="radio" name="role" value="merchant"/>" "{t!(i18n, account.role_sell)}</label>
                     <p class="field-error" id="role-error">{move || field_error(value, "role").get()}</p>
                 </fieldset>
-                <Field label="Email" name="email" kind="email" autocomplete="email" required=true maxlength=254
+                <Field label=t_string!(i18n, account.email) name="email" kind="email" autocomplete="email" required=true maxlength=254
                     error=field_error(value, "email")/>
-                <Field label="Password" name="password" kind="password" autocomplete="new-password" required=true
-                    hint="At least 10 characters." maxlength=128 error=field_error(value, "password")/>
+                <Field label=t_string!(i18n, account.password) name="password" kind="password" autocomplete="new-password" required=true
+                    hint=t_string!(i18n, account.password_hint) maxlength=128 error=field_error(value, "password")/>
                 <FormError error=form_error(value)/>
                 <button type="submit" class="button" disabled=move || pending.get()>
-                    {move || if pending.get() { "Creating account…" } else { "Create account" }}
+                    {move || if pending.get() { t_string!(i18n, account.creating) } else { t_string!(i18n, account.create) }}
                 </button>
             </ActionForm>
-            <p class="muted">"Already have an account? " <A href="/signin">"Sign in"</A></p>
+            <p class="muted">{t!(i18n, account.have_account)} <A href="/signin">{t!(i18n, account.sign_in)}</A></p>
         </section>
     }
 }
@@ -129,21 +131,22 @@ pub fn SignInPage() -> impl IntoView {
     let action = Auth::get().sign_in;
     let value = with_url_error::<SignIn, _>(action.value());
     let pending = action.pending();
+    let i18n = use_i18n();
     view! {
-        <Title text="Sign in"/>
+        <Title text=t_string!(i18n, account.sign_in)/>
         <section class="card narrow">
-            <h1>"Sign in"</h1>
+            <h1>{t!(i18n, account.sign_in)}</h1>
             <ActionForm action=action>
-                <Field label="Email" name="email" kind="email" autocomplete="username" required=true maxlength=254
+                <Field label=t_string!(i18n, account.email) name="email" kind="email" autocomplete="username" required=true maxlength=254
                     error=field_error(value, "email")/>
-                <Field label="Password" name="password" kind="password" autocomplete="current-password" required=true
+                <Field label=t_string!(i18n, account.password) name="password" kind="password" autocomplete="current-password" required=true
                     maxlength=128 error=field_error(value, "password")/>
                 <FormError error=form_error(value)/>
                 <button type="submit" class="button" disabled=move || pending.get()>
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    {move || if pending.get() { t_string!(i18n, account.signing_in) } else { t_string!(i18n, account.sign_in) }}
                 </button>
             </ActionForm>
-            <p class="muted">"New here? " <A href="/signup">"Create an account"</A></p>
+            <p class="muted">{t!(i18n, account.new_here)} <A href="/signup">{t!(i18n, account.create_link)}</A></p>
         </section>
     }
 }

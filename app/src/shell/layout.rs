@@ -46,6 +46,9 @@ fn staff_nav(l: Locale) -> Nav {
 #[component]
 fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: Nav, class: &'static str, children: Children) -> impl IntoView {
     let i18n = use_i18n();
+    // The error boundary's fallback is rendered where the i18n context cannot be found: it is
+    // handed the page's language instead.
+    let locale = i18n.get_locale_untracked();
     view! {
         <div class=format!("frame {class}")>
             <a class="skip-link" href="#content">{t!(i18n, common.skip_to_content)}</a>
@@ -60,7 +63,7 @@ fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: 
                 <LanguageSwitch/>
             </header>
             <main id="content" tabindex="-1">
-                <ErrorBoundary fallback=|errors| view! { <PageError errors/> }>{children()}</ErrorBoundary>
+                <ErrorBoundary fallback=move |errors| view! { <PageError errors locale/> }>{children()}</ErrorBoundary>
             </main>
             <Toasts/>
             <footer class="footer">{t!(i18n, common.footer)}</footer>
@@ -138,9 +141,7 @@ fn LanguageSwitch() -> impl IntoView {
 
 /// What a page shows instead of its content when something on it failed.
 #[component]
-fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
-    let i18n = use_i18n();
-    let locale = i18n.get_locale_untracked();
+fn PageError(errors: ArcRwSignal<Errors>, locale: Locale) -> impl IntoView {
     let all = errors.clone();
     let messages = move || {
         all.get()
@@ -167,19 +168,19 @@ fn PageError(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
     view! {
         <section class="card page-error" role="alert">
-            <h1>{t!(i18n, common.page_error_title)}</h1>
+            <h1>{td_string!(locale, common.page_error_title)}</h1>
             <ul>{move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
             {move || if needs_sign_in() {
                 view! {
                     <p>
-                        <a href="/signin">{t!(i18n, common.sign_in)}</a>
-                        {t!(i18n, common.or)}
-                        <a href="/signup">{t!(i18n, common.create_an_account)}</a>
+                        <a href="/signin">{td_string!(locale, common.sign_in)}</a>
+                        {td_string!(locale, common.or)}
+                        <a href="/signup">{td_string!(locale, common.create_an_account)}</a>
                     </p>
                 }
                 .into_any()
             } else {
-                view! { <p><a href="">{t!(i18n, common.try_again)}</a></p> }.into_any()
+                view! { <p><a href="">{td_string!(locale, common.try_again)}</a></p> }.into_any()
             }}
         </section>
     }

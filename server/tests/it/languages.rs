@@ -89,3 +89,14 @@ fn every_text_is_in_both_languages_with_the_same_placeholders() {
         }
     }
 }
+
+/// A page whose data fails after it started rendering shows its error in the page's language
+/// (the error boundary's fallback renders where the i18n context cannot be found: it panicked).
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_failing_page_says_so_in_its_language(pool: PgPool) {
+    let app = app(pool);
+    let shopper = signed_up(&app, "zh-error@example.com", "shopper").await;
+    let answer = page(&app, "/orders/PD-000000-NOPE22", Some("zh-CN"), Some(&shopper)).await;
+    assert!(!answer.status.is_server_error(), "{}", answer.status);
+    assert!(answer.body.contains("页面无法显示"), "{}", answer.body);
+}
