@@ -17,7 +17,7 @@ pub struct Next {
 
 pub async fn switch(Path(language): Path<String>, Query(Next { next }): Query<Next>) -> Response {
     let Ok(locale) = language.parse::<app::i18n::Locale>() else {
-        return (StatusCode::NOT_FOUND, "This language is not offered.").into_response();
+        return (StatusCode::NOT_FOUND, "This language is not offered. 暂不提供该语言。").into_response();
     };
     // Only back to a page of this site: a path, never another host ("//evil", "/\evil").
     let back = next

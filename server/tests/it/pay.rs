@@ -180,9 +180,9 @@ async fn refused_payments_write_nothing(pool: PgPool) {
     assert_eq!(count(&pool, "ledger_entries").await, 0);
 }
 
-#[sqlx::test(migrator = "app::db::MIGRATOR")]
-async fn a_slow_payment_is_finished_by_the_callback(pool: PgPool) {
-    // A real server, so that the sandbox's signed callback travels over HTTP.
+/// The app served on a loopback port, its sandbox sending signed callbacks to itself: a real
+/// server, so that a slow charge's callback travels over HTTP.
+async fn served_with_callbacks(pool: &PgPool) -> axum::Router {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/provider/callback", listener.local_addr().unwrap());
     let router = app_with_callbacks(pool.clone(), &url);
@@ -190,6 +190,12 @@ async fn a_slow_payment_is_finished_by_the_callback(pool: PgPool) {
         let router = router.clone();
         async move { axum::serve(listener, router).await.unwrap() }
     });
+    router
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_slow_payment_is_finished_by_the_callback(pool: PgPool) {
+    let router = served_with_callbacks(&pool).await;
     let (shopper, number, method) = order_to_pay(&router, &pool, "slow", "4000000000000259").await;
     let answer = call_as(&router, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(answer.json()["status"], "processing", "{}", answer.body);
@@ -207,13 +213,7 @@ async fn a_slow_payment_is_finished_by_the_callback(pool: PgPool) {
 /// while the live channel is up.
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_slow_decline_reaches_both_sides_as_a_live_event(pool: PgPool) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/provider/callback", listener.local_addr().unwrap());
-    let router = app_with_callbacks(pool.clone(), &url);
-    tokio::spawn({
-        let router = router.clone();
-        async move { axum::serve(listener, router).await.unwrap() }
-    });
+    let router = served_with_callbacks(&pool).await;
     let (shopper, number, method) = order_to_pay(&router, &pool, "slowno", "4000000000000341").await;
     let answer = call_as(&router, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(answer.json()["status"], "processing", "{}", answer.body);
