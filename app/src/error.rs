@@ -65,6 +65,30 @@ impl AppError {
         }
     }
 
+    /// What the user reads, in their language. The messages the platform words itself are
+    /// translated here; a conflict's or a field's own sentence is passed on as it came.
+    pub fn text(&self, l: crate::i18n::Locale) -> String {
+        use crate::i18n::td_string;
+        use crate::texts::fill;
+        match self {
+            AppError::Validation(_) => td_string!(l, common.error_validation).to_string(),
+            AppError::BadRequest(why) => fill(td_string!(l, common.error_bad_request), &[("why", why.clone())]),
+            AppError::Unauthenticated => td_string!(l, common.error_unauthenticated).to_string(),
+            AppError::Forbidden => td_string!(l, common.error_forbidden).to_string(),
+            // The thing is named in English ("The order"): other languages say it generally.
+            AppError::NotFound(_) => match l {
+                crate::i18n::Locale::en => self.to_string(),
+                _ => td_string!(l, common.error_not_found).to_string(),
+            },
+            AppError::Conflict(why) => why.clone(),
+            AppError::RateLimited(secs) => fill(td_string!(l, common.error_rate_limited), &[("secs", secs.to_string())]),
+            AppError::Busy(secs) => fill(td_string!(l, common.error_busy), &[("secs", secs.to_string())]),
+            AppError::Unavailable => td_string!(l, common.error_unavailable).to_string(),
+            AppError::Internal { reference } => fill(td_string!(l, common.error_internal), &[("reference", reference.clone())]),
+            AppError::Network(_) => td_string!(l, common.error_network).to_string(),
+        }
+    }
+
     /// The HTTP status a server-function response carries for this error.
     pub fn status_code(&self) -> u16 {
         match self {

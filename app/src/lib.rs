@@ -19,6 +19,7 @@ pub mod payments;
 pub mod shell;
 pub mod staff;
 pub mod support;
+pub mod texts;
 pub mod ui;
 
 #[cfg(feature = "ssr")]

@@ -7,14 +7,64 @@ use leptos_router::components::A;
 use time::OffsetDateTime;
 
 use crate::error::AppError;
-use domain::accounts::format_utc;
 use domain::orders::OrderStatus;
 
-/// A translated text whose `{name}` placeholders become the given values: for the few texts a
-/// component needs as a `String` (a field's label or hint), where the i18n macros' own
-/// placeholders give a view.
-pub fn fill(template: &str, values: &[(&str, String)]) -> String {
-    values.iter().fold(template.to_string(), |text, (name, value)| text.replace(&format!("{{{name}}}"), value))
+pub use crate::texts::fill;
+
+/// The reader's time zone: how many minutes their clock is ahead of UTC, as their browser
+/// told us in the `tz` cookie (written after hydration, see [`Zone::remember_browsers`]).
+/// UTC until it has.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Zone(pub i16);
+
+/// The cookie that carries the browser's [`Zone`].
+pub const ZONE_COOKIE: &str = "tz";
+
+impl Zone {
+    /// A cookie's value, if it is an offset some place on earth has.
+    pub fn parse(raw: &str) -> Option<Zone> {
+        raw.trim().parse::<i16>().ok().filter(|m| m.unsigned_abs() <= domain::accounts::MAX_ZONE_MINUTES.unsigned_abs()).map(Zone)
+    }
+
+    /// The zone this page is rendered in. The server reads the request's cookie; the browser
+    /// reads what the server rendered with (`data-tz` on `#app`), so hydration sees the very
+    /// same text even on a first visit, before the cookie exists.
+    pub fn of_page() -> Zone {
+        #[cfg(feature = "ssr")]
+        {
+            let headers = use_context::<http::request::Parts>().map(|p| p.headers);
+            headers
+                .iter()
+                .flat_map(|h| h.get_all(http::header::COOKIE).iter())
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|cookies| cookies.split(';'))
+                .find_map(|pair| pair.trim().strip_prefix("tz=").and_then(Zone::parse))
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            document().get_element_by_id("app").and_then(|app| app.get_attribute("data-tz")).and_then(|raw| Zone::parse(&raw)).unwrap_or_default()
+        }
+    }
+
+    /// In the browser, after hydration: keep its zone in the cookie for the pages to come.
+    pub fn remember_browsers(rendered: Zone) {
+        #[cfg(feature = "hydrate")]
+        {
+            let minutes = -(js_sys::Date::new_0().get_timezone_offset() as i16);
+            if Zone(minutes) != rendered {
+                let cookie = format!("{ZONE_COOKIE}={minutes}; Path=/; Max-Age=31536000; SameSite=Lax");
+                let _ = js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = rendered;
+    }
+}
+
+/// A time on the reader's clock, with its zone ("2026-11-30 17:30 UTC+8").
+pub fn when(t: OffsetDateTime) -> String {
+    domain::accounts::format_at(t, use_context::<Zone>().unwrap_or_default().0)
 }
 
 /// Text made safe for HTML text and quoted attribute values, for the rare place where a
@@ -74,10 +124,11 @@ where
     T: Send + Sync + 'static,
     S: With<Value = ActionResult<T>> + Send + Sync + 'static,
 {
+    let l = crate::i18n::use_i18n().get_locale_untracked();
     Signal::derive(move || {
         value.with(|v| match v {
             Some(Err(AppError::Validation(_))) | None | Some(Ok(_)) => None,
-            Some(Err(err)) => Some(err.to_string()),
+            Some(Err(err)) => Some(err.text(l)),
         })
     })
 }
@@ -178,7 +229,7 @@ pub fn SelectField(
                 aria-invalid=move || error.try_with(Option::is_some).unwrap_or(false).then_some("true")
                 aria-describedby=error_id.clone()
             >
-                <option value="" selected=selected.is_empty()>"Choose…"</option>
+                <option value="" selected=selected.is_empty()>{crate::i18n::t!(crate::i18n::use_i18n(), common.choose)}</option>
                 {options
                     .iter()
                     .map(|(code, text)| {
@@ -230,14 +281,24 @@ pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
             }
         });
     });
-    let text = move || match now.get() {
-        None => format!("Pay by {}", format_utc(due)),
-        Some(now) => {
-            let left = (due - now).whole_seconds();
-            if left <= 0 { "Payment deadline passed".to_string() } else { format!("{:02}:{:02} left to pay", left / 60, left % 60) }
+    use crate::i18n::td_string;
+    let l = crate::i18n::use_i18n().get_locale_untracked();
+    let pay_by = fill(td_string!(l, common.pay_by), &[("deadline", crate::ui::when(due))]);
+    let text = {
+        let pay_by = pay_by.clone();
+        move || match now.get() {
+            None => pay_by.clone(),
+            Some(now) => {
+                let left = (due - now).whole_seconds();
+                if left <= 0 {
+                    td_string!(l, common.deadline_passed).to_string()
+                } else {
+                    fill(td_string!(l, common.left_to_pay), &[("time", format!("{:02}:{:02}", left / 60, left % 60))])
+                }
+            }
         }
     };
-    view! { <span class="countdown" title=format!("Pay by {}", format_utc(due))>{text}</span> }
+    view! { <span class="countdown" title=pay_by>{text}</span> }
 }
 
 /// Seconds since the epoch: the browser's clock after hydration, the server's before.
@@ -285,6 +346,49 @@ pub fn attempt_status_text(l: crate::i18n::Locale, status: domain::payments::att
     }
 }
 
+/// The countries an address or a business may be in, named in the reader's language (the
+/// codes are the domain's `COUNTRIES`; a test keeps both lists the same).
+pub fn countries(l: crate::i18n::Locale) -> &'static [(&'static str, &'static str)] {
+    match l {
+        crate::i18n::Locale::en => domain::qualification::COUNTRIES,
+        crate::i18n::Locale::zh_CN => COUNTRIES_ZH,
+    }
+}
+
+/// A country's name in the reader's language, or its code if it is not one we list.
+pub fn country_name(l: crate::i18n::Locale, code: &str) -> String {
+    countries(l).iter().find(|(c, _)| *c == code).map_or_else(|| code.to_string(), |(_, name)| (*name).to_string())
+}
+
+/// Sorted by pinyin, as Chinese readers look for a country in a list.
+const COUNTRIES_ZH: &[(&str, &str)] = &[
+    ("AE", "阿联酋"),
+    ("AU", "澳大利亚"),
+    ("BR", "巴西"),
+    ("PH", "菲律宾"),
+    ("DE", "德国"),
+    ("FR", "法国"),
+    ("KR", "韩国"),
+    ("NL", "荷兰"),
+    ("CA", "加拿大"),
+    ("MY", "马来西亚"),
+    ("US", "美国"),
+    ("MX", "墨西哥"),
+    ("JP", "日本"),
+    ("SA", "沙特阿拉伯"),
+    ("TH", "泰国"),
+    ("ES", "西班牙"),
+    ("SG", "新加坡"),
+    ("IT", "意大利"),
+    ("IN", "印度"),
+    ("ID", "印度尼西亚"),
+    ("GB", "英国"),
+    ("VN", "越南"),
+    ("CN", "中国"),
+    ("HK", "中国香港"),
+    ("TW", "中国台湾"),
+];
+
 /// The "Report a problem" link for an order (and attempt).
 #[component]
 pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt: Option<i64>) -> impl IntoView {
@@ -292,16 +396,24 @@ pub fn ReportProblemLink(#[prop(into)] order: String, #[prop(optional)] attempt:
         Some(a) => format!("/support/new?order={order}&attempt={a}"),
         None => format!("/support/new?order={order}"),
     };
-    view! { <A href=href attr:class="report-link">"Report a problem"</A> }
+    let i18n = crate::i18n::use_i18n();
+    view! { <A href=href attr:class="report-link">{crate::i18n::t!(i18n, common.report_problem)}</A> }
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn fill_puts_each_value_in_its_place() {
-        let values = [("min", "5".to_string()), ("max", "1440".to_string()), ("default", "60".to_string())];
-        assert_eq!(super::fill("整数分钟，{min} 至 {max}。留空则为 {default} 分钟。", &values), "整数分钟，5 至 1440。留空则为 60 分钟。");
-        assert_eq!(super::fill("Cash ({currency})", &[("other", "x".into())]), "Cash ({currency})");
+    fn every_country_has_its_name_in_both_languages() {
+        use crate::i18n::Locale;
+        let codes = |l| {
+            let mut codes: Vec<&str> = super::countries(l).iter().map(|(code, _)| *code).collect();
+            codes.sort_unstable();
+            codes
+        };
+        assert_eq!(codes(Locale::en), codes(Locale::zh_CN));
+        assert_eq!(super::country_name(Locale::zh_CN, "JP"), "日本");
+        assert_eq!(super::country_name(Locale::en, "JP"), "Japan");
+        assert_eq!(super::country_name(Locale::zh_CN, "ZZ"), "ZZ");
     }
 
     #[test]

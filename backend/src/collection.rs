@@ -9,11 +9,10 @@ use crate::Error;
 use crate::db;
 use crate::orders::{close_unpaid, refuse_if_paying};
 use domain::accounts::CurrentUser;
-use domain::accounts::format_utc;
 use domain::checkout::OrderSettings;
 use domain::collection::{MerchantAction, Shipment, cash_collected, check_allowed, request_deadline};
 use domain::notifications::NotificationKind;
-use domain::orders::{Actor, OrderEvent};
+use domain::orders::{Actor, EventDetail, OrderEvent};
 use domain::payments::ledger::cash_on_delivery_posting;
 
 /// What the merchant typed with an action (only the fields the action needs are read).
@@ -73,7 +72,7 @@ async fn apply(
             let deadline = request_deadline(now, &input.minutes, settings.deadline_limits())?;
             db::collection::open_request(&mut *tx, order.id, merchant.id, deadline).await?;
             let name = if action == MerchantAction::RequestPayment { "payment_requested" } else { "payment_request_resent" };
-            let detail = format!("pay by {}", format_utc(deadline));
+            let detail = EventDetail::PayBy { deadline };
             db::orders::insert_event_detail(&mut *tx, order.id, Actor::Merchant, me, name, Some(order.status), order.status, Some(&detail)).await?;
             db::notifications::insert(&mut *tx, order.shopper_id, NotificationKind::PaymentRequested, order.id, order.amount, Some(deadline)).await?;
         }
@@ -96,7 +95,7 @@ async fn apply(
             let to = order.status.apply(OrderEvent::Ship)?;
             db::orders::set_status(&mut *tx, order.id, to).await?;
             db::collection::set_shipment(&mut *tx, order.id, &shipment).await?;
-            let detail = format!("{} {}", shipment.carrier, shipment.tracking_number);
+            let detail = EventDetail::Shipment { carrier: shipment.carrier.clone(), tracking: shipment.tracking_number.clone() };
             db::orders::insert_event_detail(&mut *tx, order.id, Actor::Merchant, me, OrderEvent::Ship.name(), Some(order.status), to, Some(&detail))
                 .await?;
             db::notifications::insert(&mut *tx, order.shopper_id, NotificationKind::OrderShipped, order.id, order.amount, None).await?;
@@ -115,7 +114,7 @@ async fn apply(
             db::collection::set_paid(&mut *tx, order.id).await?;
             let entries = cash_on_delivery_posting(cash, order.shopper_id, order.shop_id);
             db::payments::post(&mut *tx, "cash_on_delivery", None, order.id, cash.currency, &entries).await?;
-            let detail = format!("cash collected: {cash}");
+            let detail = EventDetail::CashCollected { amount: cash };
             let name = OrderEvent::DeliverCollectingCash.name();
             db::orders::insert_event_detail(&mut *tx, order.id, Actor::Merchant, me, name, Some(order.status), to, Some(&detail)).await?;
             db::notifications::insert(&mut *tx, merchant.id, NotificationKind::PaymentReceived, order.id, cash, None).await?;

@@ -28,7 +28,7 @@ use domain::accounts::CurrentUser;
 use domain::checkout::OrderSettings;
 use domain::collection::{RequestState, can_still_pay};
 use domain::notifications::NotificationKind;
-use domain::orders::{Actor, OrderEvent, OrderStatus};
+use domain::orders::{Actor, EventDetail, OrderEvent, OrderStatus};
 use domain::payments::PayResult;
 use domain::payments::attempt::{AttemptEvent, AttemptStatus};
 use domain::payments::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
@@ -420,7 +420,7 @@ async fn record_unexpected(tx: &mut PgConnection, order: &LockedOrder, attempt: 
     tracing::error!(order_id = order.id, attempt_id = attempt.id, "money arrived for an order that cannot take it; refunding");
     let entries = unexpected_charge_posting(order.amount, attempt.shopper_id);
     db::payments::post(tx, "unexpected_charge", Some(attempt.id), order.id, order.amount.currency, &entries).await?;
-    let detail = format!("{} charged after the order closed; it is being sent back", order.amount);
+    let detail = EventDetail::UnexpectedCharge { amount: order.amount };
     db::orders::insert_event_detail(tx, order.id, Actor::System, None, "unexpected_charge", Some(order.status), order.status, Some(&detail)).await?;
     let body = format!(
         "Paydesk received {} for order {} (payment attempt {}) after the order could no longer be paid. \
@@ -448,7 +448,7 @@ pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i
     }
     let entries = unexpected_refund_posting(charge.amount, charge.shopper_id);
     db::payments::post(&mut tx, "unexpected_charge_refund", Some(attempt_id), charge.order_id, charge.amount.currency, &entries).await?;
-    let detail = format!("{} sent back to the shopper", charge.amount);
+    let detail = EventDetail::UnexpectedChargeRefunded { amount: charge.amount };
     db::orders::insert_event_detail(
         &mut tx,
         order.id,

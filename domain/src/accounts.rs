@@ -197,13 +197,44 @@ pub struct SessionInfo {
 
 /// `YYYY-MM-DD HH:MM UTC`, identical on server and browser.
 pub fn format_utc(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!("{}-{:02}-{:02} {:02}:{:02} UTC", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
+    format_at(t, 0)
+}
+
+/// The most a time zone is ahead of or behind UTC, in minutes (UTC+14, UTC−12).
+pub const MAX_ZONE_MINUTES: i16 = 14 * 60;
+
+/// A time on the reader's clock, 24-hour, with the zone it is in: `2026-11-30 17:30 UTC+8`
+/// (`UTC` itself, `UTC+5:30`, `UTC-3`). `offset_minutes` is how far the reader's clock is
+/// ahead of UTC; an offset no place on earth has counts as UTC.
+pub fn format_at(t: OffsetDateTime, offset_minutes: i16) -> String {
+    let minutes = if offset_minutes.unsigned_abs() <= MAX_ZONE_MINUTES.unsigned_abs() { offset_minutes } else { 0 };
+    let offset = time::UtcOffset::from_whole_seconds(i32::from(minutes) * 60).unwrap_or(time::UtcOffset::UTC);
+    let t = t.to_offset(offset);
+    let zone = match (minutes / 60, (minutes % 60).abs()) {
+        (0, 0) => "UTC".to_string(),
+        (h, 0) => format!("UTC{h:+}"),
+        (h, m) => format!("UTC{}{}:{m:02}", if minutes < 0 { '-' } else { '+' }, h.abs()),
+    };
+    format!("{}-{:02}-{:02} {:02}:{:02} {zone}", t.year(), u8::from(t.month()), t.day(), t.hour(), t.minute())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_are_shown_on_the_readers_clock_with_their_zone() {
+        let t = time::macros::datetime!(2026-11-30 23:45 UTC);
+        assert_eq!(format_utc(t), "2026-11-30 23:45 UTC");
+        assert_eq!(format_at(t, 0), "2026-11-30 23:45 UTC");
+        assert_eq!(format_at(t, 480), "2026-12-01 07:45 UTC+8");
+        assert_eq!(format_at(t, 330), "2026-12-01 05:15 UTC+5:30");
+        assert_eq!(format_at(t, -180), "2026-11-30 20:45 UTC-3");
+        assert_eq!(format_at(t, -570), "2026-11-30 14:15 UTC-9:30");
+        // No place is 20 hours ahead: a forged cookie shows UTC, never a wrong clock.
+        assert_eq!(format_at(t, 1200), "2026-11-30 23:45 UTC");
+        assert_eq!(format_at(t, i16::MIN), "2026-11-30 23:45 UTC");
+    }
 
     #[test]
     fn emails_are_normalised() {

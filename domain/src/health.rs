@@ -32,11 +32,6 @@ pub struct ConnectionReport {
 }
 
 impl ConnectionReport {
-    /// The sentence shown to the user.
-    pub fn summary(&self) -> String {
-        format!("Server and database answered at {} — check #{} ({} from this console so far).", self.time_utc(), self.check_id, self.area_total)
-    }
-
     /// `HH:MM:SS UTC`, the same on the server and in every browser.
     pub fn time_utc(&self) -> String {
         let t = self.checked_at.to_offset(time::UtcOffset::UTC);

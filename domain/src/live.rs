@@ -34,14 +34,13 @@ pub struct LiveDetail {
 }
 
 impl LiveEvent {
-    /// The toast a merchant sees for money arriving, if this event is that.
-    pub fn payment_received(&self) -> Option<String> {
+    /// The money that arrived, if this event tells a merchant of a payment (for a toast).
+    pub fn payment_received(&self) -> Option<Money> {
         if self.detail.notification != Some(NotificationKind::PaymentReceived) {
             return None;
         }
         let currency = Currency::parse(self.detail.currency.as_deref()?)?;
-        let amount = Money::new(self.detail.amount_minor?, currency);
-        Some(format!("Payment received: order {} — {amount}", self.order_number))
+        Some(Money::new(self.detail.amount_minor?, currency))
     }
 }
 
@@ -53,7 +52,7 @@ mod tests {
     fn events_parse_and_payments_make_toasts() {
         let raw = r#"{"id":7,"user_id":3,"kind":"notification","order_number":"PD-1","detail":{"notification":"payment_received","amount_minor":1234,"currency":"USD"}}"#;
         let e: LiveEvent = serde_json::from_str(raw).unwrap();
-        assert_eq!(e.payment_received().as_deref(), Some("Payment received: order PD-1 — 12.34 USD"));
+        assert_eq!(e.payment_received(), Some(Money::new(1234, Currency::USD)));
         let raw = r#"{"id":8,"user_id":3,"kind":"order","order_number":"PD-1","detail":{"event":"paid","status":"paid","actor":"shopper"}}"#;
         let e: LiveEvent = serde_json::from_str(raw).unwrap();
         assert_eq!(e.detail.status, Some(OrderStatus::Paid));

@@ -204,7 +204,6 @@ pub struct OrderLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct OrderEventView {
     pub actor: Actor,
     pub event: String,
@@ -212,7 +211,29 @@ pub struct OrderEventView {
     pub to: OrderStatus,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    pub detail: Option<String>,
+    pub detail: Option<EventDetail>,
+}
+
+/// What an order event carries beyond its status change. Parameters, never prose: each reader
+/// sees the same event in their own language (a merchant in Chinese, a shopper in English).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventDetail {
+    /// A payment request: the shopper must pay by then.
+    PayBy {
+        #[serde(with = "time::serde::rfc3339")]
+        deadline: OffsetDateTime,
+    },
+    /// The parcel went out with this carrier under this tracking number.
+    Shipment { carrier: String, tracking: String },
+    /// Cash the courier collected on delivery.
+    CashCollected { amount: Money },
+    /// Money that arrived after the order could no longer take it, being sent back.
+    UnexpectedCharge { amount: Money },
+    /// That money, sent back to the shopper.
+    UnexpectedChargeRefunded { amount: Money },
+    /// Text stored before details were kept as parameters (shown as it was written).
+    Note { text: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -230,26 +251,6 @@ pub struct Order {
     pub shipment: Option<Shipment>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub paid_at: Option<OffsetDateTime>,
-}
-
-/// One line of an order's history, for the shopper (`Actor::Shopper`) or the merchant.
-pub fn describe(e: &OrderEventView, viewer: Actor) -> String {
-    let who = match (e.actor, viewer) {
-        (a, v) if a == v => "by you",
-        (Actor::Shopper, _) => "by the shopper",
-        (Actor::Merchant, _) => "by the shop",
-        (Actor::System, _) => "automatically",
-        (Actor::Staff, _) => "by Paydesk support",
-    };
-    let detail = e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
-    match (e.event.as_str(), e.from) {
-        (_, None) => format!("Order placed {who}"),
-        ("payment_requested", _) => format!("Payment requested {who}{detail}"),
-        ("payment_request_resent", _) => format!("Payment request re-sent {who}{detail}"),
-        ("payment_request_withdrawn", _) => format!("Payment request withdrawn {who}"),
-        ("expired", Some(from)) => format!("{} → {}: the payment deadline passed", from.label(), e.to.label()),
-        (_, Some(from)) => format!("{} → {} {who}{detail}", from.label(), e.to.label()),
-    }
 }
 
 /// The latest payment request of an order, as far as the merchant's choices go.

@@ -126,15 +126,16 @@ export async function openShop(browser: Browser) {
 }
 
 /** Binds a card on the payment-methods page. */
+/** Saves a card, on the page in English or in Chinese. */
 export async function bindCard(page: Page, number: string) {
   await openHydrated(page, "/account/payment-methods");
-  const form = page.getByRole("region", { name: "Add a card" });
-  await form.getByLabel("Card number").fill(number);
-  await form.getByLabel("Expiry (MM/YY)").fill("12/30");
-  await form.getByLabel("Security code").fill("123");
-  await form.getByLabel("Name on card").fill("Sato Hana");
-  await form.getByRole("button", { name: "Add card" }).click();
-  await expect(page.getByRole("region", { name: "Your methods" }).getByText(`•••• ${number.slice(-4)}`, { exact: false }).first()).toBeVisible();
+  const form = page.getByRole("region", { name: /^(Add a card|添加银行卡)$/ });
+  await form.getByLabel(/^(Card number|卡号)$/).fill(number);
+  await form.getByLabel(/^(Expiry \(MM\/YY\)|有效期（月\/年）)$/).fill("12/30");
+  await form.getByLabel(/^(Security code|安全码)$/).fill("123");
+  await form.getByLabel(/^(Name on card|持卡人姓名)$/).fill("Sato Hana");
+  await form.getByRole("button", { name: /^(Add card|添加银行卡)$/ }).click();
+  await expect(page.getByRole("region", { name: /^(Your methods|我的支付方式)$/ }).getByText(`•••• ${number.slice(-4)}`, { exact: false }).first()).toBeVisible();
 }
 
 export async function addToCart(page: Page, shopName: string, product: string, quantity: string) {
@@ -180,3 +181,20 @@ export async function merchantAndShopperWithOrder(browser: Browser, page: Page) 
   return { merchant, number, merchantEmail };
 }
 
+
+/**
+ * A page shown in Chinese must have no English left in what it shows: any Latin word is either
+ * a name (the brand, a currency or card code, what someone typed: a shop, a product, an
+ * address) or a text nobody translated. `typed` lists the texts people typed on this page.
+ */
+export async function expectNoEnglish(page: Page, typed: string[] = []) {
+  let text = await page.locator("body").innerText();
+  for (const name of typed) text = text.split(name).join(" ");
+  const names = [
+    /Paydesk/g, /English/g, /\b(JPY|SGD|USD|CNY|EUR|HKD|UTC)\b/g, /\bPD-[\w-]+/g, /\S+@\S+/g,
+    /Tokyo Tea( KK)? \w+/g, /\b(Visa|Mastercard)\b/g,
+  ];
+  for (const name of names) text = text.replace(name, " ");
+  const english = text.match(/[A-Za-z]{2,}/g) ?? [];
+  expect(english, `English left on ${new URL(page.url()).pathname}`).toEqual([]);
+}

@@ -1,44 +1,62 @@
-import { expect, test, bindCard, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+import { expect, test, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+
+/** What the shop helpers type in English: product titles, descriptions and an address. */
+const TYPED = ["Sencha <b>green</b>", "Matcha whisk", "Sato Hana", "1-2-3 Shibuya", "Tokyo", "SF1234567890"];
 
 test.describe("in Simplified Chinese, from the browser's language", () => {
-  test.use({ locale: "zh-CN" });
+  // And on a clock in China: times show in the browser's zone once it has told the server.
+  test.use({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
 
   test("a shopper checks out and pays, reading and finding everything in Chinese", async ({ page, browser }) => {
     test.slow();
     const shopName = await openShopWithProducts(browser);
     await signUp(page, uniqueEmail("zh"), "Shop");
     await bindCard(page, "4242 4242 4242 4242");
+    await expect(page.getByRole("heading", { level: 1, name: "支付方式" })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
 
     await openHydrated(page, "/");
     await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
     await expect(page.getByRole("navigation", { name: "买家导航" }).getByRole("link", { name: "购物车" })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
     await page.getByRole("link", { name: shopName }).click();
+    await expect(page.getByRole("heading", { level: 1, name: shopName })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
     await page.getByRole("link", { name: "Sencha <b>green</b>", exact: true }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Sencha <b>green</b>" })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
     await page.getByLabel("数量").fill("1");
     await page.getByRole("button", { name: "加入购物车" }).click();
     await expect(page.getByText("已加入购物车。")).toBeVisible();
 
     await openHydrated(page, "/cart");
     await expect(page.getByRole("heading", { level: 1, name: "我的购物车" })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
     await page.getByRole("link", { name: "去结算" }).click();
     await expect(page.getByRole("heading", { level: 1, name: "确认订单" })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
     await page.getByLabel("收货人").fill("佐藤 花");
     await page.getByLabel("手机号码").fill("+81 90 1234 5678");
     await page.getByLabel("详细地址").fill("渋谷 1-2-3");
     await page.getByLabel("城市").fill("东京");
     await page.getByLabel("邮政编码").fill("150-0002");
-    await page.getByLabel("国家或地区").selectOption({ label: "Japan" });
+    await page.getByLabel("国家或地区").selectOption({ label: "日本" });
     await page.getByRole("button", { name: "提交订单" }).click();
     await expect(page.getByRole("heading", { level: 1, name: /^订单 PD-/ })).toBeVisible();
     const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace(/^订单 /, "");
     await expect(page.getByText("付款截止：")).toBeVisible();
+    await expect(page.getByText("您提交了订单")).toBeVisible();
+    await expect(page.getByRole("listitem").filter({ hasText: "您提交了订单" }).locator("time")).toHaveText(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC\+8$/);
+    await expectNoEnglish(page, TYPED);
 
     await page.getByRole("link", { name: "立即付款" }).click();
     await expect(page.getByRole("heading", { level: 1, name: `支付订单 ${number}` })).toBeVisible();
     await expect(page.getByText("待付款", { exact: true })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
     await page.getByRole("button", { name: "支付 1,500 JPY" }).click();
     await expect(page.getByText("支付成功，订单已付款。")).toBeVisible();
     await expect(page.getByText("待发货", { exact: true })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
   });
 });
 
@@ -68,12 +86,15 @@ test("a merchant who switched to Chinese collects: request, live payment, shippi
   const row = merchant.getByRole("row").filter({ has: merchant.getByRole("link", { name: number, exact: true }) });
   await expect(row.getByText("待付款", { exact: true })).toBeVisible();
   await expect(row.getByText("在线支付", { exact: true })).toBeVisible();
+  await expectNoEnglish(merchant, TYPED);
 
   await row.getByRole("link", { name: number, exact: true }).click();
   await expect(merchant.getByRole("heading", { level: 1, name: `订单 ${number}` })).toBeVisible();
   await merchant.getByLabel("付款时限（分钟）").fill("30");
   await merchant.getByRole("button", { name: "发送收款请求" }).click();
   await expect(merchant.getByText(/^收款请求已发送：买家须在 .+ 前付款。$/)).toBeVisible();
+  await expect(merchant.getByText(/^您发起了收款请求（请于 .+ 前付款）$/)).toBeVisible();
+  await expectNoEnglish(merchant, TYPED);
 
   // The shopper (in English) pays; the merchant's page turns 待发货 by itself.
   await openHydrated(page, `/orders/${number}/pay`);
@@ -86,5 +107,7 @@ test("a merchant who switched to Chinese collects: request, live payment, shippi
   await merchant.getByRole("button", { name: "标记为已发货" }).click();
   await expect(merchant.getByText("已发货", { exact: true })).toBeVisible();
   await expect(merchant.getByText("顺丰速运 SF1234567890").first()).toBeVisible();
+  await expect(merchant.getByText("您将订单从待发货改为已发货（顺丰速运 SF1234567890）")).toBeVisible();
+  await expectNoEnglish(merchant, TYPED);
   await merchant.context().close();
 });

@@ -1,7 +1,7 @@
 //! Accounts: sign-up, sign-in, sign-out, the signed-in user, and the account page with its
 //! activity. Server functions are thin wrappers over [`session`], which the tests call too.
 
-pub use domain::accounts::{ActivityEntry, RequestMeta, format_utc};
+pub use domain::accounts::{ActivityEntry, RequestMeta};
 pub mod safety;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -177,7 +177,7 @@ pub fn AccountPage() -> impl IntoView {
                             <tbody>
                                 {entries.into_iter().map(|e| view! {
                                     <tr>
-                                        <td>{format_utc(e.at)}</td>
+                                        <td>{crate::ui::when(e.at)}</td>
                                         <td>{e.describe()}</td>
                                         <td>{e.ip.clone()}</td>
                                         <td class="wrap">{e.user_agent.clone()}</td>

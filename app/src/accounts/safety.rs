@@ -7,7 +7,6 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::ui::{Field, FormError, field_error, form_error};
-use domain::accounts::format_utc;
 
 /// Signed-in users: change their password. Every other session ends.
 #[server(prefix = "/api", endpoint = "change_password")]
@@ -75,7 +74,7 @@ pub fn AccountSafety(safety: Safety) -> impl IntoView {
                                 <li>
                                     <strong>{if s.current { "This device" } else { "Another device" }}</strong>
                                     <span class="wrap">{s.device.clone()}</span>
-                                    <span class="muted">{format!("{} · signed in {} · last active {}", s.ip, format_utc(s.created_at), format_utc(s.last_seen_at))}</span>
+                                    <span class="muted">{format!("{} · signed in {} · last active {}", s.ip, crate::ui::when(s.created_at), crate::ui::when(s.last_seen_at))}</span>
                                 </li>
                             }).collect_view()}
                         </ul>

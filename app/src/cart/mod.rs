@@ -78,7 +78,7 @@ pub fn CartPage() -> impl IntoView {
         <Title text=t_string!(i18n, shop.cart_title)/>
         <h1>{t!(i18n, shop.cart_heading)}</h1>
         <FormError error=Signal::derive(move || value.with(|v| match v {
-            Some(Err(e)) => Some(e.message_for("quantity").map(str::to_string).unwrap_or_else(|| e.to_string())),
+            Some(Err(e)) => Some(e.message_for("quantity").map(str::to_string).unwrap_or_else(|| e.text(i18n.get_locale_untracked()))),
             _ => None,
         }))/>
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.cart_loading)}</p> }>

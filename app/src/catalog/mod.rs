@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::error::AppError;
+use crate::i18n::{t, use_i18n};
 use crate::ui::{Field, FormError, field_error, form_error};
 pub use domain::catalog::{MAX_STOCK, MyShopData, Product, ProductForm, ProductInput, Shop, ShopPageData};
 use domain::money::Currency;
@@ -57,12 +58,13 @@ pub async fn product_page(product_id: i64) -> Result<Product, AppError> {
 #[component]
 pub fn ProductCard(product: Product) -> impl IntoView {
     let href = format!("/products/{}", product.id);
+    let i18n = use_i18n();
     view! {
         <li class="product-card">
             {product.image_url().map(|src| view! { <img src=src alt="" loading="lazy" width="160" height="160"/> })}
             <A href=href>{product.title.clone()}</A>
             <span class="price">{product.price.to_string()}</span>
-            {(product.stock == 0).then(|| view! { <span class="muted">"Sold out"</span> })}
+            {(product.stock == 0).then(|| view! { <span class="muted">{t!(i18n, shop.product_sold_out)}</span> })}
         </li>
     }
 }
@@ -79,15 +81,16 @@ pub fn ShopPage() -> impl IntoView {
             }
         },
     );
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading the shop…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.shop_loading)}</p> }>
             {move || Suspend::new(async move {
                 let data = data.await?;
                 Ok::<_, AppError>(view! {
                     <Title text=data.shop.name.clone()/>
                     <h1>{data.shop.name.clone()}</h1>
                     {if data.products.is_empty() {
-                        view! { <p class="muted">"This shop has no products yet."</p> }.into_any()
+                        view! { <p class="muted">{t!(i18n, shop.shop_no_products)}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="product-grid">
@@ -113,8 +116,9 @@ pub fn ProductPage() -> impl IntoView {
             }
         },
     );
+    let i18n = use_i18n();
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.loading)}</p> }>
             {move || Suspend::new(async move {
                 let p = data.await?;
                 Ok::<_, AppError>(view! {

@@ -11,7 +11,6 @@ use leptos_router::hooks::use_params_map;
 use crate::error::AppError;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
-use domain::qualification::COUNTRIES;
 
 /// Shoppers: the checkout page's data for one shop.
 #[server(prefix = "/api", endpoint = "checkout_data")]
@@ -89,7 +88,7 @@ pub fn CheckoutPage() -> impl IntoView {
                             <Field label=t_string!(i18n, shop.address_line2) name="address[line2]" autocomplete="address-line2" maxlength=200 error=field_error(value, "line2")/>
                             <Field label=t_string!(i18n, shop.city) name="address[city]" autocomplete="address-level2" maxlength=100 required=true error=field_error(value, "city")/>
                             <Field label=t_string!(i18n, shop.postcode) name="address[postcode]" autocomplete="postal-code" maxlength=12 required=true error=field_error(value, "postcode")/>
-                            <SelectField label=t_string!(i18n, shop.country) name="address[country]" options=COUNTRIES error=field_error(value, "country")/>
+                            <SelectField label=t_string!(i18n, shop.country) name="address[country]" options=crate::ui::countries(i18n.get_locale_untracked()) error=field_error(value, "country")/>
                             <FormError error=form_error(value)/>
                             <button type="submit" class="button" disabled=move || pending.get()>
                                 {move || if pending.get() { t_string!(i18n, shop.placing_order) } else { t_string!(i18n, shop.place_order) }}

@@ -15,7 +15,6 @@ use crate::error::AppError;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{Countdown, StatusTag};
 use crate::ui::{FormError, url_encode};
-use domain::accounts::format_utc;
 use domain::orders::{ALL_STATUSES, OrderStatus};
 
 /// Merchants with an open shop: one page of their shop's orders.
@@ -75,7 +74,7 @@ pub fn OrdersConsolePage() -> impl IntoView {
                 let f = filter.get_untracked();
                 let on_later_page = after.get_untracked().is_some();
                 let result = page.await;
-                let error = result.as_ref().err().map(|e| e.to_string());
+                let error = result.as_ref().err().map(|e| e.text(i18n.get_locale_untracked()));
                 let data = result.unwrap_or(ConsolePage { rows: vec![], next: None, counts: vec![] });
                 view! {
                     <Tabs f=f.clone() counts=data.counts.clone()/>
@@ -183,7 +182,7 @@ fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
                             </td>
                             <td>{if r.method == CollectionMethod::CashOnDelivery { t_string!(i18n, merchant.cash_on_delivery) } else { t_string!(i18n, merchant.online) }}</td>
                             <td>{r.total.to_string()}</td>
-                            <td>{format_utc(r.created_at)}</td>
+                            <td>{crate::ui::when(r.created_at)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

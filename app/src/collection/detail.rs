@@ -11,11 +11,8 @@ use crate::error::AppError;
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::{Countdown, StatusTag};
 use crate::ui::{Field, FormError, field_error, form_error};
-use domain::accounts::format_utc;
 use domain::collection::{MerchantAction, RequestState};
-use domain::orders::describe;
 use domain::orders::{Actor, OrderStatus};
-use domain::qualification::country_name;
 
 /// Merchants with an open shop: one order of their shop (another shop's order is "not found").
 #[server(prefix = "/api", endpoint = "merchant_order")]
@@ -94,7 +91,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
         let n = s.number.clone();
         t!(i18n, merchant.order_heading, number = move || n.clone())
     };
-    let deadline = o.request_deadline.map(format_utc).unwrap_or_default();
+    let deadline = o.request_deadline.map(crate::ui::when).unwrap_or_default();
     let request_open = t!(i18n, merchant.request_open, deadline = move || deadline.clone());
     view! {
         <h1>{heading}</h1>
@@ -105,8 +102,8 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                 <dt>{t!(i18n, merchant.fact_shopper)}</dt><dd>{o.shopper_email.clone()}</dd>
                 <dt>{t!(i18n, merchant.fact_amount_due)}</dt><dd><strong>{s.total.to_string()}</strong></dd>
                 <dt>{t!(i18n, merchant.fact_collection)}</dt><dd>{if o.method == CollectionMethod::CashOnDelivery { td_string!(l, merchant.cash_on_delivery) } else { td_string!(l, merchant.online_payment) }}</dd>
-                <dt>{t!(i18n, merchant.fact_placed)}</dt><dd>{format_utc(s.created_at)}</dd>
-                {o.paid_at.map(|t| view! { <dt>{t!(i18n, merchant.fact_paid)}</dt><dd>{format_utc(t)}</dd> })}
+                <dt>{t!(i18n, merchant.fact_placed)}</dt><dd>{crate::ui::when(s.created_at)}</dd>
+                {o.paid_at.map(|t| view! { <dt>{t!(i18n, merchant.fact_paid)}</dt><dd>{crate::ui::when(t)}</dd> })}
                 {(s.status == OrderStatus::AwaitingPayment).then(|| view! {
                     <dt>{t!(i18n, merchant.fact_payment_due)}</dt><dd><Countdown due=s.payment_due_at/></dd>
                 })}
@@ -137,7 +134,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             <address>
                 {a.name.clone()}<br/>{a.line1.clone()}<br/>
                 {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
-                {format!("{} {}", a.postcode, a.city)}<br/>{country_name(&a.country).to_string()}<br/>{a.phone.clone()}
+                {format!("{} {}", a.postcode, a.city)}<br/>{crate::ui::country_name(i18n.get_locale_untracked(), &a.country)}<br/>{a.phone.clone()}
             </address>
         </section>
         <section class="card" aria-labelledby="attempts-title">
@@ -149,7 +146,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                     <ul class="attempts">
                         {m.attempts.iter().map(|t| view! {
                             <li>
-                                <time>{format_utc(t.at)}</time>" — "{t.method.clone()}" — "
+                                <time>{crate::ui::when(t.at)}</time>" — "{t.method.clone()}" — "
                                 <span class=format!("badge attempt-{}", t.status.as_str())>{crate::ui::attempt_status_text(l, t.status)}</span>
                                 {t.reason.clone().map(|r| view! { " "<span class="muted">{r}</span> })}
                             </li>
@@ -163,7 +160,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             <h2 id="history-title">{t!(i18n, merchant.history)}</h2>
             <ol class="history">
                 {o.events.iter().rev().map(|e| view! {
-                    <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Merchant)}</li>
+                    <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(i18n.get_locale_untracked(), e, Actor::Merchant)}</li>
                 }).collect_view()}
             </ol>
         </section>

@@ -7,6 +7,8 @@ pub use domain::health::{Area, ConnectionReport};
 use leptos::prelude::*;
 
 use crate::error::AppError;
+use crate::i18n::{t, td_string, use_i18n};
+use crate::ui::fill;
 
 /// Records a connection check in Postgres and returns it.
 #[server(prefix = "/api", endpoint = "check_connection")]
@@ -29,16 +31,18 @@ pub fn ConnectionCheck(area: Area) -> impl IntoView {
     let value = check.value();
     // Rendered on the server from Postgres, and read again after every new check.
     let last = Resource::new(move || check.version().get(), move |_| last_connection_check(area));
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
 
     view! {
         <section class="card connection-check" aria-labelledby="connection-check-title">
-            <h2 id="connection-check-title">"Connection"</h2>
-            <p class="muted">"Make sure the platform and its database answer."</p>
-            <Transition fallback=|| view! { <p class="muted">"Loading the last check…"</p> }>
+            <h2 id="connection-check-title">{t!(i18n, common.connection_heading)}</h2>
+            <p class="muted">{t!(i18n, common.connection_intro)}</p>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.connection_loading)}</p> }>
                 {move || Suspend::new(async move {
                     let text = match last.await? {
-                        Some(report) => format!("Last check: #{} at {}", report.check_id, report.time_utc()),
-                        None => "No check has been made from here yet.".to_string(),
+                        Some(report) => fill(td_string!(l, common.connection_last), &[("id", report.check_id.to_string()), ("time", report.time_utc())]),
+                        None => td_string!(l, common.connection_none).to_string(),
                     };
                     Ok::<_, AppError>(view! { <p class="last-check">{text}</p> })
                 })}
@@ -46,29 +50,39 @@ pub fn ConnectionCheck(area: Area) -> impl IntoView {
             <ActionForm action=check>
                 <input type="hidden" name="area" value=area.as_str()/>
                 <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Checking…" } else { "Check connection" }}
+                    {move || if pending.get() { td_string!(l, common.connection_checking) } else { td_string!(l, common.connection_check) }}
                 </button>
             </ActionForm>
             <p role="status" class="check-result" aria-live="polite">
                 {move || match value.get() {
                     None => String::new(),
-                    Some(Ok(report)) => report.summary(),
-                    Some(Err(err)) => err.to_string(),
+                    Some(Ok(report)) => answered(l, &report),
+                    Some(Err(err)) => err.text(l),
                 }}
             </p>
         </section>
     }
 }
 
+/// The sentence a finished check shows, in the reader's language.
+fn answered(l: crate::i18n::Locale, report: &ConnectionReport) -> String {
+    fill(
+        td_string!(l, common.connection_answered),
+        &[("time", report.time_utc()), ("id", report.check_id.to_string()), ("count", report.area_total.to_string())],
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Locale;
 
     #[test]
-    fn summary_names_the_check_and_the_time_in_utc() {
+    fn the_answer_names_the_check_and_the_time_in_utc_in_either_language() {
         let report =
             ConnectionReport { check_id: 42, area: Area::Merchant, checked_at: time::macros::datetime!(2026-11-25 09:05:03 +08:00), area_total: 7 };
-        assert_eq!(report.summary(), "Server and database answered at 01:05:03 UTC — check #42 (7 from this console so far).");
+        assert_eq!(answered(Locale::en, &report), "Server and database answered at 01:05:03 UTC — check #42 (7 from this console so far).");
+        assert_eq!(answered(Locale::zh_CN, &report), "服务器和数据库已于 01:05:03 UTC 响应 — 第 42 次检查（此处累计 7 次）。");
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub struct Live {
     pub toasts: RwSignal<Vec<(u64, String)>>,
     /// The latest event, for pages that care which order it concerns.
     pub last: RwSignal<Option<LiveEvent>>,
+    /// The page's language, for the toasts' words.
+    locale: crate::i18n::Locale,
 }
 
 /// Events handed on together. `everything` after a (re)connection or a "refresh": whatever
@@ -55,6 +57,7 @@ impl Live {
             pending: StoredValue::new(None),
             toasts: RwSignal::new(Vec::new()),
             last: RwSignal::new(None),
+            locale: crate::i18n::use_i18n().get_locale_untracked(),
         };
         provide_context(live);
         live
@@ -100,7 +103,12 @@ impl Live {
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn receive(self, event: LiveEvent) {
-        if let Some(text) = event.payment_received() {
+        if let Some(amount) = event.payment_received() {
+            let l = self.locale;
+            let text = crate::ui::fill(
+                crate::i18n::td_string!(l, common.n_payment_received),
+                &[("order", event.order_number.clone()), ("amount", amount.to_string())],
+            );
             let key = event.id as u64;
             self.toasts.update(|t| t.push((key, text)));
             let toasts = self.toasts;

@@ -7,7 +7,6 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 use crate::ui::{Field, FormError, SelectField, field_error, form_error};
-use domain::accounts::format_utc;
 use domain::qualification::{BusinessDetailsForm, CATEGORIES, COUNTRIES, QualificationStatus, category_name, country_name};
 
 // ---- Server functions -------------------------------------------------------------------
@@ -52,7 +51,7 @@ pub fn History(entries: Vec<HistoryEntry>) -> impl IntoView {
             <ol class="history">
                 {entries.into_iter().rev().map(|e| view! {
                     <li>
-                        <time>{format_utc(e.at)}</time>" — "
+                        <time>{crate::ui::when(e.at)}</time>" — "
                         {format!("{} → {} by {}", e.from.label(), e.to.label(), e.actor_email)}
                         {e.reason.map(|r| view! { <p class="reason">"Reason: "{r}</p> })}
                     </li>

@@ -9,8 +9,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::error::AppError;
-use crate::ui::{FormError, form_error};
-use domain::accounts::format_utc;
+use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
+use crate::ui::{FormError, fill, form_error};
 
 /// Signed-in shoppers and merchants: their latest notifications and the unread count.
 #[server(prefix = "/api", endpoint = "my_notifications")]
@@ -73,13 +73,39 @@ impl Notices {
     }
 }
 
+/// A notification in the reader's language: it is stored as a kind and its parameters (the
+/// order, the amount, the deadline, the device), never as a sentence.
+pub fn notification_text(l: Locale, n: &Notification) -> String {
+    let order = n.order_number.clone().unwrap_or_default();
+    let amount = n.amount.map(|a| a.to_string()).unwrap_or_default();
+    let template = match n.kind {
+        NotificationKind::PaymentReceived => td_string!(l, common.n_payment_received),
+        NotificationKind::PaymentRequested if n.deadline.is_some() => td_string!(l, common.n_payment_requested_by),
+        NotificationKind::PaymentRequested => td_string!(l, common.n_payment_requested),
+        NotificationKind::PaymentRequestWithdrawn => td_string!(l, common.n_request_withdrawn),
+        NotificationKind::OrderExpired => td_string!(l, common.n_order_expired),
+        NotificationKind::OrderShipped => td_string!(l, common.n_order_shipped),
+        NotificationKind::UnexpectedChargeRefunded => td_string!(l, common.n_unexpected_refunded),
+        NotificationKind::NewDeviceSignIn => td_string!(l, common.n_new_device),
+    };
+    let device = n.detail.clone().unwrap_or_else(|| td_string!(l, common.n_a_new_device).to_string());
+    let deadline = n.deadline.map(crate::ui::when).unwrap_or_default();
+    fill(template, &[("order", order), ("amount", amount), ("deadline", deadline), ("device", device)])
+}
+
 /// The header link to the notifications, with the unread count.
 #[component]
 pub fn NotificationsLink(href: &'static str, unread: i64) -> impl IntoView {
-    let label = if unread > 0 { format!("Notifications, {unread} unread") } else { "Notifications".to_string() };
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let label = if unread > 0 {
+        fill(td_string!(l, common.notifications_unread), &[("count", unread.to_string())])
+    } else {
+        td_string!(l, common.notifications).to_string()
+    };
     view! {
         <A href=href attr:class="notifications-link" attr:aria-label=label>
-            "Notifications"
+            {t!(i18n, common.notifications)}
             {(unread > 0).then(|| view! { <span class="count" aria-hidden="true">{unread}</span> })}
         </A>
     }
@@ -97,40 +123,42 @@ pub fn NotificationsPage(order_base: &'static str) -> impl IntoView {
         }
     });
     let value = mark.value();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Notifications"/>
-        <h1>"Notifications"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading notifications…"</p> }>
+        <Title text=t_string!(i18n, common.notifications)/>
+        <h1>{t!(i18n, common.notifications)}</h1>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.n_loading)}</p> }>
             {move || Suspend::new(async move {
                 let list = list.await?;
                 Ok::<_, AppError>(view! {
                     <section class="card" aria-labelledby="notes-title">
                         <div class="card-head">
-                            <h2 id="notes-title">{format!("{} unread", list.unread)}</h2>
+                            <h2 id="notes-title">{fill(td_string!(l, common.n_unread), &[("count", list.unread.to_string())])}</h2>
                             {(list.unread > 0).then(|| view! {
                                 <ActionForm action=mark>
-                                    <button type="submit" class="button secondary">"Mark all read"</button>
+                                    <button type="submit" class="button secondary">{t!(i18n, common.n_mark_all)}</button>
                                 </ActionForm>
                             })}
                         </div>
                         <FormError error=form_error(value)/>
                         {if list.items.is_empty() {
-                            view! { <p class="muted">"Nothing yet."</p> }.into_any()
+                            view! { <p class="muted">{t!(i18n, common.n_nothing)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="notifications">
                                     {list.items.into_iter().map(|n| {
-                                        let text = n.text();
+                                        let text = notification_text(l, &n);
                                         let (id, read) = (n.id, n.read);
-                                        let mark_label = format!("Mark read: {text}");
+                                        let mark_label = fill(td_string!(l, common.n_mark_read_label), &[("text", text.clone())]);
                                         view! {
                                         <li class:unread=!read>
                                             <A href=n.href(order_base)>{text.clone()}</A>
-                                            <time>{format_utc(n.created_at)}</time>
+                                            <time>{crate::ui::when(n.created_at)}</time>
                                             {(!read).then(|| view! {
                                                 <ActionForm action=mark>
                                                     <input type="hidden" name="id" value=id/>
-                                                    <button type="submit" class="link-button" aria-label=mark_label>"Mark read"</button>
+                                                    <button type="submit" class="link-button" aria-label=mark_label>{t!(i18n, common.n_mark_read)}</button>
                                                 </ActionForm>
                                             })}
                                         </li>
@@ -153,4 +181,40 @@ pub fn ShopperNotificationsPage() -> impl IntoView {
 #[component]
 pub fn MerchantNotificationsPage() -> impl IntoView {
     view! { <NotificationsPage order_base="/merchant/orders"/> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::money::{Currency, Money};
+    use time::OffsetDateTime;
+
+    #[test]
+    fn a_notification_reads_in_the_readers_language() {
+        let n = Notification {
+            id: 1,
+            kind: NotificationKind::PaymentReceived,
+            order_number: Some("PD-261125-ABCDEF".into()),
+            amount: Some(Money::new(1234, Currency::USD)),
+            deadline: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            read: false,
+            detail: None,
+        };
+        assert_eq!(notification_text(Locale::en, &n), "Payment received: order PD-261125-ABCDEF — 12.34 USD");
+        assert_eq!(notification_text(Locale::zh_CN, &n), "已收到付款：订单 PD-261125-ABCDEF — 12.34 USD");
+        let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let n = Notification { kind: NotificationKind::PaymentRequested, deadline: Some(due), ..n };
+        assert_eq!(notification_text(Locale::en, &n), "Payment requested: order PD-261125-ABCDEF — 12.34 USD, pay by 2027-01-15 08:00 UTC");
+        assert_eq!(notification_text(Locale::zh_CN, &n), "收款请求：订单 PD-261125-ABCDEF — 12.34 USD，请于 2027-01-15 08:00 UTC 前付款");
+        let device = Notification {
+            kind: NotificationKind::NewDeviceSignIn,
+            order_number: None,
+            amount: None,
+            detail: Some("Firefox (203.0.113.9)".into()),
+            ..n
+        };
+        assert!(notification_text(Locale::en, &device).starts_with("New sign-in to your account from Firefox (203.0.113.9)."));
+        assert!(notification_text(Locale::zh_CN, &device).starts_with("您的账号在 Firefox (203.0.113.9) 上有新的登录。"));
+    }
 }

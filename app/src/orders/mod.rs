@@ -2,8 +2,9 @@
 //! the payment deadline), the order page with lines, address, status and history, and
 //! cancelling an unpaid order, which gives its stock back.
 
+pub mod history;
+
 use crate::ui::{Countdown, StatusTag};
-use domain::orders::describe;
 pub use domain::orders::{Order, OrderEventView, OrderLine, OrderSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,11 +13,9 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::error::AppError;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{FormError, form_error};
-use domain::accounts::format_utc;
 use domain::collection::CollectionMethod;
 use domain::collection::RequestState;
 use domain::orders::{Actor, OrderStatus};
-use domain::qualification::country_name;
 
 /// Shoppers: their own orders.
 #[server(prefix = "/api", endpoint = "my_orders")]
@@ -105,8 +104,8 @@ pub fn OrderPage() -> impl IntoView {
                 let a = o.address.clone();
                 let number = s.number.clone();
                 let heading = { let n = s.number.clone(); t!(i18n, shop.order_link, number = move || n.clone()) };
-                let from = { let (shop, placed) = (s.shop_name.clone(), format_utc(s.created_at)); t!(i18n, shop.from_shop, shop = move || shop.clone(), placed = move || placed.clone()) };
-                let asks = { let (amount, deadline) = (s.total.to_string(), o.request_deadline.map(format_utc).unwrap_or_default()); t!(i18n, shop.shop_asks, amount = move || amount.clone(), deadline = move || deadline.clone()) };
+                let from = { let (shop, placed) = (s.shop_name.clone(), crate::ui::when(s.created_at)); t!(i18n, shop.from_shop, shop = move || shop.clone(), placed = move || placed.clone()) };
+                let asks = { let (amount, deadline) = (s.total.to_string(), o.request_deadline.map(crate::ui::when).unwrap_or_default()); t!(i18n, shop.shop_asks, amount = move || amount.clone(), deadline = move || deadline.clone()) };
                 let cod = { let amount = s.total.to_string(); t!(i18n, shop.cash_on_delivery_note, amount = move || amount.clone()) };
                 Ok::<_, AppError>(view! {
                     <h1>{heading}</h1>
@@ -154,7 +153,7 @@ pub fn OrderPage() -> impl IntoView {
                         <address>
                             {a.name.clone()}<br/>{a.line1.clone()}<br/>
                             {(!a.line2.is_empty()).then(|| view! { {a.line2.clone()}<br/> })}
-                            {format!("{} {}", a.postcode, a.city)}<br/>{country_name(&a.country).to_string()}<br/>{a.phone.clone()}
+                            {format!("{} {}", a.postcode, a.city)}<br/>{crate::ui::country_name(i18n.get_locale_untracked(), &a.country)}<br/>{a.phone.clone()}
                         </address>
                     </section>
                     <p><crate::ui::ReportProblemLink order=number/></p>
@@ -162,7 +161,7 @@ pub fn OrderPage() -> impl IntoView {
                         <h2 id="history-title">{t!(i18n, shop.history)}</h2>
                         <ol class="history">
                             {o.events.iter().rev().map(|e| view! {
-                                <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Shopper)}</li>
+                                <li><time>{crate::ui::when(e.at)}</time>" — "{history::event_text(i18n.get_locale_untracked(), e, Actor::Shopper)}</li>
                             }).collect_view()}
                         </ol>
                     </section>

@@ -13,7 +13,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::error::AppError;
-use crate::ui::{Field, FormError, SelectField, field_error, form_error};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::ui::{Field, FormError, SelectField, field_error, fill, form_error};
 use domain::payments::instrument::WALLETS;
 
 // ---- Server functions -------------------------------------------------------------------
@@ -82,6 +83,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     let methods = Resource::new(changes, |_| my_payment_methods());
     // A card once saved leaves nothing of itself in the page: the form is emptied.
     let card_form = NodeRef::<leptos::html::Form>::new();
+    let l = crate::i18n::use_i18n().get_locale_untracked();
     let card_value = bind_card.value();
     let wallet_value = bind_wallet.value();
     let card_pending = bind_card.pending();
@@ -89,8 +91,8 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     let list_error = Signal::derive(move || {
         remove
             .value()
-            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string()))
-            .or_else(|| make_default.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.to_string())))
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.text(l)))
+            .or_else(|| make_default.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.text(l))))
     });
     // In the browser too, for comfort: the brand as it is typed, and a checksum message on blur.
     let typed_number = RwSignal::new(String::new());
@@ -108,37 +110,41 @@ pub fn PaymentMethodsPage() -> impl IntoView {
         let n = typed_number.get();
         let digits: String = n.chars().filter(char::is_ascii_digit).collect();
         match domain::payments::instrument::CardNumber::parse(&n) {
-            Ok(card) => Some(format!("{} card", card.brand().label())),
+            Ok(card) => Some(fill(td_string!(l, shop.pm_brand_card), &[("brand", card.brand().label().to_string())])),
             Err(m) if digits.len() >= 12 => Some(m.to_string()),
             Err(_) => None,
         }
     };
+    let i18n = use_i18n();
     view! {
-        <Title text="Payment methods"/>
-        <h1>"Payment methods"</h1>
+        <Title text=t_string!(i18n, shop.pm_title)/>
+        <h1>{t!(i18n, shop.pm_title)}</h1>
         <section class="card" aria-labelledby="methods-title">
-            <h2 id="methods-title">"Your methods"</h2>
+            <h2 id="methods-title">{t!(i18n, shop.pm_yours)}</h2>
             <FormError error=list_error/>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let list = methods.await?;
                     Ok::<_, AppError>(if list.is_empty() {
-                        view! { <p class="muted">"No payment method yet. Add a card or a wallet below."</p> }.into_any()
+                        view! { <p class="muted">{t!(i18n, shop.pm_none)}</p> }.into_any()
                     } else {
                         view! {
                             <ul class="methods">
                                 {list.into_iter().map(|m| {
                                     let label = m.label();
-                                    let default_label = format!("Make {label} the default");
-                                    let remove_label = format!("Remove {label}");
-                                    let expiry = m.exp_month.zip(m.exp_year).map(|(mm, yy)| format!("Expires {:02}/{:02}", mm, yy % 100));
+                                    let default_label = fill(td_string!(l, shop.pm_make_default), &[("method", label.clone())]);
+                                    let remove_label = fill(td_string!(l, shop.pm_remove), &[("method", label.clone())]);
+                                    let expiry = m
+                                        .exp_month
+                                        .zip(m.exp_year)
+                                        .map(|(mm, yy)| fill(td_string!(l, shop.pm_expires), &[("expiry", format!("{:02}/{:02}", mm, yy % 100))]));
                                     view! {
                                         <li class="method">
                                             <span class="method-label">{label}</span>
                                             {m.holder_name.clone().map(|h| view! { <span class="muted">{h}</span> })}
                                             {expiry.map(|e| view! { <span class="muted">{e}</span> })}
                                             {if m.is_default {
-                                                view! { <span class="badge badge-approved">"Default"</span> }.into_any()
+                                                view! { <span class="badge badge-approved">{t!(i18n, shop.pm_default)}</span> }.into_any()
                                             } else {
                                                 view! {
                                                     <ActionForm action=make_default>
@@ -161,15 +167,15 @@ pub fn PaymentMethodsPage() -> impl IntoView {
             </Transition>
         </section>
         <section class="card" aria-labelledby="card-title">
-            <h2 id="card-title">"Add a card"</h2>
+            <h2 id="card-title">{t!(i18n, shop.pm_add_card)}</h2>
             <ActionForm action=bind_card node_ref=card_form>
                 <fieldset class="field">
-                    <legend>"Card type"</legend>
-                    <label class="choice"><input type="radio" name="card[kind]" value="credit_card" checked=true/>" Credit card"</label>
-                    <label class="choice"><input type="radio" name="card[kind]" value="debit_card"/>" Debit card"</label>
+                    <legend>{t!(i18n, shop.pm_card_type)}</legend>
+                    <label class="choice"><input type="radio" name="card[kind]" value="credit_card" checked=true/>" "{t!(i18n, shop.pm_credit_card)}</label>
+                    <label class="choice"><input type="radio" name="card[kind]" value="debit_card"/>" "{t!(i18n, shop.pm_debit_card)}</label>
                 </fieldset>
                 <div class="field" class:has-error=move || field_error(card_value, "number").with(Option::is_some)>
-                    <label for="card-number">"Card number"</label>
+                    <label for="card-number">{t!(i18n, shop.pm_card_number)}</label>
                     <input id="card-number" name="card[number]" inputmode="numeric" autocomplete="cc-number" maxlength="23"
                         node_ref=number_input
                         aria-invalid=move || field_error(card_value, "number").with(Option::is_some).then_some("true")
@@ -178,25 +184,34 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                     <p class="hint" id="card-number-hint">{number_hint}</p>
                     <p class="field-error" id="card-number-error">{move || field_error(card_value, "number").get()}</p>
                 </div>
-                <Field label="Expiry (MM/YY)" name="card[expiry]" autocomplete="cc-exp" maxlength=7 error=field_error(card_value, "expiry")/>
-                <Field label="Security code" name="card[cvc]" autocomplete="cc-csc" maxlength=4 hint="3 digits on the back; 4 on the front for American Express." error=field_error(card_value, "cvc")/>
-                <Field label="Name on card" name="card[holder]" autocomplete="cc-name" maxlength=100 error=field_error(card_value, "holder")/>
+                <Field label=t_string!(i18n, shop.pm_expiry) name="card[expiry]" autocomplete="cc-exp" maxlength=7 error=field_error(card_value, "expiry")/>
+                <Field label=t_string!(i18n, shop.pm_cvc) name="card[cvc]" autocomplete="cc-csc" maxlength=4 hint=t_string!(i18n, shop.pm_cvc_hint) error=field_error(card_value, "cvc")/>
+                <Field label=t_string!(i18n, shop.pm_holder) name="card[holder]" autocomplete="cc-name" maxlength=100 error=field_error(card_value, "holder")/>
                 <FormError error=form_error(card_value)/>
                 <button type="submit" class="button" disabled=move || card_pending.get()>
-                    {move || if card_pending.get() { "Adding card…" } else { "Add card" }}
+                    {move || if card_pending.get() { t_string!(i18n, shop.pm_adding_card) } else { t_string!(i18n, shop.pm_add_card_button) }}
                 </button>
             </ActionForm>
         </section>
         <section class="card" aria-labelledby="wallet-title">
-            <h2 id="wallet-title">"Add a wallet"</h2>
+            <h2 id="wallet-title">{t!(i18n, shop.pm_add_wallet)}</h2>
             <ActionForm action=bind_wallet>
-                <SelectField label="Wallet" name="wallet" options=WALLETS error=field_error(wallet_value, "wallet")/>
-                <Field label="Wallet account" name="account" autocomplete="username" maxlength=254 hint="The email address or mobile number of the wallet account." error=field_error(wallet_value, "account")/>
+                <SelectField label=t_string!(i18n, shop.pm_wallet) name="wallet" options=wallets(l) error=field_error(wallet_value, "wallet")/>
+                <Field label=t_string!(i18n, shop.pm_wallet_account) name="account" autocomplete="username" maxlength=254 hint=t_string!(i18n, shop.pm_wallet_hint) error=field_error(wallet_value, "account")/>
                 <FormError error=form_error(wallet_value)/>
                 <button type="submit" class="button" disabled=move || wallet_pending.get()>
-                    {move || if wallet_pending.get() { "Adding wallet…" } else { "Add wallet" }}
+                    {move || if wallet_pending.get() { t_string!(i18n, shop.pm_adding_wallet) } else { t_string!(i18n, shop.pm_add_wallet_button) }}
                 </button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The wallets on offer, named as their users know them (Alipay is 支付宝 in Chinese).
+fn wallets(l: crate::i18n::Locale) -> &'static [(&'static str, &'static str)] {
+    const ZH: &[(&str, &str)] = &[("alipay", "支付宝"), ("paypal", "PayPal"), ("grabpay", "GrabPay"), ("gcash", "GCash")];
+    match l {
+        crate::i18n::Locale::en => WALLETS,
+        crate::i18n::Locale::zh_CN => ZH,
     }
 }

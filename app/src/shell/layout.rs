@@ -147,7 +147,7 @@ fn PageError(errors: ArcRwSignal<Errors>, locale: Locale) -> impl IntoView {
         all.get()
             .into_iter()
             .map(|(_, err)| match err.downcast_ref::<AppError>() {
-                Some(app) => app.to_string(),
+                Some(app) => app.text(locale),
                 None => td_string!(locale, common.page_error_unknown).to_string(),
             })
             .collect::<Vec<_>>()

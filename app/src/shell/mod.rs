@@ -57,7 +57,12 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser, after hydration: the marker tells people's tools and the
     // end-to-end tests that the page is interactive.
     let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    let zone = crate::ui::Zone::of_page();
+    provide_context(zone);
+    Effect::new(move |_| {
+        hydrated.set(true);
+        crate::ui::Zone::remember_browsers(zone);
+    });
 
     // Every page is rendered completely on the server before it is sent (SsrMode::Async):
     // it works without JavaScript, and what the first paint shows is the real data.
@@ -68,7 +73,7 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
             <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
             <Title formatter=document_title/>
-            <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <div id="app" data-tz=zone.0 data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
                 <Router>
                     <Pages/>
                 </Router>

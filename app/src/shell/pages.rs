@@ -4,17 +4,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::health::{Area, ConnectionCheck};
+use crate::i18n::{t, t_string, use_i18n};
 use crate::merchant::open_shops;
 
 #[component]
 pub fn ShopHome() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Title text="Shop"/>
+        <Title text=t_string!(i18n, shop.home_title)/>
         <section class="hero">
-            <h1>"Shop and pay with confidence"</h1>
-            <p>
-                "Paydesk takes your payment once, shows your order's status live, and keeps your card details with the payment provider — never in the shop."
-            </p>
+            <h1>{t!(i18n, shop.home_heading)}</h1>
+            <p>{t!(i18n, shop.home_intro)}</p>
         </section>
         <OpenShops/>
         <ConnectionCheck area=Area::Shop/>
@@ -25,14 +25,15 @@ pub fn ShopHome() -> impl IntoView {
 #[component]
 fn OpenShops() -> impl IntoView {
     let shops = Resource::new(|| (), |_| open_shops());
+    let i18n = use_i18n();
     view! {
         <section class="card" aria-labelledby="shops-title">
-            <h2 id="shops-title">"Shops"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading shops…"</p> }>
+            <h2 id="shops-title">{t!(i18n, shop.shops_heading)}</h2>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.shops_loading)}</p> }>
                 {move || Suspend::new(async move {
                     let shops = shops.await?;
                     Ok::<_, crate::error::AppError>(if shops.is_empty() {
-                        view! { <p class="muted">"No shop is open yet."</p> }.into_any()
+                        view! { <p class="muted">{t!(i18n, shop.no_shop_open)}</p> }.into_any()
                     } else {
                         view! { <ul class="shop-list">{shops.into_iter().map(|s| view! {
                             <li><leptos_router::components::A href=format!("/shops/{}", s.id)>{s.name}</leptos_router::components::A></li>
@@ -46,11 +47,12 @@ fn OpenShops() -> impl IntoView {
 
 #[component]
 pub fn MerchantHome() -> impl IntoView {
+    let i18n = use_i18n();
     view! {
-        <Title text="Merchant console"/>
+        <Title text=t_string!(i18n, common.merchant_home_title)/>
         <section class="hero">
-            <h1>"Merchant console"</h1>
-            <p>"Work your pending orders, request payments and see money arrive the moment it does."</p>
+            <h1>{t!(i18n, common.merchant_home_title)}</h1>
+            <p>{t!(i18n, common.merchant_home_intro)}</p>
         </section>
         <ConnectionCheck area=Area::Merchant/>
     }
@@ -62,12 +64,13 @@ pub fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+    let i18n = use_i18n();
     view! {
-        <Title text="Page not found"/>
+        <Title text=t_string!(i18n, common.not_found_title)/>
         <section class="card">
-            <h1>"Page not found"</h1>
-            <p>"There is no page at this address. It may have moved, or the link may be mistyped."</p>
-            <p><a href="/">"Go to the shop"</a>" · "<a href="/merchant">"Go to the merchant console"</a></p>
+            <h1>{t!(i18n, common.not_found_title)}</h1>
+            <p>{t!(i18n, common.not_found_text)}</p>
+            <p><a href="/">{t!(i18n, common.not_found_shop)}</a>" · "<a href="/merchant">{t!(i18n, common.not_found_merchant)}</a></p>
         </section>
     }
 }

@@ -7,7 +7,6 @@ use leptos_router::{components::A, hooks::use_params_map};
 use crate::error::AppError;
 use crate::merchant::{DetailsList, History, Qualification, QueueEntry, StatusBadge};
 use crate::ui::{FormError, field_error, form_error};
-use domain::accounts::format_utc;
 use domain::qualification::{QualificationStatus, country_name};
 
 /// Staff: submissions waiting for review, oldest first.
@@ -61,7 +60,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
                                             <td><A href=format!("/staff/reviews/{}", e.merchant_id)>{e.legal_name.clone()}</A></td>
                                             <td class="wrap">{e.merchant_email.clone()}</td>
                                             <td>{country_name(&e.country).to_string()}</td>
-                                            <td>{e.submitted_at.map(format_utc).unwrap_or_default()}</td>
+                                            <td>{e.submitted_at.map(crate::ui::when).unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

@@ -11,12 +11,10 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::accounts::format_utc;
 use crate::error::AppError;
 use crate::ui::StatusTag;
 use crate::ui::{FormError, field_error, form_error};
 use domain::orders::Actor;
-use domain::orders::describe;
 
 // ---- Server functions -------------------------------------------------------------------
 
@@ -167,7 +165,7 @@ pub fn MyTicketsPage() -> impl IntoView {
                         <li class="card order-row">
                             <A href=format!("/support/{}", t.id)>{format!("Ticket #{} — {}", t.id, t.category.label())}</A>
                             <span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span>
-                            <span class="muted">{format_utc(t.created_at)}</span>
+                            <span class="muted">{crate::ui::when(t.created_at)}</span>
                         </li>
                     }).collect_view()}</ul> }.into_any()
                 })
@@ -189,7 +187,7 @@ fn Conversation(messages: Vec<Message>, staff_view: bool) -> impl IntoView {
                 };
                 view! {
                     <li class:from-staff=m.from_staff>
-                        <p class="muted">{format!("{who} · {}", format_utc(m.at))}</p>
+                        <p class="muted">{format!("{who} · {}", crate::ui::when(m.at))}</p>
                         <p class="message-body">{m.body}</p>
                     </li>
                 }
@@ -287,7 +285,7 @@ pub fn TicketQueuePage() -> impl IntoView {
                                 <th scope="row"><A href=format!("/staff/tickets/{}", t.id)>{format!("#{} {}", t.id, t.category.label())}</A></th>
                                 <td class="wrap">{t.user_email.clone()}</td>
                                 <td><span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span></td>
-                                <td>{format_utc(t.waiting_since)}</td>
+                                <td>{crate::ui::when(t.waiting_since)}</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </table></div> }.into_any()
@@ -304,7 +302,7 @@ pub fn TicketQueuePage() -> impl IntoView {
                         <ul class="stuck">{items.into_iter().map(|w| view! {
                             <li>
                                 <strong>{w.describe()}</strong>
-                                <span class="muted">{format!(" — {} failures; next try {}; last error: {}", w.failures, format_utc(w.next_try), w.last_error)}</span>
+                                <span class="muted">{format!(" — {} failures; next try {}; last error: {}", w.failures, crate::ui::when(w.next_try), w.last_error)}</span>
                             </li>
                         }).collect_view()}</ul>
                     </section>
@@ -359,7 +357,7 @@ pub fn StaffTicketPage() -> impl IntoView {
                                 {if t.user_frozen { button("unfreeze", "Unfreeze account", false) } else { button("freeze", "Freeze account", true) }}
                             </div>
                             <h3>"Staff actions"</h3>
-                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{format_utc(a.at)}</time>" — "{a.describe()}</li> }).collect_view()}</ul>
+                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{a.describe()}</li> }).collect_view()}</ul>
                         </section>
                         <section class="card" aria-labelledby="order-title">
                             <h2 id="order-title">"Order"</h2>
@@ -367,13 +365,13 @@ pub fn StaffTicketPage() -> impl IntoView {
                                 None => view! { <p class="muted">"No order linked."</p> }.into_any(),
                                 Some(o) => view! {
                                     <p>{format!("{} · {} · ", o.summary.number, o.summary.total)}<StatusTag status=o.summary.status/></p>
-                                    <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{format_utc(e.at)}</time>" — "{describe(e, Actor::Staff)}</li> }).collect_view()}</ol>
+                                    <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(crate::i18n::use_i18n().get_locale_untracked(), e, Actor::Staff)}</li> }).collect_view()}</ol>
                                 }.into_any(),
                             }}
                             <h3 id="attempts-title">"Payment attempts"</h3>
                             <ul class="attempts">{s.attempts.iter().map(|a| view! {
                                 <li class:linked=t.attempt_id == Some(a.id)>
-                                    {format!("#{} · {} · {} · {}", a.id, format_utc(a.at), a.method, a.status.label())}
+                                    {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), a.method, a.status.label())}
                                     {a.reason.clone().map(|r| format!(" — {r}"))}
                                 </li>
                             }).collect_view()}</ul>
@@ -381,7 +379,7 @@ pub fn StaffTicketPage() -> impl IntoView {
                         <section class="card" aria-labelledby="activity-title">
                             <h2 id="activity-title">"Account activity"</h2>
                             <ul class="history">{s.activity.iter().map(|e| view! {
-                                <li><time>{format_utc(e.at)}</time>" — "{e.describe()}" · "{e.ip.clone()}" · "<span class="wrap">{e.user_agent.clone()}</span></li>
+                                <li><time>{crate::ui::when(e.at)}</time>" — "{e.describe()}" · "{e.ip.clone()}" · "<span class="wrap">{e.user_agent.clone()}</span></li>
                             }).collect_view()}</ul>
                         </section>
                     </div>

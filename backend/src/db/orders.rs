@@ -10,7 +10,7 @@ use domain::collection::CollectionMethod;
 use domain::collection::Shipment;
 use domain::money::{Currency, Money};
 use domain::orders::{Actor, OrderStatus};
-use domain::orders::{Order, OrderEventView, OrderLine, OrderSummary};
+use domain::orders::{EventDetail, Order, OrderEventView, OrderLine, OrderSummary};
 
 // ---- Cart ---------------------------------------------------------------------------------
 
@@ -189,7 +189,8 @@ pub async fn insert_event(
     insert_event_detail(tx, order_id, actor, actor_id, event, from, to, None).await
 }
 
-/// An order event with a detail beyond its status change ("pay by …", "DHL JD0042").
+/// An order event with a detail beyond its status change (a deadline, a parcel, an amount),
+/// stored as parameters for each reader's page to word in its own language.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_event_detail(
     tx: &mut PgConnection,
@@ -199,7 +200,7 @@ pub async fn insert_event_detail(
     event: &str,
     from: Option<OrderStatus>,
     to: OrderStatus,
-    detail: Option<&str>,
+    detail: Option<&EventDetail>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO order_events (order_id, actor, actor_id, event, from_status, to_status, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(order_id)
@@ -208,7 +209,7 @@ pub async fn insert_event_detail(
         .bind(event)
         .bind(from.map(|s| s.as_str()))
         .bind(to.as_str())
-        .bind(detail)
+        .bind(detail.map(sqlx::types::Json))
         .execute(tx)
         .await
         .map(|_| ())
@@ -338,12 +339,16 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
     .bind(id)
     .fetch_all(pool)
     .await?;
-    let events: Vec<OrderEventView> = sqlx::query_as(
-        "SELECT actor, event, from_status AS \"from\", to_status AS \"to\", at, detail FROM order_events WHERE order_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    type EventRow = (Actor, String, Option<OrderStatus>, OrderStatus, OffsetDateTime, Option<sqlx::types::Json<EventDetail>>);
+    let events: Vec<EventRow> =
+        sqlx::query_as("SELECT actor, event, from_status, to_status, at, detail FROM order_events WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    let events = events
+        .into_iter()
+        .map(|(actor, event, from, to, at, detail)| OrderEventView { actor, event, from, to, at, detail: detail.map(|d| d.0) })
+        .collect();
     let mut conn = pool.acquire().await?;
     let (request, request_deadline) = super::collection::request_state(&mut conn, id).await?;
     let order = Order {

@@ -100,3 +100,30 @@ async fn a_failing_page_says_so_in_its_language(pool: PgPool) {
     assert!(!answer.status.is_server_error(), "{}", answer.status);
     assert!(answer.body.contains("页面无法显示"), "{}", answer.body);
 }
+
+/// A stored event is a kind and its parameters, worded when shown: the same payment request
+/// reads in English to the shopper and in Chinese to the merchant, each from their own side
+/// and on their own clock.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn one_stored_event_reads_in_each_readers_language(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "words", "4242424242424242").await;
+    let form = format!("number={}&action=request_payment&minutes=90", o.number);
+    let sent = call_as(&app, "merchant_order_action", &form, Some(&o.merchant), HOME).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+
+    let kind: String =
+        sqlx::query_scalar("SELECT detail->>'kind' FROM order_events WHERE event = 'payment_requested'").fetch_one(&pool).await.unwrap();
+    assert_eq!(kind, "pay_by", "stored as parameters, not as a sentence");
+
+    let shopper = page(&app, &format!("/orders/{}", o.number), Some("en-US"), Some(&o.shopper)).await;
+    assert!(shopper.body.contains("Payment requested by the shop (pay by "), "{}", shopper.body);
+    assert!(shopper.body.contains("Order placed by you"), "{}", shopper.body);
+
+    let cookie = format!("{}; i18n_pref_locale=zh-CN; tz=480", o.merchant);
+    let merchant = page(&app, &format!("/merchant/orders/{}", o.number), None, Some(&cookie)).await;
+    assert!(merchant.body.contains("您发起了收款请求（请于 "), "{}", merchant.body);
+    assert!(merchant.body.contains("买家提交了订单"), "{}", merchant.body);
+    assert!(merchant.body.contains(" UTC+8 前付款）"), "the merchant's clock: {}", merchant.body);
+    assert!(!merchant.body.contains("Payment requested"), "{}", merchant.body);
+}
