@@ -36,3 +36,9 @@ mod generated {
     leptos_i18n::load_locales!();
 }
 pub use generated::i18n;
+
+/// The tags of the languages the pages are written in ("en", "zh-CN").
+pub fn language_tags() -> impl Iterator<Item = &'static str> {
+    use leptos_i18n::Locale as _;
+    i18n::Locale::get_all().iter().map(|l| l.as_str())
+}

@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Error;
 use crate::db;
-use domain::accounts::{CurrentUser, Email, NewPassword, RequestMeta, Role};
+use domain::accounts::{CurrentUser, Email, Language, NewPassword, RequestMeta, Role};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "paydesk_session";
@@ -108,6 +108,17 @@ pub async fn ensure_staff(pool: &PgPool, email: &str, password: &str) -> Result<
     let password = NewPassword::parse(password).map_err(|m| format!("PAYDESK_STAFF_PASSWORD: {m}"))?;
     let hash = hash_password(&HashGate::for_this_machine(), &password).await.map_err(|e| e.to_string())?;
     db::accounts::upsert_user(pool, &email, &hash, Role::Staff).await.map_err(|e| format!("creating the staff account: {e}"))
+}
+
+/// The language `user` reads the product in, kept with the account (it follows them to
+/// another browser).
+pub async fn remember_language(pool: &PgPool, user: &CurrentUser, language: Language) -> Result<(), Error> {
+    Ok(db::accounts::set_language(pool, user.id, language).await?)
+}
+
+/// The language the account chose, if it did.
+pub async fn language_of(pool: &PgPool, user: &CurrentUser) -> Result<Option<Language>, Error> {
+    Ok(db::accounts::language(pool, user.id).await?)
 }
 
 /// Creates a session row for `user`.

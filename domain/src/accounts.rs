@@ -93,6 +93,30 @@ impl fmt::Debug for NewPassword {
     }
 }
 
+/// A language the product is offered in, as its BCP 47 tag ("en", "zh-CN").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Language {
+    #[serde(rename = "en")]
+    English,
+    #[serde(rename = "zh-CN")]
+    SimplifiedChinese,
+}
+
+impl Language {
+    pub const ALL: [Language; 2] = [Language::English, Language::SimplifiedChinese];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::English => "en",
+            Language::SimplifiedChinese => "zh-CN",
+        }
+    }
+
+    pub fn parse(tag: &str) -> Option<Language> {
+        Language::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+}
+
 /// What an account may do. One account has one role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -221,6 +245,17 @@ pub fn format_at(t: OffsetDateTime, offset_minutes: i16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn languages_round_trip_through_their_tags_and_nothing_else_parses() {
+        for l in Language::ALL {
+            assert_eq!(Language::parse(l.tag()), Some(l));
+            assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{}\"", l.tag()));
+        }
+        for bad in ["", "zh", "zh-cn", "EN", "fr", "zh-CN; x"] {
+            assert_eq!(Language::parse(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn times_are_shown_on_the_readers_clock_with_their_zone() {

@@ -25,19 +25,31 @@ pub async fn sign_up(email: String, password: String, role: String) -> Result<()
     let pool = crate::db::pool()?;
     let new = session::sign_up(&pool, &session::hash_gate(), &email, &password, &role, &session::request_meta()).await?;
     session::set_session_cookie(&new.token);
+    // A language chosen in this browser before signing up becomes the account's.
+    if let Some(language) = session::language_cookie() {
+        session::remember_language(&pool, &new.user, language).await?;
+    }
     let next = if new.user.role == Role::Merchant { "/merchant/qualification" } else { new.user.role.home() };
     leptos_axum::redirect(next);
     Ok(())
 }
 
-/// Anyone: signs in with email and password (throttled).
+/// Anyone: signs in with email and password (throttled). The account's language comes along
+/// into this browser: the answer names the page to load afresh when it is not the one shown.
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(email: String, password: String) -> Result<Option<String>, AppError> {
     let pool = crate::db::pool()?;
     let new = session::sign_in(&pool, &session::hash_gate(), &email, &password, &session::request_meta()).await?;
     session::set_session_cookie(&new.token);
-    leptos_axum::redirect(new.user.role.home());
-    Ok(())
+    let home = new.user.role.home();
+    leptos_axum::redirect(home);
+    match session::language_of(&pool, &new.user).await? {
+        Some(language) if session::language_cookie() != Some(language) => {
+            session::set_cookie(session::language_cookie_value(language));
+            Ok(Some(home.to_string()))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Anyone: ends the current session, if there is one.
@@ -130,6 +142,12 @@ pub fn SignUpPage() -> impl IntoView {
 pub fn SignInPage() -> impl IntoView {
     let action = Auth::get().sign_in;
     let value = with_url_error::<SignIn, _>(action.value());
+    // The account reads in another language than this page: load its home afresh in it.
+    Effect::new(move |_| {
+        if let Some(Ok(Some(home))) = action.value().get() {
+            let _ = window().location().set_href(&home);
+        }
+    });
     let pending = action.pending();
     let i18n = use_i18n();
     view! {

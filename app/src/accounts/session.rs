@@ -75,7 +75,7 @@ pub fn request_meta() -> RequestMeta {
     RequestMeta { ip, user_agent }
 }
 
-fn set_cookie(value: String) {
+pub fn set_cookie(value: String) {
     if let Some(res) = use_context::<leptos_axum::ResponseOptions>()
         && let Ok(v) = http::HeaderValue::from_str(&value)
     {
@@ -90,6 +90,23 @@ pub fn set_session_cookie(token: &str) {
         ABSOLUTE_TIMEOUT.whole_seconds(),
         if secure { "; Secure" } else { "" }
     ));
+}
+
+/// The cookie that remembers the page language in this browser (the name leptos_i18n reads).
+pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
+
+/// The language this browser's cookie asks for, if any.
+pub fn language_cookie() -> Option<domain::accounts::Language> {
+    let headers = request_parts()?.headers;
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|c| c.split(';')).find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == LANGUAGE_COOKIE).then(|| domain::accounts::Language::parse(value)).flatten()
+    })
+}
+
+/// The `Set-Cookie` value that remembers `language` in a browser for a year.
+pub fn language_cookie_value(language: domain::accounts::Language) -> String {
+    format!("{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax", language.tag())
 }
 
 pub fn clear_session_cookie() {

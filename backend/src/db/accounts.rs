@@ -4,7 +4,7 @@ use sqlx::{PgExecutor, PgPool};
 use time::OffsetDateTime;
 
 use domain::accounts::{ActivityEntry, RequestMeta};
-use domain::accounts::{CurrentUser, Email, Role};
+use domain::accounts::{CurrentUser, Email, Language, Role};
 
 fn to_user(id: i64, email: String, role: String) -> Option<CurrentUser> {
     Some(CurrentUser { id, email: Email::parse(&email).ok()?, role: Role::parse(&role)? })
@@ -36,6 +36,16 @@ pub async fn upsert_user(pool: &PgPool, email: &Email, password_hash: &str, role
     .bind(role.as_str())
     .fetch_one(pool)
     .await
+}
+
+/// The language a user chose, if they did.
+pub async fn language(pool: &PgPool, user_id: i64) -> Result<Option<Language>, sqlx::Error> {
+    let tag: Option<String> = sqlx::query_scalar("SELECT language FROM users WHERE id = $1").bind(user_id).fetch_optional(pool).await?.flatten();
+    Ok(tag.as_deref().and_then(Language::parse))
+}
+
+pub async fn set_language(pool: &PgPool, user_id: i64, language: Language) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET language = $2 WHERE id = $1").bind(user_id).bind(language.tag()).execute(pool).await.map(|_| ())
 }
 
 /// The user and password hash for an email.

@@ -127,3 +127,57 @@ async fn one_stored_event_reads_in_each_readers_language(pool: PgPool) {
     assert!(merchant.body.contains(" UTC+8 前付款）"), "the merchant's clock: {}", merchant.body);
     assert!(!merchant.body.contains("Payment requested"), "{}", merchant.body);
 }
+
+fn language_cookie(answer: &Answer) -> Option<String> {
+    answer
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.split(';').next()?.trim().strip_prefix("i18n_pref_locale=").map(str::to_string))
+}
+
+/// The languages the domain knows are exactly the ones the pages are written in.
+#[test]
+fn every_language_of_the_domain_has_its_texts() {
+    use domain::accounts::Language;
+    for language in Language::ALL {
+        assert!(language.tag().parse::<app::i18n::Locale>().is_ok(), "{language:?} has no texts");
+    }
+    for tag in app::language_tags() {
+        assert!(Language::parse(tag).is_some(), "{tag} is not a language accounts can keep");
+    }
+}
+
+/// Switched while signed in, the language is kept with the account: signing in from a browser
+/// that never chose brings it along (and asks for a fresh load); one that shows it already is
+/// left alone.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_signed_in_choice_follows_the_account_to_another_browser(pool: PgPool) {
+    let app = app(pool.clone());
+    let shopper = signed_up(&app, "reader@example.com", "shopper").await;
+    let stored = || sqlx::query_scalar::<_, Option<String>>("SELECT language FROM users WHERE email = 'reader@example.com'").fetch_one(&pool);
+    assert_eq!(stored().await.unwrap(), None, "nothing chosen yet");
+
+    let switched = page(&app, "/lang/zh-CN?next=%2Forders", None, Some(&shopper)).await;
+    assert_eq!(switched.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored().await.unwrap().as_deref(), Some("zh-CN"));
+
+    let form = "email=reader%40example.com&password=correct+horse+battery";
+    let elsewhere = call_as(&app, "sign_in", form, None, [10, 0, 0, 2]).await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.body);
+    assert_eq!(language_cookie(&elsewhere).as_deref(), Some("zh-CN"));
+    assert_eq!(elsewhere.json(), "/", "the page loads afresh, in Chinese");
+    let home = page(&app, "/", None, Some(&format!("{}; i18n_pref_locale=zh-CN", elsewhere.session_cookie().unwrap()))).await;
+    assert_eq!(html_lang(&home.body), Some("zh-CN"));
+
+    let same = call_as(&app, "sign_in", form, Some("i18n_pref_locale=zh-CN"), [10, 0, 0, 3]).await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.body);
+    assert_eq!(language_cookie(&same), None);
+    assert_eq!(same.json(), serde_json::Value::Null);
+
+    // Signed out, the switch changes this browser only.
+    let stranger = page(&app, "/lang/en?next=%2F", None, None).await;
+    assert_eq!(stranger.status, StatusCode::SEE_OTHER);
+    assert_eq!(stored().await.unwrap().as_deref(), Some("zh-CN"));
+}
