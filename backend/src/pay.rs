@@ -55,7 +55,7 @@ pub fn result_of(row: &AttemptRow) -> PayResult {
         attempt_id: row.id,
         order_number: row.order_number.clone(),
         status: row.status,
-        message: row.failure_reason.clone(),
+        reason: row.failure_reason.as_deref().and_then(DeclineReason::parse),
         sandbox_code: None,
         tries_left: tries_left(row),
         verification_expires_at: (row.status == AttemptStatus::RequiresVerification).then_some(row.verification_expires_at).flatten(),
@@ -103,7 +103,7 @@ pub async fn pay(
                 attempt_id,
                 order_number: number.into(),
                 status: AttemptStatus::Processing,
-                message: None,
+                reason: None,
                 sandbox_code: None,
                 tries_left: None,
                 verification_expires_at: None,
@@ -336,7 +336,7 @@ async fn apply_outcome(
         ChargeOutcome::Succeeded { reference } => (AttemptEvent::Succeed, reference.as_str(), None),
         ChargeOutcome::RequiresVerification { reference, .. } => (AttemptEvent::AskVerification, reference.as_str(), None),
         ChargeOutcome::Processing { reference } => (AttemptEvent::StillProcessing, reference.as_str(), None),
-        ChargeOutcome::Declined { reference, reason } => (AttemptEvent::Fail, reference.as_str(), Some(reason.message())),
+        ChargeOutcome::Declined { reference, reason } => (AttemptEvent::Fail, reference.as_str(), Some(reason.code())),
     };
     let reference = (!reference.is_empty()).then_some(reference);
     if attempt.status.is_final() {
@@ -352,7 +352,7 @@ async fn apply_outcome(
         attempt_id,
         order_number: attempt.order_number.clone(),
         status,
-        message: reason.map(str::to_string),
+        reason: reason.and_then(DeclineReason::parse),
         sandbox_code: None,
         tries_left: None,
         verification_expires_at: None,
@@ -368,11 +368,11 @@ async fn apply_outcome(
                 // The order can no longer take money (it cannot happen through Paydesk's own
                 // paths, which refuse to close an order while its payment is in flight; a
                 // provider may still do it). Never booked as a payment.
-                let why = "The payment arrived after the order had closed; the money is being sent back.";
-                db::payments::update_attempt(tx, attempt_id, AttemptStatus::Failed, reference, Some(why), None).await?;
+                let why = DeclineReason::OrderClosed;
+                db::payments::update_attempt(tx, attempt_id, AttemptStatus::Failed, reference, Some(why.code()), None).await?;
                 unexpected = record_unexpected(tx, &order, &attempt, reference.unwrap_or_default()).await?;
                 result.status = AttemptStatus::Failed;
-                result.message = Some(why.into());
+                result.reason = Some(why);
             }
         },
         AttemptStatus::RequiresVerification => {

@@ -25,50 +25,7 @@ pub enum InstrumentDetails {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token(pub String);
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeclineReason {
-    CardDeclined,
-    InsufficientFunds,
-    ExpiredCard,
-    IncorrectCode,
-    WalletRejected,
-    /// The charge was cancelled (voided) before it completed.
-    Cancelled,
-    /// Paydesk's own reasons for giving up on an attempt (the provider is told to cancel it).
-    VerificationExpired,
-    TooManyWrongCodes,
-    ShopperChoseAnotherMethod,
-}
-
-impl DeclineReason {
-    pub fn code(self) -> &'static str {
-        match self {
-            DeclineReason::CardDeclined => "card_declined",
-            DeclineReason::InsufficientFunds => "insufficient_funds",
-            DeclineReason::ExpiredCard => "expired_card",
-            DeclineReason::IncorrectCode => "incorrect_code",
-            DeclineReason::WalletRejected => "wallet_rejected",
-            DeclineReason::Cancelled => "cancelled",
-            DeclineReason::VerificationExpired => "verification_expired",
-            DeclineReason::TooManyWrongCodes => "too_many_wrong_codes",
-            DeclineReason::ShopperChoseAnotherMethod => "another_method",
-        }
-    }
-    /// What the shopper is told.
-    pub fn message(self) -> &'static str {
-        match self {
-            DeclineReason::CardDeclined => "The card was declined by its bank. Try another payment method.",
-            DeclineReason::InsufficientFunds => "There are not enough funds on this account. Try another payment method.",
-            DeclineReason::ExpiredCard => "The card has expired. Try another payment method.",
-            DeclineReason::IncorrectCode => "The verification code is not correct.",
-            DeclineReason::WalletRejected => "The wallet provider refused this account.",
-            DeclineReason::Cancelled => "The payment was cancelled.",
-            DeclineReason::VerificationExpired => "The verification step timed out.",
-            DeclineReason::TooManyWrongCodes => "Too many wrong codes were entered, so this payment was stopped.",
-            DeclineReason::ShopperChoseAnotherMethod => "You stopped this payment to use another method.",
-        }
-    }
-}
+pub use domain::payments::DeclineReason;
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {

@@ -263,10 +263,10 @@ impl ConsoleRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptView {
     pub id: i64,
-    /// "Visa credit card •••• 4242": never more of the instrument.
-    pub method: String,
+    /// The brand or wallet and its masked end: never more of the instrument.
+    pub method: crate::payments::MethodSummary,
     pub status: crate::payments::attempt::AttemptStatus,
-    pub reason: Option<String>,
+    pub reason: Option<crate::payments::DeclineReason>,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
 }

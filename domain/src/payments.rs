@@ -7,14 +7,112 @@ pub mod attempt;
 pub mod instrument;
 pub mod ledger;
 
+/// Why a payment attempt failed: a code, stored as it is (`payment_attempts.failure_reason`)
+/// and worded by each reader's page in their language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum DeclineReason {
+    CardDeclined,
+    InsufficientFunds,
+    ExpiredCard,
+    IncorrectCode,
+    WalletRejected,
+    /// The charge was cancelled (voided) before it completed.
+    Cancelled,
+    /// Paydesk's own reasons for giving up on an attempt (the provider is told to cancel it).
+    VerificationExpired,
+    TooManyWrongCodes,
+    ShopperChoseAnotherMethod,
+    /// The money came after the order had closed: it is being sent back.
+    OrderClosed,
+}
+
+impl DeclineReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            DeclineReason::CardDeclined => "card_declined",
+            DeclineReason::InsufficientFunds => "insufficient_funds",
+            DeclineReason::ExpiredCard => "expired_card",
+            DeclineReason::IncorrectCode => "incorrect_code",
+            DeclineReason::WalletRejected => "wallet_rejected",
+            DeclineReason::Cancelled => "cancelled",
+            DeclineReason::VerificationExpired => "verification_expired",
+            DeclineReason::TooManyWrongCodes => "too_many_wrong_codes",
+            DeclineReason::ShopperChoseAnotherMethod => "another_method",
+            DeclineReason::OrderClosed => "order_closed",
+        }
+    }
+    pub const ALL: [DeclineReason; 10] = [
+        DeclineReason::CardDeclined,
+        DeclineReason::InsufficientFunds,
+        DeclineReason::ExpiredCard,
+        DeclineReason::IncorrectCode,
+        DeclineReason::WalletRejected,
+        DeclineReason::Cancelled,
+        DeclineReason::VerificationExpired,
+        DeclineReason::TooManyWrongCodes,
+        DeclineReason::ShopperChoseAnotherMethod,
+        DeclineReason::OrderClosed,
+    ];
+
+    pub fn parse(code: &str) -> Option<DeclineReason> {
+        DeclineReason::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// In English, for logs and the provider's errors; pages word it in their own language.
+    pub fn message(self) -> &'static str {
+        match self {
+            DeclineReason::CardDeclined => "The card was declined by its bank. Try another payment method.",
+            DeclineReason::InsufficientFunds => "There are not enough funds on this account. Try another payment method.",
+            DeclineReason::ExpiredCard => "The card has expired. Try another payment method.",
+            DeclineReason::IncorrectCode => "The verification code is not correct.",
+            DeclineReason::WalletRejected => "The wallet provider refused this account.",
+            DeclineReason::Cancelled => "The payment was cancelled.",
+            DeclineReason::VerificationExpired => "The verification step timed out.",
+            DeclineReason::TooManyWrongCodes => "Too many wrong codes were entered, so this payment was stopped.",
+            DeclineReason::ShopperChoseAnotherMethod => "You stopped this payment to use another method.",
+            DeclineReason::OrderClosed => "The payment arrived after the order had closed; the money is being sent back.",
+        }
+    }
+}
+
+impl From<DeclineReason> for &'static str {
+    fn from(reason: DeclineReason) -> &'static str {
+        reason.code()
+    }
+}
+
+impl TryFrom<String> for DeclineReason {
+    type Error = String;
+    fn try_from(code: String) -> Result<DeclineReason, String> {
+        DeclineReason::parse(&code).ok_or_else(|| format!("unknown decline reason {code:?}"))
+    }
+}
+
+#[cfg(test)]
+mod decline_tests {
+    use super::DeclineReason;
+
+    #[test]
+    fn every_decline_reason_round_trips_through_its_code() {
+        for reason in DeclineReason::ALL {
+            assert_eq!(DeclineReason::parse(reason.code()), Some(reason));
+            let json = serde_json::to_string(&reason).unwrap();
+            assert_eq!(json, format!("\"{}\"", reason.code()));
+            assert_eq!(serde_json::from_str::<DeclineReason>(&json).unwrap(), reason);
+        }
+        assert!(serde_json::from_str::<DeclineReason>("\"The card was declined\"").is_err());
+    }
+}
+
 /// What a "Pay" (or a verification) comes to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayResult {
     pub attempt_id: i64,
     pub order_number: String,
     pub status: crate::payments::attempt::AttemptStatus,
-    /// Why it failed, for the shopper.
-    pub message: Option<String>,
+    /// Why it failed.
+    pub reason: Option<DeclineReason>,
     /// Sandbox only: the one-time code the sandbox "sent".
     pub sandbox_code: Option<String>,
     /// While it waits for its code: how many codes may still be tried, and until when.
@@ -61,7 +159,28 @@ pub struct PaymentMethod {
     pub is_default: bool,
 }
 
+/// What may be shown of a method to someone who does not own it (the merchant): the kind,
+/// the brand or wallet and its masked end — never the holder or the expiry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodSummary {
+    pub kind: MethodKind,
+    pub brand: Option<CardBrand>,
+    pub last4: Option<String>,
+    pub wallet: Option<WalletKind>,
+    pub wallet_display: Option<String>,
+}
+
 impl PaymentMethod {
+    pub fn summary(&self) -> MethodSummary {
+        MethodSummary {
+            kind: self.kind,
+            brand: self.brand.as_deref().and_then(CardBrand::parse),
+            last4: self.last4.clone(),
+            wallet: self.wallet.as_deref().and_then(WalletKind::parse),
+            wallet_display: self.wallet_display.clone(),
+        }
+    }
+
     /// "Visa credit card •••• 4242", "PayPal a***@example.com".
     pub fn label(&self) -> String {
         match self.kind {

@@ -93,7 +93,7 @@ test("a merchant who switched to Chinese collects: request, live payment, shippi
   await merchant.getByLabel("付款时限（分钟）").fill("30");
   await merchant.getByRole("button", { name: "发送收款请求" }).click();
   await expect(merchant.getByText(/^收款请求已发送：买家须在 .+ 前付款。$/)).toBeVisible();
-  await expect(merchant.getByText(/^您发起了收款请求（请于 .+ 前付款）$/)).toBeVisible();
+  await expect(merchant.getByText(/ — 您发起了收款请求（请于 .+ 前付款）$/)).toBeVisible();
   await expectNoEnglish(merchant, TYPED);
 
   // The shopper (in English) pays; the merchant's page turns 待发货 by itself.

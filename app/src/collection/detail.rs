@@ -146,9 +146,9 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                     <ul class="attempts">
                         {m.attempts.iter().map(|t| view! {
                             <li>
-                                <time>{crate::ui::when(t.at)}</time>" — "{t.method.clone()}" — "
+                                <time>{crate::ui::when(t.at)}</time>" — "{crate::payments::method_label(l, &t.method)}" — "
                                 <span class=format!("badge attempt-{}", t.status.as_str())>{crate::ui::attempt_status_text(l, t.status)}</span>
-                                {t.reason.clone().map(|r| view! { " "<span class="muted">{r}</span> })}
+                                {t.reason.map(|r| view! { " "<span class="muted">{crate::payments::decline_text(l, r)}</span> })}
                             </li>
                         }).collect_view()}
                     </ul>

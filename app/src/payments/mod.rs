@@ -131,7 +131,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                         view! {
                             <ul class="methods">
                                 {list.into_iter().map(|m| {
-                                    let label = m.label();
+                                    let label = method_label(l, &m.summary());
                                     let default_label = fill(td_string!(l, shop.pm_make_default), &[("method", label.clone())]);
                                     let remove_label = fill(td_string!(l, shop.pm_remove), &[("method", label.clone())]);
                                     let expiry = m
@@ -213,5 +213,82 @@ fn wallets(l: crate::i18n::Locale) -> &'static [(&'static str, &'static str)] {
     match l {
         crate::i18n::Locale::en => WALLETS,
         crate::i18n::Locale::zh_CN => ZH,
+    }
+}
+
+/// A payment method as its reader names it: "Visa credit card •••• 4242", "Visa 信用卡 ••••
+/// 4242", "支付宝 a***@example.com".
+pub fn method_label(l: crate::i18n::Locale, m: &domain::payments::MethodSummary) -> String {
+    use domain::payments::MethodKind;
+    match m.kind {
+        MethodKind::Wallet => {
+            let wallet = m
+                .wallet
+                .and_then(|w| wallets(l).iter().find(|(code, _)| *code == w.as_str()).map(|(_, name)| (*name).to_string()))
+                .unwrap_or_else(|| td_string!(l, shop.method_wallet).to_string());
+            fill(td_string!(l, shop.method_wallet_account), &[("wallet", wallet), ("account", m.wallet_display.clone().unwrap_or_default())])
+        }
+        kind => {
+            let template = if kind == MethodKind::DebitCard { td_string!(l, shop.method_debit) } else { td_string!(l, shop.method_credit) };
+            let brand = m.brand.map(|b| b.label().to_string()).unwrap_or_else(|| td_string!(l, shop.method_card).to_string());
+            fill(template, &[("brand", brand), ("last4", m.last4.clone().unwrap_or_default())])
+        }
+    }
+}
+
+/// Why a payment failed, in the reader's language.
+pub fn decline_text(l: crate::i18n::Locale, reason: domain::payments::DeclineReason) -> &'static str {
+    use domain::payments::DeclineReason as R;
+    match reason {
+        R::CardDeclined => td_string!(l, shop.decline_card_declined),
+        R::InsufficientFunds => td_string!(l, shop.decline_insufficient_funds),
+        R::ExpiredCard => td_string!(l, shop.decline_expired_card),
+        R::IncorrectCode => td_string!(l, shop.decline_incorrect_code),
+        R::WalletRejected => td_string!(l, shop.decline_wallet_rejected),
+        R::Cancelled => td_string!(l, shop.decline_cancelled),
+        R::VerificationExpired => td_string!(l, shop.decline_verification_expired),
+        R::TooManyWrongCodes => td_string!(l, shop.decline_too_many_wrong_codes),
+        R::ShopperChoseAnotherMethod => td_string!(l, shop.decline_another_method),
+        R::OrderClosed => td_string!(l, shop.decline_order_closed),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Locale;
+    use domain::payments::instrument::{CardBrand, WalletKind};
+    use domain::payments::{DeclineReason, MethodKind, MethodSummary};
+
+    #[test]
+    fn methods_are_named_in_the_readers_language() {
+        let card = MethodSummary {
+            kind: MethodKind::CreditCard,
+            brand: Some(CardBrand::Visa),
+            last4: Some("4242".into()),
+            wallet: None,
+            wallet_display: None,
+        };
+        assert_eq!(method_label(Locale::en, &card), "Visa credit card •••• 4242");
+        assert_eq!(method_label(Locale::zh_CN, &card), "Visa 信用卡 •••• 4242");
+        let debit = MethodSummary { kind: MethodKind::DebitCard, ..card };
+        assert_eq!(method_label(Locale::zh_CN, &debit), "Visa 借记卡 •••• 4242");
+        let wallet = MethodSummary {
+            kind: MethodKind::Wallet,
+            brand: None,
+            last4: None,
+            wallet: Some(WalletKind::Alipay),
+            wallet_display: Some("a***@example.com".into()),
+        };
+        assert_eq!(method_label(Locale::en, &wallet), "Alipay a***@example.com");
+        assert_eq!(method_label(Locale::zh_CN, &wallet), "支付宝 a***@example.com");
+    }
+
+    #[test]
+    fn every_decline_reason_is_worded_in_both_languages() {
+        for reason in DeclineReason::ALL {
+            assert!(!decline_text(Locale::en, reason).is_empty());
+            assert_ne!(decline_text(Locale::en, reason), decline_text(Locale::zh_CN, reason), "{reason:?}");
+        }
     }
 }

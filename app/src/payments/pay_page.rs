@@ -153,7 +153,7 @@ pub fn PayPage() -> impl IntoView {
                             {match (o.status, shown.as_ref().map(|s| s.status)) {
                                 (OrderStatus::AwaitingPayment, Some(AttemptStatus::Processing)) => view! { <p class="notice-info">{t!(i18n, shop.processing)}</p> }.into_any(),
                                 (OrderStatus::AwaitingPayment, Some(AttemptStatus::Failed)) => view! {
-                                    <p class="notice" role="alert">{shown.as_ref().and_then(|s| s.message.clone()).unwrap_or_else(|| t_string!(i18n, shop.payment_failed).to_string())}{t!(i18n, shop.try_another)}</p>
+                                    <p class="notice" role="alert">{shown.as_ref().and_then(|s| s.reason).map_or_else(|| t_string!(i18n, shop.payment_failed), |r| super::decline_text(i18n.get_locale_untracked(), r))}{t!(i18n, shop.try_another)}</p>
                                 }.into_any(),
                                 (OrderStatus::AwaitingPayment, _) => ().into_any(),
                                 (OrderStatus::Cancelled, _) => view! { <p class="notice">{t!(i18n, shop.order_cancelled)}</p> }.into_any(),
@@ -208,7 +208,7 @@ pub fn PayPage() -> impl IntoView {
                                         <fieldset class="field">
                                             <legend>{t!(i18n, shop.payment_method)}</legend>
                                             {d.methods.iter().enumerate().map(|(i, m)| view! {
-                                                <label class="choice"><input type="radio" name="method_id" value=m.id checked=i == 0/>" "{m.label()}</label>
+                                                <label class="choice"><input type="radio" name="method_id" value=m.id checked=i == 0/>" "{super::method_label(i18n.get_locale_untracked(), &m.summary())}</label>
                                             }).collect_view()}
                                             <p class="field-error">{move || field_error(pay_value, "method_id").get()}</p>
                                         </fieldset>

@@ -371,8 +371,8 @@ pub fn StaffTicketPage() -> impl IntoView {
                             <h3 id="attempts-title">"Payment attempts"</h3>
                             <ul class="attempts">{s.attempts.iter().map(|a| view! {
                                 <li class:linked=t.attempt_id == Some(a.id)>
-                                    {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), a.method, a.status.label())}
-                                    {a.reason.clone().map(|r| format!(" — {r}"))}
+                                    {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), crate::payments::method_label(crate::i18n::use_i18n().get_locale_untracked(), &a.method), a.status.label())}
+                                    {a.reason.map(|r| format!(" — {}", crate::payments::decline_text(crate::i18n::use_i18n().get_locale_untracked(), r)))}
                                 </li>
                             }).collect_view()}</ul>
                         </section>

@@ -478,9 +478,9 @@ pub async fn attempts_of_order(pool: &PgPool, order_id: i64) -> Result<Vec<domai
         .into_iter()
         .map(|r| domain::collection::AttemptView {
             id: r.id,
-            method: PaymentMethod::from(r.method).label(),
+            method: PaymentMethod::from(r.method).summary(),
             status: r.status,
-            reason: r.failure_reason,
+            reason: r.failure_reason.as_deref().and_then(domain::payments::DeclineReason::parse),
             at: r.created_at,
         })
         .collect())

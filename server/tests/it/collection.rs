@@ -308,7 +308,10 @@ async fn paid_orders_are_shipped_and_delivered(pool: PgPool) {
     let view = call_as(&app, "merchant_order", &format!("number={}", o.number), Some(&o.merchant), HOME).await.json();
     assert_eq!(view["actions"], serde_json::json!(["ship"]));
     assert_eq!(view["attempts"][0]["status"], "succeeded");
-    assert!(view["attempts"][0]["method"].as_str().unwrap().ends_with("•••• 4242"));
+    // The merchant sees the brand and the last digits, never the holder or the expiry.
+    assert_eq!(view["attempts"][0]["method"]["last4"], "4242");
+    assert_eq!(view["attempts"][0]["method"]["brand"], "visa");
+    assert!(view["attempts"][0]["method"].get("holder_name").is_none() && view["attempts"][0]["method"].get("exp_month").is_none());
     assert_eq!(act(&app, &o.merchant, &o.number, "cancel", "").await.status, StatusCode::CONFLICT, "paid orders are not cancelled here");
     assert_eq!(act(&app, &o.merchant, &o.number, "ship", "&carrier=DHL&tracking=JD0042").await.status, StatusCode::OK);
     assert_eq!(act(&app, &o.merchant, &o.number, "deliver", "").await.status, StatusCode::OK);
