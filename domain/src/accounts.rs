@@ -152,14 +152,6 @@ impl Role {
             Role::Staff => "/staff/reviews",
         }
     }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Shopper => "Shopper",
-            Role::Merchant => "Merchant",
-            Role::Staff => "Staff",
-        }
-    }
 }
 
 /// The signed-in user as the app sees it.
@@ -185,24 +177,6 @@ pub struct ActivityEntry {
     pub user_agent: String,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-}
-
-impl ActivityEntry {
-    pub fn describe(&self) -> &'static str {
-        match self.kind.as_str() {
-            "signed_up" => "Account created",
-            "signed_in" => "Signed in",
-            "signed_out" => "Signed out",
-            "qualification_submitted" => "Business details submitted for review",
-            "payment_method_added" => "Payment method added",
-            "payment_method_removed" => "Payment method removed",
-            "default_method_changed" => "Default payment method changed",
-            "signed_in_new_device" => "Signed in from a new device",
-            "password_changed" => "Password changed (other devices signed out)",
-            "signed_out_elsewhere" => "Signed out on every other device",
-            _ => "Account change",
-        }
-    }
 }
 
 /// One signed-in session, as its owner sees it.

@@ -76,6 +76,19 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByRole("button", { name: /^(Sign in|登录)$/ }).click();
 }
 
+/**
+ * A test that opens a shop walks three people through a dozen pages before its own steps
+ * (merchant sign-up and qualification, staff approval, products), each in a fresh browser
+ * context that loads and compiles the debug WASM anew. On a loaded 2-core machine that alone
+ * took up to half of the default minute (30 s measured; a CI run went past 60 s while the
+ * shopper was still clicking through the shop). So every such test gets three minutes, in one
+ * place, rather than each remembering `test.slow()`.
+ */
+function giveTimeForAShop() {
+  const info = test.info();
+  info.setTimeout(Math.max(info.timeout, 180_000));
+}
+
 /** A merchant with an approved, open shop in Japan (JPY, no decimals) and two products. */
 export async function openShopWithProducts(browser: Browser) {
   return (await openShop(browser)).shopName;
@@ -83,6 +96,7 @@ export async function openShopWithProducts(browser: Browser) {
 
 /** Like openShopWithProducts, and also returns the merchant's email (password: PASSWORD). */
 export async function openShop(browser: Browser) {
+  giveTimeForAShop();
   const context = await browser.newContext();
   const merchant = await context.newPage();
   const suffix = Math.random().toString(36).slice(2, 7);
@@ -186,12 +200,13 @@ export async function merchantAndShopperWithOrder(browser: Browser, page: Page) 
  * A page shown in Chinese must have no English left in what it says, to the eye or to a screen
  * reader: any Latin word is either a name (the brand, a currency or card code, what someone
  * typed: a shop, a product, an address) or a text nobody translated. `typed` lists the texts
- * people typed on this page; the list of open shops (everyone's shop names) is left out.
+ * people typed on this page; what the page marks `translate="no"` (everyone's shop names, a
+ * browser's user agent) is left out, as translation tools leave it.
  */
 export async function expectNoEnglish(page: Page, typed: string[] = []) {
   let text = await page.locator("body").evaluate((body) => {
     const copy = body.cloneNode(true) as HTMLElement;
-    copy.querySelectorAll("script, style, template, noscript, .shop-list").forEach((e) => e.remove());
+    copy.querySelectorAll("script, style, template, noscript, [translate=no]").forEach((e) => e.remove());
     // Element by element, so that words in neighbouring elements do not run together.
     return Array.from(copy.querySelectorAll("*")).flatMap((e) => Array.from(e.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent)).join(" ");
   });

@@ -57,6 +57,13 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
     await expect(page.getByText("支付成功，订单已付款。")).toBeVisible();
     await expect(page.getByText("待发货", { exact: true })).toBeVisible();
     await expectNoEnglish(page, TYPED);
+
+    // The account page: its facts, activity and safety sections.
+    await openHydrated(page, "/account");
+    await expect(page.getByRole("heading", { level: 1, name: "我的账号" })).toBeVisible();
+    await expect(page.getByRole("cell", { name: "添加支付方式" })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "修改密码" })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
   });
 });
 

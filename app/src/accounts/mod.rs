@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::error::AppError;
-use crate::i18n::{t, t_string, use_i18n};
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
 use domain::accounts::CurrentUser;
 #[cfg(feature = "ssr")]
@@ -174,40 +174,69 @@ pub fn AccountPage() -> impl IntoView {
     let auth = Auth::get();
     let activity = Resource::new(move || auth.user.get().map(|u| u.ok().flatten().map(|u| u.id)), |_| my_activity());
     let safety = safety::Safety::load();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Your account"/>
-        <Transition fallback=|| view! { <p class="muted">"Loading your account…"</p> }>
+        <Title text=t_string!(i18n, account.account_title)/>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, account.account_loading)}</p> }>
             {move || Suspend::new(async move {
                 let user = auth.user.await?.ok_or(AppError::Unauthenticated)?;
                 let entries = activity.await?;
                 Ok::<_, AppError>(view! {
                     <section class="card">
-                        <h1>"Your account"</h1>
+                        <h1>{t!(i18n, account.account_title)}</h1>
                         <dl class="facts">
-                            <dt>"Email"</dt><dd>{user.email.to_string()}</dd>
-                            <dt>"Account type"</dt><dd>{user.role.label()}</dd>
+                            <dt>{t!(i18n, account.email)}</dt><dd>{user.email.to_string()}</dd>
+                            <dt>{t!(i18n, account.account_type)}</dt><dd>{role_text(l, user.role)}</dd>
                         </dl>
                     </section>
                     <section class="card">
-                        <h2>"Recent activity"</h2>
+                        <h2>{t!(i18n, account.recent_activity)}</h2>
                         <table class="table">
-                            <thead><tr><th scope="col">"When"</th><th scope="col">"What"</th><th scope="col">"Address"</th><th scope="col">"Device"</th></tr></thead>
+                            <thead><tr><th scope="col">{t!(i18n, account.col_when)}</th><th scope="col">{t!(i18n, account.col_what)}</th><th scope="col">{t!(i18n, account.col_address)}</th><th scope="col">{t!(i18n, account.col_device)}</th></tr></thead>
                             <tbody>
                                 {entries.into_iter().map(|e| view! {
                                     <tr>
                                         <td>{crate::ui::when(e.at)}</td>
-                                        <td>{e.describe()}</td>
+                                        <td>{activity_text(l, &e.kind)}</td>
                                         <td>{e.ip.clone()}</td>
-                                        <td class="wrap">{e.user_agent.clone()}</td>
+                                        <td class="wrap" translate="no">{e.user_agent.clone()}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
                     </section>
                     <safety::AccountSafety safety/>
-                    <p><A href="/support/new">"Report a problem with your account"</A></p>
+                    <p><A href="/support/new">{t!(i18n, account.report_account_problem)}</A></p>
                 })
             })}
         </Transition>
+    }
+}
+
+/// An account's role in the reader's language.
+pub fn role_text(l: crate::i18n::Locale, role: domain::accounts::Role) -> &'static str {
+    use domain::accounts::Role;
+    match role {
+        Role::Shopper => td_string!(l, account.role_shopper),
+        Role::Merchant => td_string!(l, account.role_merchant),
+        Role::Staff => td_string!(l, account.role_staff),
+    }
+}
+
+/// A line of the account's activity (stored as a kind) in the reader's language.
+pub fn activity_text(l: crate::i18n::Locale, kind: &str) -> &'static str {
+    match kind {
+        "signed_up" => td_string!(l, account.activity_signed_up),
+        "signed_in" => td_string!(l, account.activity_signed_in),
+        "signed_out" => td_string!(l, account.activity_signed_out),
+        "qualification_submitted" => td_string!(l, account.activity_qualification_submitted),
+        "payment_method_added" => td_string!(l, account.activity_method_added),
+        "payment_method_removed" => td_string!(l, account.activity_method_removed),
+        "default_method_changed" => td_string!(l, account.activity_default_changed),
+        "signed_in_new_device" => td_string!(l, account.activity_new_device),
+        "password_changed" => td_string!(l, account.activity_password_changed),
+        "signed_out_elsewhere" => td_string!(l, account.activity_signed_out_elsewhere),
+        _ => td_string!(l, account.activity_other),
     }
 }

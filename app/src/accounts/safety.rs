@@ -6,7 +6,8 @@ pub use domain::accounts::SessionInfo;
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::ui::{Field, FormError, field_error, form_error};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::ui::{Field, FormError, field_error, fill, form_error};
 
 /// Signed-in users: change their password. Every other session ends.
 #[server(prefix = "/api", endpoint = "change_password")]
@@ -61,10 +62,12 @@ pub fn AccountSafety(safety: Safety) -> impl IntoView {
     let Safety { change, elsewhere, sessions } = safety;
     let changed = change.value();
     let ended = elsewhere.value();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
         <section class="card" aria-labelledby="sessions-title">
-            <h2 id="sessions-title">"Where you are signed in"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <h2 id="sessions-title">{t!(i18n, account.where_signed_in)}</h2>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, account.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let list = sessions.await?;
                     let others = list.iter().filter(|s| !s.current).count();
@@ -72,33 +75,33 @@ pub fn AccountSafety(safety: Safety) -> impl IntoView {
                         <ul class="sessions">
                             {list.into_iter().map(|s| view! {
                                 <li>
-                                    <strong>{if s.current { "This device" } else { "Another device" }}</strong>
-                                    <span class="wrap">{s.device.clone()}</span>
-                                    <span class="muted">{format!("{} · signed in {} · last active {}", s.ip, crate::ui::when(s.created_at), crate::ui::when(s.last_seen_at))}</span>
+                                    <strong>{if s.current { td_string!(l, account.this_device) } else { td_string!(l, account.another_device) }}</strong>
+                                    <span class="wrap" translate="no">{s.device.clone()}</span>
+                                    <span class="muted">{fill(td_string!(l, account.session_facts), &[("ip", s.ip.clone()), ("since", crate::ui::when(s.created_at)), ("last", crate::ui::when(s.last_seen_at))])}</span>
                                 </li>
                             }).collect_view()}
                         </ul>
                         {(others > 0).then(|| view! {
                             <ActionForm action=elsewhere>
-                                <button type="submit" class="button button-danger">{format!("Sign out everywhere else ({others})")}</button>
+                                <button type="submit" class="button button-danger">{fill(td_string!(l, account.sign_out_elsewhere), &[("count", others.to_string())])}</button>
                             </ActionForm>
                         })}
                     })
                 })}
             </Transition>
             <FormError error=form_error(ended)/>
-            {move || ended.get().and_then(Result::ok).map(|n| view! { <p class="notice-ok" role="status">{format!("Signed out on {n} other device(s).")}</p> })}
+            {move || ended.get().and_then(Result::ok).map(|n| view! { <p class="notice-ok" role="status">{fill(td_string!(l, account.signed_out_on), &[("count", n.to_string())])}</p> })}
         </section>
         <section class="card" aria-labelledby="password-title">
-            <h2 id="password-title">"Change password"</h2>
+            <h2 id="password-title">{t!(i18n, account.change_password)}</h2>
             <ActionForm action=change>
-                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" required=true error=field_error(changed, "current_password")/>
-                <Field label="New password" name="new_password" kind="password" autocomplete="new-password" required=true hint="At least 10 characters." error=field_error(changed, "new_password")/>
+                <Field label=t_string!(i18n, account.current_password) name="current_password" kind="password" autocomplete="current-password" required=true error=field_error(changed, "current_password")/>
+                <Field label=t_string!(i18n, account.new_password) name="new_password" kind="password" autocomplete="new-password" required=true hint=t_string!(i18n, account.password_hint) error=field_error(changed, "new_password")/>
                 <FormError error=form_error(changed)/>
-                <button type="submit" class="button" disabled=move || change.pending().get()>"Change password"</button>
+                <button type="submit" class="button" disabled=move || change.pending().get()>{t!(i18n, account.change_password)}</button>
             </ActionForm>
             {move || changed.get().and_then(Result::ok).map(|n| view! {
-                <p class="notice-ok" role="status">{format!("Password changed. Signed out on {n} other device(s).")}</p>
+                <p class="notice-ok" role="status">{fill(td_string!(l, account.password_changed), &[("count", n.to_string())])}</p>
             })}
         </section>
     }

@@ -35,7 +35,7 @@ fn OpenShops() -> impl IntoView {
                     Ok::<_, crate::error::AppError>(if shops.is_empty() {
                         view! { <p class="muted">{t!(i18n, shop.no_shop_open)}</p> }.into_any()
                     } else {
-                        view! { <ul class="shop-list">{shops.into_iter().map(|s| view! {
+                        view! { <ul class="shop-list" translate="no">{shops.into_iter().map(|s| view! {
                             <li><leptos_router::components::A href=format!("/shops/{}", s.id)>{s.name}</leptos_router::components::A></li>
                         }).collect_view()}</ul> }.into_any()
                     })

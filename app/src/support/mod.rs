@@ -379,7 +379,7 @@ pub fn StaffTicketPage() -> impl IntoView {
                         <section class="card" aria-labelledby="activity-title">
                             <h2 id="activity-title">"Account activity"</h2>
                             <ul class="history">{s.activity.iter().map(|e| view! {
-                                <li><time>{crate::ui::when(e.at)}</time>" — "{e.describe()}" · "{e.ip.clone()}" · "<span class="wrap">{e.user_agent.clone()}</span></li>
+                                <li><time>{crate::ui::when(e.at)}</time>" — "{crate::accounts::activity_text(crate::i18n::use_i18n().get_locale_untracked(), &e.kind)}" · "{e.ip.clone()}" · "<span class="wrap">{e.user_agent.clone()}</span></li>
                             }).collect_view()}</ul>
                         </section>
                     </div>
