@@ -97,7 +97,8 @@ export async function openShopWithProducts(browser: Browser) {
 /** Like openShopWithProducts, and also returns the merchant's email (password: PASSWORD). */
 export async function openShop(browser: Browser) {
   giveTimeForAShop();
-  const context = await browser.newContext();
+  // The merchant and staff here read English, whatever the test's own browser reads.
+  const context = await browser.newContext({ locale: "en-US" });
   const merchant = await context.newPage();
   const suffix = Math.random().toString(36).slice(2, 7);
   const shopName = `Tokyo Tea ${suffix}`;
@@ -112,7 +113,7 @@ export async function openShop(browser: Browser) {
   await merchant.getByRole("button", { name: "Submit for review" }).click();
   await expect(merchant.getByText("Under review", { exact: true }).first()).toBeVisible();
 
-  const staffContext = await browser.newContext();
+  const staffContext = await browser.newContext({ locale: "en-US" });
   const staff = await staffContext.newPage();
   await signIn(staff, STAFF.email, STAFF.password);
   await staff.getByRole("link", { name: `Tokyo Tea KK ${suffix}` }).click();
@@ -188,7 +189,7 @@ export async function merchantAndShopperWithOrder(browser: Browser, page: Page) 
   const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace("Order ", "");
 
   // Playwright gives the new context this project's device (desktop or phone) and base URL.
-  const merchantContext = await browser.newContext();
+  const merchantContext = await browser.newContext({ locale: "en-US" });
   const merchant = await merchantContext.newPage();
   await signIn(merchant, merchantEmail);
   await expect(merchant.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();

@@ -1,4 +1,4 @@
-import { expect, test, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signUp, uniqueEmail } from "./helpers";
+import { expect, test, STAFF, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signIn, signUp, uniqueEmail } from "./helpers";
 
 /** What the shop helpers type in English: product titles, descriptions and an address. */
 const TYPED = ["Sencha <b>green</b>", "Matcha whisk", "Sato Hana", "1-2-3 Shibuya", "Tokyo", "SF1234567890"];
@@ -117,4 +117,44 @@ test("a merchant who switched to Chinese collects: request, live payment, shippi
   await expect(merchant.getByText("您将订单从待发货改为已发货（顺丰速运 SF1234567890）")).toBeVisible();
   await expectNoEnglish(merchant, TYPED);
   await merchant.context().close();
+});
+
+test.describe("a merchant whose browser reads Chinese", () => {
+  test.use({ locale: "zh-CN" });
+
+  test("applies for a shop, is approved and lists a product, all in Chinese", async ({ page, browser }) => {
+    test.slow();
+    const suffix = Math.random().toString(36).slice(2, 7);
+    await signUp(page, uniqueEmail("zh-merchant"), "Sell as a merchant");
+    await expect(page.getByRole("heading", { level: 1, name: "商家资质认证" })).toBeVisible();
+    await page.getByLabel("企业名称").fill(`东京茶屋株式会社 ${suffix}`);
+    await page.getByLabel("营业执照注册号").fill("JP-1234-5678");
+    await page.getByLabel("国家或地区").selectOption({ label: "日本" });
+    await page.getByLabel("联系电话").fill("+81 3 1234 5678");
+    await page.getByLabel("经营类目").selectOption({ label: "食品饮料" });
+    await page.getByLabel("店铺名称").fill(`东京茶屋 ${suffix}`);
+    await page.getByRole("button", { name: "提交审核" }).click();
+    await expect(page.getByText("审核中", { exact: true }).first()).toBeVisible();
+    await expectNoEnglish(page, ["JP-1234-5678", suffix]);
+
+    const staffContext = await browser.newContext({ locale: "en-US" });
+    const staff = await staffContext.newPage();
+    await signIn(staff, STAFF.email, STAFF.password);
+    await staff.getByRole("link", { name: `东京茶屋株式会社 ${suffix}` }).click();
+    await staff.getByRole("button", { name: "Approve" }).click();
+    await expect(staff.getByText("Approved", { exact: true }).first()).toBeVisible();
+    await staffContext.close();
+
+    // The decision arrives live; then the products page, in Chinese too.
+    await expect(page.getByText("已通过", { exact: true }).first()).toBeVisible();
+    await openHydrated(page, "/merchant/products");
+    await expect(page.getByRole("heading", { level: 1, name: "商品管理" })).toBeVisible();
+    await page.getByLabel("商品名称").fill("煎茶");
+    await page.getByLabel("价格（JPY）").fill("1500");
+    await page.getByLabel("库存").fill("5");
+    await page.getByRole("button", { name: "保存商品" }).click();
+    await expect(page.getByRole("cell", { name: "煎茶", exact: true })).toBeVisible();
+    await expect(page.getByRole("cell", { name: "在售", exact: true })).toBeVisible();
+    await expectNoEnglish(page, [suffix]);
+  });
 });

@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::error::AppError;
-use crate::i18n::{t, use_i18n};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::ui::fill;
 use crate::ui::{Field, FormError, field_error, form_error};
 pub use domain::catalog::{MAX_STOCK, MyShopData, Product, ProductForm, ProductInput, Shop, ShopPageData};
 use domain::money::Currency;
@@ -146,23 +147,25 @@ pub fn MerchantProductsPage() -> impl IntoView {
     let saved = move || save.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).map(|p| (p.id, p.title.clone(), p.stock, p.active, p.price)));
     let data = Resource::new(saved, |_| my_shop());
     let editing = RwSignal::new(None::<Product>);
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Products"/>
-        <h1>"Products"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading your products…"</p> }>
+        <Title text=t_string!(i18n, merchant.p_title)/>
+        <h1>{t!(i18n, merchant.p_title)}</h1>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, merchant.p_loading)}</p> }>
             {move || Suspend::new(async move {
                 let data = data.await?;
                 let currency = data.shop.currency;
                 Ok::<_, AppError>(view! {
-                    <p class="muted">{format!("Shop “{}” sells in {}.", data.shop.name, currency)}</p>
+                    <p class="muted">{fill(td_string!(l, merchant.p_sells_in), &[("shop", data.shop.name.clone()), ("currency", currency.to_string())])}</p>
                     <section class="card">
-                        <h2>"Your products"</h2>
+                        <h2>{t!(i18n, merchant.p_yours)}</h2>
                         {if data.products.is_empty() {
-                            view! { <p class="muted">"No products yet. Add your first one below."</p> }.into_any()
+                            view! { <p class="muted">{t!(i18n, merchant.p_none)}</p> }.into_any()
                         } else {
                             view! {
                                 <table class="table">
-                                    <thead><tr><th scope="col">"Product"</th><th scope="col">"Price"</th><th scope="col">"Stock"</th><th scope="col">"State"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th></tr></thead>
+                                    <thead><tr><th scope="col">{t!(i18n, merchant.p_col_product)}</th><th scope="col">{t!(i18n, merchant.p_col_price)}</th><th scope="col">{t!(i18n, merchant.p_col_stock)}</th><th scope="col">{t!(i18n, merchant.p_col_state)}</th><th scope="col"><span class="visually-hidden">{t!(i18n, merchant.p_col_actions)}</span></th></tr></thead>
                                     <tbody>
                                         {data.products.into_iter().map(|p| {
                                             let edit = p.clone();
@@ -171,9 +174,9 @@ pub fn MerchantProductsPage() -> impl IntoView {
                                                     <td class="wrap">{p.title.clone()}</td>
                                                     <td>{p.price.to_string()}</td>
                                                     <td>{p.stock}</td>
-                                                    <td>{if p.active { "Active" } else { "Archived" }}</td>
+                                                    <td>{if p.active { td_string!(l, merchant.p_active) } else { td_string!(l, merchant.p_archived) }}</td>
                                                     <td><button type="button" class="link-button" on:click=move |_| editing.set(Some(edit.clone()))>
-                                                        {format!("Edit {}", p.title)}
+                                                        {fill(td_string!(l, merchant.p_edit), &[("product", p.title.clone())])}
                                                     </button></td>
                                                 </tr>
                                             }
@@ -194,9 +197,11 @@ pub fn MerchantProductsPage() -> impl IntoView {
 fn ProductEditor(action: ServerAction<SaveProduct>, currency: Currency, editing: Option<Product>) -> impl IntoView {
     let value = action.value();
     let pending = action.pending();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let (heading, id, form) = match &editing {
         Some(p) => (
-            format!("Edit “{}”", p.title),
+            fill(td_string!(l, merchant.p_edit_heading), &[("product", p.title.clone())]),
             Some(p.id),
             ProductForm {
                 title: p.title.clone(),
@@ -206,26 +211,26 @@ fn ProductEditor(action: ServerAction<SaveProduct>, currency: Currency, editing:
                 active: p.active.then(|| "on".to_string()),
             },
         ),
-        None => ("Add a product".to_string(), None, ProductForm { active: Some("on".into()), ..Default::default() }),
+        None => (td_string!(l, merchant.p_add).to_string(), None, ProductForm { active: Some("on".into()), ..Default::default() }),
     };
-    let price_hint = if currency.exponent() == 0 { "Whole amounts only, e.g. 1500." } else { "For example 12.50." };
+    let price_hint = if currency.exponent() == 0 { td_string!(l, merchant.p_price_hint_whole) } else { td_string!(l, merchant.p_price_hint_decimal) };
     view! {
         <section class="card" aria-label=heading.clone()>
             <h2>{heading.clone()}</h2>
             <ActionForm action=action>
                 {id.map(|id| view! { <input type="hidden" name="id" value=id/> })}
-                <Field label="Title" name="product[title]" value=form.title maxlength=120 required=true error=field_error(value, "title")/>
+                <Field label=t_string!(i18n, merchant.p_field_title) name="product[title]" value=form.title maxlength=120 required=true error=field_error(value, "title")/>
                 <div class="field">
-                    <label for="product[description]">"Description"</label>
+                    <label for="product[description]">{t!(i18n, merchant.p_field_description)}</label>
                     <textarea id="product[description]" name="product[description]" rows="4" maxlength="4000">{form.description}</textarea>
                     <p class="field-error">{move || field_error(value, "description").get()}</p>
                 </div>
-                <Field label=price_label(currency) name="product[price]" value=form.price hint=price_hint required=true error=field_error(value, "price")/>
-                <Field label="Stock" name="product[stock]" kind="number" value=form.stock required=true error=field_error(value, "stock")/>
-                <label class="choice"><input type="checkbox" name="product[active]" checked=form.active.is_some()/>" Active (shown to shoppers)"</label>
+                <Field label=fill(td_string!(l, merchant.p_field_price), &[("currency", currency.to_string())]) name="product[price]" value=form.price hint=price_hint required=true error=field_error(value, "price")/>
+                <Field label=t_string!(i18n, merchant.p_field_stock) name="product[stock]" kind="number" value=form.stock required=true error=field_error(value, "stock")/>
+                <label class="choice"><input type="checkbox" name="product[active]" checked=form.active.is_some()/>" "{t!(i18n, merchant.p_field_active)}</label>
                 <FormError error=form_error(value)/>
                 <button type="submit" class="button" disabled=move || pending.get()>
-                    {move || if pending.get() { "Saving…" } else { "Save product" }}
+                    {move || if pending.get() { t_string!(i18n, merchant.p_saving) } else { t_string!(i18n, merchant.p_save) }}
                 </button>
             </ActionForm>
             {id.map(|id| view! { <crate::catalog::ImageUpload product_id=id/> })}
@@ -233,31 +238,17 @@ fn ProductEditor(action: ServerAction<SaveProduct>, currency: Currency, editing:
     }
 }
 
-fn price_label(currency: Currency) -> &'static str {
-    // Labels are 'static; the currency list is fixed, so leak-free lookups suffice.
-    match currency {
-        Currency::JPY => "Price (JPY)",
-        Currency::KRW => "Price (KRW)",
-        Currency::VND => "Price (VND)",
-        Currency::EUR => "Price (EUR)",
-        Currency::GBP => "Price (GBP)",
-        Currency::CNY => "Price (CNY)",
-        Currency::SGD => "Price (SGD)",
-        Currency::IDR => "Price (IDR)",
-        _ => "Price",
-    }
-}
-
 /// A plain multipart form that uploads a product image to `/merchant/products/{id}/image`.
 #[component]
 pub fn ImageUpload(product_id: i64) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <form class="image-upload" method="post" enctype="multipart/form-data" action=format!("/merchant/products/{product_id}/image")>
             <div class="field">
-                <label for="image">"Product image (PNG, JPEG or WebP, up to 2 MB)"</label>
+                <label for="image">{t!(i18n, merchant.p_image)}</label>
                 <input id="image" name="image" type="file" accept="image/png,image/jpeg,image/webp" required=true/>
             </div>
-            <button type="submit" class="button secondary">"Upload image"</button>
+            <button type="submit" class="button secondary">{t!(i18n, merchant.p_upload)}</button>
         </form>
     }
 }
