@@ -64,6 +64,16 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
     await expect(page.getByRole("cell", { name: "添加支付方式" })).toBeVisible();
     await expect(page.getByRole("heading", { name: "修改密码" })).toBeVisible();
     await expectNoEnglish(page, TYPED);
+
+    // Support: reporting a problem about the order, and the list of tickets.
+    await openHydrated(page, `/support/new?order=${number}`);
+    await expect(page.getByRole("heading", { level: 1, name: "反馈问题" })).toBeVisible();
+    await page.getByLabel("问题类型").selectOption({ label: "金额不对" });
+    await page.getByLabel("发生了什么？").fill("扣款金额和订单不一致。");
+    await page.getByRole("button", { name: "提交给客服" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: "沟通记录" })).toBeVisible();
+    await expect(page.getByText("待处理", { exact: true })).toBeVisible();
+    await expectNoEnglish(page, TYPED);
   });
 });
 

@@ -12,8 +12,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::error::AppError;
+use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
 use crate::ui::StatusTag;
-use crate::ui::{FormError, field_error, form_error};
+use crate::ui::{FormError, field_error, fill, form_error};
 use domain::orders::Actor;
 
 // ---- Server functions -------------------------------------------------------------------
@@ -117,32 +118,42 @@ pub fn NewTicketPage() -> impl IntoView {
     let value = report.value();
     let order = move || query.with(|q| q.get("order")).unwrap_or_default();
     let attempt = move || query.with(|q| q.get("attempt")).unwrap_or_default();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let about = move || {
+        let (order, attempt) = (order(), attempt());
+        match (order.is_empty(), attempt.is_empty()) {
+            (true, _) => None,
+            (false, true) => Some(fill(td_string!(l, common.t_about_order), &[("order", order)])),
+            (false, false) => Some(fill(td_string!(l, common.t_about_attempt), &[("order", order), ("attempt", attempt)])),
+        }
+    };
     view! {
-        <Title text="Report a problem"/>
-        <h1>"Report a problem"</h1>
+        <Title text=t_string!(i18n, common.report_problem)/>
+        <h1>{t!(i18n, common.report_problem)}</h1>
         <section class="card" aria-labelledby="report-title">
-            <h2 id="report-title" class="visually-hidden">"Your report"</h2>
-            {move || (!order().is_empty()).then(|| view! { <p>{format!("About order {}", order())}{(!attempt().is_empty()).then(|| format!(", payment attempt #{}", attempt()))}</p> })}
+            <h2 id="report-title" class="visually-hidden">{t!(i18n, common.t_your_report)}</h2>
+            {move || about().map(|text| view! { <p>{text}</p> })}
             <ActionForm action=report>
                 <input type="hidden" name="order_number" value=order/>
                 {move || (!attempt().is_empty()).then(|| view! { <input type="hidden" name="attempt_id" value=attempt()/> })}
                 <div class="field">
-                    <label for="category">"What is it about?"</label>
+                    <label for="category">{t!(i18n, common.t_what_about)}</label>
                     <select id="category" name="category">
-                        <option value="">"Choose…"</option>
-                        {CATEGORIES.iter().map(|(c, l)| view! { <option value=c.as_str()>{*l}</option> }).collect_view()}
+                        <option value="">{t!(i18n, common.choose)}</option>
+                        {CATEGORIES.iter().map(|(c, _)| view! { <option value=c.as_str()>{category_text(l, *c)}</option> }).collect_view()}
                     </select>
                     <p class="field-error">{move || field_error(value, "category").get()}</p>
                 </div>
                 <div class="field">
-                    <label for="description">"What happened?"</label>
+                    <label for="description">{t!(i18n, common.t_what_happened)}</label>
                     <textarea id="description" name="description" rows="6" maxlength="4000"></textarea>
                     <p class="field-error">{move || field_error(value, "description").get()}</p>
                 </div>
                 <FormError error=form_error(value)/>
-                <button type="submit" class="button" disabled=move || report.pending().get()>"Send to support"</button>
+                <button type="submit" class="button" disabled=move || report.pending().get()>{t!(i18n, common.t_send)}</button>
             </ActionForm>
-            <p class="muted">"If someone else may have used your account, also change your password on the account page."</p>
+            <p class="muted">{t!(i18n, common.t_change_password_too)}</p>
         </section>
     }
 }
@@ -151,20 +162,22 @@ pub fn NewTicketPage() -> impl IntoView {
 pub fn MyTicketsPage() -> impl IntoView {
     let answered = crate::live::Live::kinds(&["ticket"]);
     let tickets = Resource::new(move || answered.get(), |_| my_tickets());
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Support"/>
-        <h1>"Support"</h1>
-        <p><A href="/support/new" attr:class="button">"Report a problem"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading your tickets…"</p> }>
+        <Title text=t_string!(i18n, common.t_support)/>
+        <h1>{t!(i18n, common.t_support)}</h1>
+        <p><A href="/support/new" attr:class="button">{t!(i18n, common.report_problem)}</A></p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.t_loading_tickets)}</p> }>
             {move || Suspend::new(async move {
                 let tickets = tickets.await?;
                 Ok::<_, AppError>(if tickets.is_empty() {
-                    view! { <section class="card"><p>"You have no tickets."</p></section> }.into_any()
+                    view! { <section class="card"><p>{t!(i18n, common.t_none)}</p></section> }.into_any()
                 } else {
                     view! { <ul class="order-list">{tickets.into_iter().map(|t| view! {
                         <li class="card order-row">
-                            <A href=format!("/support/{}", t.id)>{format!("Ticket #{} — {}", t.id, t.category.label())}</A>
-                            <span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span>
+                            <A href=format!("/support/{}", t.id)>{fill(td_string!(l, common.t_ticket_about), &[("id", t.id.to_string()), ("category", category_text(l, t.category).to_string())])}</A>
+                            <span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span>
                             <span class="muted">{crate::ui::when(t.created_at)}</span>
                         </li>
                     }).collect_view()}</ul> }.into_any()
@@ -176,14 +189,15 @@ pub fn MyTicketsPage() -> impl IntoView {
 
 #[component]
 fn Conversation(messages: Vec<Message>, staff_view: bool) -> impl IntoView {
+    let l = use_i18n().get_locale_untracked();
     view! {
         <ol class="conversation">
             {messages.into_iter().map(|m| {
                 let who = match (m.from_staff, staff_view) {
-                    (true, false) => "Paydesk support".to_string(),
-                    (true, true) => format!("{} (staff)", m.author),
+                    (true, false) => td_string!(l, common.t_paydesk_support).to_string(),
+                    (true, true) => fill(td_string!(l, common.t_staff_author), &[("author", m.author.clone())]),
                     (false, true) => m.author.clone(),
-                    (false, false) => "You".to_string(),
+                    (false, false) => td_string!(l, common.t_you).to_string(),
                 };
                 view! {
                     <li class:from-staff=m.from_staff>
@@ -199,16 +213,17 @@ fn Conversation(messages: Vec<Message>, staff_view: bool) -> impl IntoView {
 #[component]
 fn ReplyForm(id: i64, reply: ServerAction<ReplyTicket>) -> impl IntoView {
     let value = reply.value();
+    let i18n = use_i18n();
     view! {
         <ActionForm action=reply>
             <input type="hidden" name="id" value=id/>
             <div class="field">
-                <label for="body">"Your reply"</label>
+                <label for="body">{t!(i18n, common.t_your_reply)}</label>
                 <textarea id="body" name="body" rows="4" maxlength="4000"></textarea>
                 <p class="field-error">{move || field_error(value, "body").get()}</p>
             </div>
             <FormError error=form_error(value)/>
-            <button type="submit" class="button" disabled=move || reply.pending().get()>"Send reply"</button>
+            <button type="submit" class="button" disabled=move || reply.pending().get()>{t!(i18n, common.t_send_reply)}</button>
         </ActionForm>
     }
 }
@@ -227,22 +242,24 @@ pub fn TicketPage() -> impl IntoView {
             }
         },
     );
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Support ticket"/>
-        <p><A href="/support">"← Support"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading the ticket…"</p> }>
+        <Title text=t_string!(i18n, common.t_ticket_title)/>
+        <p><A href="/support">{t!(i18n, common.t_back_to_support)}</A></p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, common.t_loading_ticket)}</p> }>
             {move || Suspend::new(async move {
                 let t = thread.await?;
                 let ticket = t.ticket.clone();
                 Ok::<_, AppError>(view! {
-                    <h1>{format!("Ticket #{}", ticket.id)}</h1>
+                    <h1>{fill(td_string!(l, common.t_ticket_number), &[("id", ticket.id.to_string())])}</h1>
                     <section class="card">
-                        <p>{ticket.category.label()}" · "<span class=format!("badge ticket-{}", ticket.status.as_str())>{ticket.status.label()}</span></p>
-                        {ticket.order_number.clone().map(|n| view! { <p>"Order: "<A href=format!("/orders/{n}")>{n.clone()}</A></p> })}
-                        {ticket.attempt_id.map(|a| view! { <p>{format!("Payment attempt #{a}")}</p> })}
+                        <p>{category_text(l, ticket.category)}" · "<span class=format!("badge ticket-{}", ticket.status.as_str())>{ticket_status_text(l, ticket.status)}</span></p>
+                        {ticket.order_number.clone().map(|n| view! { <p>{t!(i18n, common.t_order)}<A href=format!("/orders/{n}")>{n.clone()}</A></p> })}
+                        {ticket.attempt_id.map(|a| view! { <p>{fill(td_string!(l, common.t_attempt), &[("attempt", a.to_string())])}</p> })}
                     </section>
                     <section class="card" aria-labelledby="conversation-title">
-                        <h2 id="conversation-title">"Conversation"</h2>
+                        <h2 id="conversation-title">{t!(i18n, common.t_conversation)}</h2>
                         <Conversation messages=t.messages.clone() staff_view=false/>
                         {(ticket.status != TicketStatus::Closed).then(|| view! { <ReplyForm id=ticket.id reply/> })}
                     </section>
@@ -386,5 +403,25 @@ pub fn StaffTicketPage() -> impl IntoView {
                 })
             })}
         </Transition>
+    }
+}
+/// A ticket's category in the reader's language.
+pub fn category_text(l: Locale, category: TicketCategory) -> &'static str {
+    match category {
+        TicketCategory::UnrecognisedPayment => td_string!(l, common.t_cat_unrecognised),
+        TicketCategory::WrongAmount => td_string!(l, common.t_cat_wrong_amount),
+        TicketCategory::OrderNotReceived => td_string!(l, common.t_cat_not_received),
+        TicketCategory::AccountAccessed => td_string!(l, common.t_cat_account),
+        TicketCategory::Other => td_string!(l, common.t_cat_other),
+        TicketCategory::UnexpectedCharge => td_string!(l, common.t_cat_unexpected),
+    }
+}
+
+/// A ticket's status in the reader's language.
+pub fn ticket_status_text(l: Locale, status: TicketStatus) -> &'static str {
+    match status {
+        TicketStatus::Open => td_string!(l, common.t_status_open),
+        TicketStatus::Answered => td_string!(l, common.t_status_answered),
+        TicketStatus::Closed => td_string!(l, common.t_status_closed),
     }
 }
