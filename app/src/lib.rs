@@ -9,6 +9,8 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod collection;
+#[cfg(feature = "ssr")]
+pub mod cookies;
 pub mod error;
 pub mod health;
 pub mod live;

@@ -32,13 +32,8 @@ impl Zone {
     pub fn of_page() -> Zone {
         #[cfg(feature = "ssr")]
         {
-            let headers = use_context::<http::request::Parts>().map(|p| p.headers);
-            headers
-                .iter()
-                .flat_map(|h| h.get_all(http::header::COOKIE).iter())
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|cookies| cookies.split(';'))
-                .find_map(|pair| pair.trim().strip_prefix("tz=").and_then(Zone::parse))
+            use_context::<http::request::Parts>()
+                .and_then(|parts| crate::cookies::value(&parts.headers, ZONE_COOKIE).and_then(Zone::parse))
                 .unwrap_or_default()
         }
         #[cfg(not(feature = "ssr"))]

@@ -4,7 +4,7 @@
 
 pub use backend::accounts::*;
 
-use http::header::{COOKIE, SET_COOKIE, USER_AGENT};
+use http::header::{SET_COOKIE, USER_AGENT};
 use leptos::prelude::use_context;
 use sqlx::PgPool;
 
@@ -56,12 +56,7 @@ pub fn request_token() -> Option<String> {
 
 /// The session token in a request's `Cookie` headers, for plain Axum routes.
 pub fn token_from_headers(headers: &http::HeaderMap) -> Option<String> {
-    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|cookies| {
-        cookies.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == SESSION_COOKIE && !value.is_empty()).then(|| value.to_string())
-        })
-    })
+    crate::cookies::value(headers, SESSION_COOKIE).map(str::to_string)
 }
 
 /// Address and user agent of the request, for throttling and the activity log.
@@ -97,11 +92,7 @@ pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 
 /// The language this browser's cookie asks for, if any.
 pub fn language_cookie() -> Option<domain::accounts::Language> {
-    let headers = request_parts()?.headers;
-    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|c| c.split(';')).find_map(|pair| {
-        let (name, value) = pair.trim().split_once('=')?;
-        (name == LANGUAGE_COOKIE).then(|| domain::accounts::Language::parse(value)).flatten()
-    })
+    domain::accounts::Language::parse(crate::cookies::value(&request_parts()?.headers, LANGUAGE_COOKIE)?)
 }
 
 /// The `Set-Cookie` value that remembers `language` in a browser for a year.
