@@ -10,7 +10,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-pub use domain::FieldError;
+pub use domain::{FieldError, Message};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
@@ -32,7 +32,7 @@ pub enum AppError {
     NotFound(String),
     /// The request conflicts with the current state (e.g. already paid).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// Too many attempts; try again after the given number of seconds.
     #[error("Too many attempts. Try again in {0} s.")]
     RateLimited(u64),
@@ -53,20 +53,20 @@ pub enum AppError {
 
 impl AppError {
     /// One validation error for one field.
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        AppError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    pub fn field(field: impl Into<String>, message: impl Into<Message>) -> Self {
+        AppError::Validation(vec![FieldError::new(field, message)])
     }
 
     /// The message for `field`, if this is a validation error that names it.
-    pub fn message_for(&self, field: &str) -> Option<&str> {
+    pub fn message_for(&self, field: &str) -> Option<&Message> {
         match self {
-            AppError::Validation(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.as_str()),
+            AppError::Validation(errors) => errors.iter().find(|e| e.field == field).map(|e| &e.message),
             _ => None,
         }
     }
 
-    /// What the user reads, in their language. The messages the platform words itself are
-    /// translated here; a conflict's or a field's own sentence is passed on as it came.
+    /// What the user reads, in their language; a conflict is the domain's message, worded for
+    /// this reader.
     pub fn text(&self, l: crate::i18n::Locale) -> String {
         use crate::i18n::td_string;
         use crate::texts::fill;
@@ -80,7 +80,7 @@ impl AppError {
                 crate::i18n::Locale::en => self.to_string(),
                 _ => td_string!(l, common.error_not_found).to_string(),
             },
-            AppError::Conflict(why) => why.clone(),
+            AppError::Conflict(why) => crate::words::message_text(l, why),
             AppError::RateLimited(secs) => fill(td_string!(l, common.error_rate_limited), &[("secs", secs.to_string())]),
             AppError::Busy(secs) => fill(td_string!(l, common.error_busy), &[("secs", secs.to_string())]),
             AppError::Unavailable => td_string!(l, common.error_unavailable).to_string(),
@@ -217,12 +217,12 @@ mod tests {
     #[test]
     fn every_variant_survives_the_trip_to_the_browser() {
         let all = vec![
-            AppError::field("email", "Enter an email address."),
+            AppError::field("email", Message::EmailInvalid),
             AppError::BadRequest("missing amount".into()),
             AppError::Unauthenticated,
             AppError::Forbidden,
             AppError::NotFound("Order".into()),
-            AppError::Conflict("The order is already paid.".into()),
+            AppError::Conflict(Message::OrderAlreadyPaid),
             AppError::RateLimited(30),
             AppError::Busy(2),
             AppError::Unavailable,
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_never_a_server_error() {
-        assert_eq!(AppError::field("x", "y").status_code(), 422);
+        assert_eq!(AppError::field("x", Message::Required).status_code(), 422);
         assert_eq!(AppError::BadRequest("x".into()).status_code(), 400);
         let from_args = AppError::from_server_fn_error(ServerFnErrorErr::Args("bad".into()));
         assert_eq!(from_args.status_code(), 400);
@@ -254,11 +254,8 @@ mod tests {
 
     #[test]
     fn field_messages_are_found_by_field() {
-        let err = AppError::Validation(vec![
-            FieldError { field: "a".into(), message: "A is wrong".into() },
-            FieldError { field: "b".into(), message: "B is wrong".into() },
-        ]);
-        assert_eq!(err.message_for("b"), Some("B is wrong"));
+        let err = AppError::Validation(vec![FieldError::new("a", Message::Required), FieldError::new("b", Message::TooLong { max: 60 })]);
+        assert_eq!(err.message_for("b"), Some(&Message::TooLong { max: 60 }));
         assert_eq!(err.message_for("c"), None);
         assert_eq!(AppError::Forbidden.message_for("a"), None);
     }

@@ -23,6 +23,7 @@ pub mod staff;
 pub mod support;
 pub mod texts;
 pub mod ui;
+pub mod words;
 
 #[cfg(feature = "ssr")]
 pub mod db;

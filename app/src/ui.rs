@@ -10,6 +10,7 @@ use crate::error::AppError;
 use domain::orders::OrderStatus;
 
 pub use crate::texts::fill;
+pub use crate::words::order_status_text;
 
 /// The reader's time zone: how many minutes their clock is ahead of UTC, as their browser
 /// told us in the `tz` cookie (written after hydration, see [`Zone::remember_browsers`]).
@@ -105,9 +106,10 @@ where
     T: Send + Sync + 'static,
     S: With<Value = ActionResult<T>> + Send + Sync + 'static,
 {
+    let l = crate::i18n::use_i18n().get_locale_untracked();
     Signal::derive(move || {
         value.with(|v| match v {
-            Some(Err(err)) => err.message_for(field).map(str::to_string),
+            Some(Err(err)) => err.message_for(field).map(|m| crate::words::message_text(l, m)),
             _ => None,
         })
     })
@@ -312,21 +314,6 @@ fn now_secs() -> i64 {
 pub fn StatusTag(status: OrderStatus) -> impl IntoView {
     let l = crate::i18n::use_i18n().get_locale_untracked();
     view! { <span class=format!("badge order-{}", status.as_str())>{order_status_text(l, status)}</span> }
-}
-
-/// An order's status in the page's language (the names Chinese sellers know: 待付款, 待发货…).
-pub fn order_status_text(l: crate::i18n::Locale, status: OrderStatus) -> &'static str {
-    use crate::i18n::td_string;
-    match status {
-        OrderStatus::AwaitingPayment => td_string!(l, shop.status_awaiting_payment),
-        OrderStatus::CodToShip => td_string!(l, shop.status_cod_to_ship),
-        OrderStatus::CodShipped => td_string!(l, shop.status_cod_shipped),
-        OrderStatus::Paid => td_string!(l, shop.status_paid),
-        OrderStatus::Shipped => td_string!(l, shop.status_shipped),
-        OrderStatus::Delivered => td_string!(l, shop.status_delivered),
-        OrderStatus::Completed => td_string!(l, shop.status_completed),
-        OrderStatus::Cancelled => td_string!(l, shop.status_cancelled),
-    }
 }
 
 /// A payment attempt's status in the page's language.

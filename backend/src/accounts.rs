@@ -15,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::Error;
 use crate::db;
+use domain::Message;
 use domain::accounts::{CurrentUser, Email, Language, NewPassword, RequestMeta, Role};
 
 /// Name of the session cookie.
@@ -133,11 +134,11 @@ pub async fn start_session(pool: &PgPool, user: CurrentUser, meta: &RequestMeta)
 pub async fn sign_up(pool: &PgPool, gate: &HashGate, email: &str, password: &str, role: &str, meta: &RequestMeta) -> Result<NewSession, Error> {
     let mut errors = Vec::new();
     let email = Email::parse(email).map_err(|m| errors.push(field("email", m))).ok();
-    let password = NewPassword::parse(password).map_err(|m| errors.push(field("password", &m))).ok();
+    let password = NewPassword::parse(password).map_err(|m| errors.push(field("password", m))).ok();
     let role = match Role::parse(role) {
         Some(r @ (Role::Shopper | Role::Merchant)) => Some(r),
         _ => {
-            errors.push(field("role", "Choose whether you shop or sell."));
+            errors.push(field("role", Message::ChooseRole));
             None
         }
     };
@@ -148,13 +149,13 @@ pub async fn sign_up(pool: &PgPool, gate: &HashGate, email: &str, password: &str
     // Taken before the hash: an already registered email costs no hashing.
     if db::accounts::user_by_email(pool, &email).await?.is_some() {
         db::accounts::record_attempt(pool, AttemptKind::SignUp, email.as_str(), &meta.ip, false).await?;
-        return Err(Error::field("email", "An account with this email already exists. Sign in instead."));
+        return Err(Error::field("email", Message::EmailTaken));
     }
     let hash = hash_password(gate, &password).await?;
     let mut tx = pool.begin().await?;
     let Some(user) = db::accounts::insert_user(&mut *tx, &email, &hash, role).await? else {
         db::accounts::record_attempt(pool, AttemptKind::SignUp, email.as_str(), &meta.ip, false).await?;
-        return Err(Error::field("email", "An account with this email already exists. Sign in instead."));
+        return Err(Error::field("email", Message::EmailTaken));
     };
     db::accounts::record_attempt(&mut *tx, AttemptKind::SignUp, email.as_str(), &meta.ip, true).await?;
     db::accounts::record_activity(&mut *tx, user.id, "signed_up", meta).await?;
@@ -167,10 +168,10 @@ pub async fn sign_up(pool: &PgPool, gate: &HashGate, email: &str, password: &str
 /// get the same answer.
 pub async fn sign_in(pool: &PgPool, gate: &HashGate, email: &str, password: &str, meta: &RequestMeta) -> Result<NewSession, Error> {
     let Ok(email) = Email::parse(email) else {
-        return Err(Error::field("email", "Enter the email address you signed up with."));
+        return Err(Error::field("email", Message::SignInEmailMissing));
     };
     if password.is_empty() {
-        return Err(Error::field("password", "Enter your password."));
+        return Err(Error::field("password", Message::PasswordMissing));
     }
     throttle(pool, SIGN_IN, email.as_str(), &meta.ip).await?;
 
@@ -182,9 +183,7 @@ pub async fn sign_in(pool: &PgPool, gate: &HashGate, email: &str, password: &str
     let ok = verify_password(gate, hash, password).await?;
     db::accounts::record_attempt(pool, AttemptKind::SignIn, email.as_str(), &meta.ip, ok).await?;
     match (ok, user) {
-        (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => {
-            Err(Error::Conflict("This account is frozen for your safety after a report to support. Contact support to unfreeze it.".into()))
-        }
+        (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => Err(Error::Conflict(Message::AccountFrozen)),
         (true, Some(user)) => {
             // A device (browser) the account never signed in from: said in the activity, and
             // told to the owner wherever they are signed in.
@@ -199,7 +198,7 @@ pub async fn sign_in(pool: &PgPool, gate: &HashGate, email: &str, password: &str
             }
             start_session(pool, user, meta).await
         }
-        _ => Err(Error::field("password", "Email or password is incorrect.")),
+        _ => Err(Error::field("password", Message::WrongCredentials)),
     }
 }
 
@@ -250,8 +249,8 @@ pub async fn user_for_token(pool: &PgPool, token: &str) -> Result<Option<Current
     Ok(db::accounts::session_user(pool, &token_hash(token), IDLE_TIMEOUT.whole_seconds()).await?)
 }
 
-fn field(name: &str, message: &str) -> domain::FieldError {
-    domain::FieldError { field: name.into(), message: message.into() }
+fn field(name: &str, message: Message) -> domain::FieldError {
+    domain::FieldError::new(name, message)
 }
 
 // ---- Account safety ----------------------------------------------------------------------
@@ -268,11 +267,11 @@ pub async fn change_password(
     meta: &RequestMeta,
 ) -> Result<u64, Error> {
     if current.is_empty() {
-        return Err(Error::field("current_password", "Enter your current password."));
+        return Err(Error::field("current_password", Message::CurrentPasswordMissing));
     }
     let new = NewPassword::parse(new).map_err(|m| Error::field("new_password", m))?;
     if current == new.expose() {
-        return Err(Error::field("new_password", "Choose a password different from the current one."));
+        return Err(Error::field("new_password", Message::SamePassword));
     }
     let account = format!("user:{}", user.id);
     throttle(pool, PASSWORD_CHANGE, &account, &meta.ip).await?;
@@ -280,7 +279,7 @@ pub async fn change_password(
     let right = verify_password(gate, hash, current).await?;
     db::accounts::record_attempt(pool, AttemptKind::PasswordChange, &account, &meta.ip, right).await?;
     if !right {
-        return Err(Error::field("current_password", "That is not your current password."));
+        return Err(Error::field("current_password", Message::WrongCurrentPassword));
     }
     let new_hash = hash_password(gate, &new).await?;
     let mut tx = pool.begin().await?;

@@ -16,7 +16,7 @@ pub async fn set_quantity(pool: &PgPool, shopper: &CurrentUser, product_id: i64,
     let current = if add { db::orders::cart_quantity(pool, shopper.id, product_id).await? } else { 0 };
     let wanted = current.saturating_add(quantity);
     if add && quantity < 1 {
-        return Err(Error::field("quantity", "Choose at least 1."));
+        return Err(Error::field("quantity", domain::Message::ChooseAtLeastOne));
     }
     let wanted = domain::cart::check_quantity(wanted, product.stock)?;
     db::orders::set_cart_quantity(pool, shopper.id, product_id, wanted).await?;

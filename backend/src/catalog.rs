@@ -9,9 +9,7 @@ use domain::catalog::{Product, ProductForm, Shop};
 
 /// The merchant's open shop; refused while it is not open (not approved).
 pub async fn open_shop_of(pool: &PgPool, merchant: &CurrentUser) -> Result<Shop, Error> {
-    db::catalog::shop_of_merchant(pool, merchant.id)
-        .await?
-        .ok_or_else(|| Error::Conflict("Your shop opens once the platform approves your qualification.".into()))
+    db::catalog::shop_of_merchant(pool, merchant.id).await?.ok_or(Error::Conflict(domain::Message::ShopNotOpen))
 }
 
 /// Adds (no `id`) or updates a product of the caller's shop.
@@ -33,7 +31,7 @@ pub async fn save(pool: &PgPool, shop: &Shop, id: Option<i64>, form: &ProductFor
 /// its content type.
 pub fn image_type(bytes: &[u8]) -> Result<&'static str, Error> {
     if bytes.len() > 2 * 1024 * 1024 {
-        return Err(Error::field("image", "The image is larger than 2 MB."));
+        return Err(Error::field("image", domain::Message::ImageTooLarge));
     }
     if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
         Ok("image/png")
@@ -42,6 +40,6 @@ pub fn image_type(bytes: &[u8]) -> Result<&'static str, Error> {
     } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Ok("image/webp")
     } else {
-        Err(Error::field("image", "Upload a PNG, JPEG or WebP image."))
+        Err(Error::field("image", domain::Message::ImageType))
     }
 }

@@ -36,27 +36,27 @@ pub async fn place_order(
     let mut tx = pool.begin().await?;
     if let Some((used_for, order_id)) = db::orders::claim_key(&mut tx, shopper.id, "checkout", key, &fingerprint).await? {
         if used_for != fingerprint {
-            return Err(Error::Conflict("This checkout was already used for another shop. Reload the page.".into()));
+            return Err(Error::Conflict(domain::Message::CheckoutUsedForOtherShop));
         }
         return match order_id {
             Some(order_id) => Ok(db::orders::order_number_by_id(&mut tx, order_id).await?),
-            None => Err(Error::Conflict("This order is still being placed. Check “My orders” in a moment.".into())),
+            None => Err(Error::Conflict(domain::Message::OrderStillBeingPlaced)),
         };
     }
 
     let lines = db::orders::lock_cart_for_shop(&mut tx, shopper.id, shop_id).await?;
     if lines.is_empty() {
-        return Err(Error::Conflict("Your cart has nothing from this shop.".into()));
+        return Err(Error::Conflict(domain::Message::NothingFromThisShop));
     }
     let mut total: Option<Money> = None;
     for line in &lines {
         if let Some(problem) = line.problem() {
-            return Err(Error::Conflict(format!("{}: {problem}", line.title)));
+            return Err(Error::Conflict(domain::Message::CartLineProblem { title: line.title.clone(), problem: Box::new(problem) }));
         }
-        let line_total = line.unit_price.checked_mul(line.quantity as i64).map_err(|e| Error::Conflict(e.to_string()))?;
+        let line_total = line.unit_price.checked_mul(line.quantity as i64).map_err(|e| Error::Conflict(e.into()))?;
         total = Some(match total {
             None => line_total,
-            Some(t) => t.checked_add(line_total).map_err(|e| Error::Conflict(e.to_string()))?,
+            Some(t) => t.checked_add(line_total).map_err(|e| Error::Conflict(e.into()))?,
         });
     }
     let total = total.ok_or_else(|| Error::internal("empty total"))?;

@@ -5,7 +5,7 @@
 //! the server log under a reference ([`Error::internal`]). The web layer turns it into its wire
 //! error one variant to one variant; nothing here knows HTTP.
 
-use domain::{FieldError, Refusal};
+use domain::{FieldError, Message, Refusal};
 
 use crate::provider::ProviderError;
 
@@ -28,7 +28,7 @@ pub enum Error {
     NotFound(String),
     /// The current state does not allow the change (already paid, deadline passed…).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// Too many attempts; try again after this many seconds.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
@@ -45,8 +45,8 @@ pub enum Error {
 
 impl Error {
     /// One validation error for one field.
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    pub fn field(field: impl Into<String>, message: impl Into<Message>) -> Self {
+        Error::Validation(vec![FieldError::new(field, message)])
     }
 
     /// Logs an internal failure under a fresh reference and returns the opaque error the user
@@ -100,7 +100,7 @@ impl From<domain::qualification::TransitionError> for Error {
 impl From<ProviderError> for Error {
     fn from(err: ProviderError) -> Self {
         match err {
-            ProviderError::Declined(reason) => Error::Conflict(reason.message().into()),
+            ProviderError::Declined(reason) => Error::Conflict(Message::Declined { reason }),
             ProviderError::Unavailable(detail) => {
                 tracing::warn!(%detail, "payment provider unavailable");
                 Error::Unavailable

@@ -19,13 +19,10 @@ pub async fn refuse_if_paying(tx: &mut PgConnection, order_id: i64, actor: Actor
     if !db::collection::has_live_attempt(tx, order_id).await? {
         return Ok(());
     }
-    Err(Error::Conflict(
-        match actor {
-            Actor::Shopper => "A payment of this order is still in progress. Wait for it to finish, or stop it on the payment page, then cancel.",
-            _ => "The shopper is paying this order right now; wait for the payment to finish.",
-        }
-        .into(),
-    ))
+    Err(Error::Conflict(match actor {
+        Actor::Shopper => domain::Message::PaymentInProgressShopper,
+        _ => domain::Message::PaymentInProgressMerchant,
+    }))
 }
 
 /// Closes an unpaid order (cancelled by `event`), behind [`refuse_if_paying`]: its status

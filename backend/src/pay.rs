@@ -24,6 +24,7 @@ use crate::db::jobs::Job;
 use crate::db::orders::LockedOrder;
 use crate::db::payments::AttemptRow;
 use crate::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, Token};
+use domain::Message;
 use domain::accounts::CurrentUser;
 use domain::checkout::OrderSettings;
 use domain::collection::{RequestState, can_still_pay};
@@ -134,30 +135,29 @@ async fn start_attempt(
     let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| Error::NotFound("The order".into()))?;
     if let Some(existing) = db::payments::attempt_by_key(tx, shopper.id, key).await? {
         if existing.order_number != number || existing.method_id != method_id {
-            return Err(Error::Conflict("This payment was already sent with other details. Reload the page and try again.".into()));
+            return Err(Error::Conflict(Message::PaymentSentWithOtherDetails));
         }
         return Ok(Started::Replay(result_of(&existing)));
     }
     match order.status {
         OrderStatus::AwaitingPayment => {}
-        OrderStatus::Cancelled => return Err(Error::Conflict("This order was cancelled; it can no longer be paid.".into())),
+        OrderStatus::Cancelled => return Err(Error::Conflict(Message::OrderCancelledCannotPay)),
         OrderStatus::CodToShip | OrderStatus::CodShipped => {
-            return Err(Error::Conflict("This order is paid in cash on delivery; it cannot be paid online.".into()));
+            return Err(Error::Conflict(Message::OrderIsCashOnDelivery));
         }
-        _ => return Err(Error::Conflict("This order is already paid.".into())),
+        _ => return Err(Error::Conflict(Message::OrderAlreadyPaid)),
     }
     if !can_still_pay(order.due, OffsetDateTime::now_utc()) {
-        return Err(Error::Conflict("The payment deadline of this order has passed.".into()));
+        return Err(Error::Conflict(Message::PaymentDeadlinePassed));
     }
     if db::collection::request_state(tx, order.id).await?.0 == RequestState::Withdrawn {
-        return Err(Error::Conflict("The shop withdrew its payment request for this order; wait for a new one.".into()));
+        return Err(Error::Conflict(Message::PaymentRequestWithdrawn));
     }
-    let token = db::payments::method_token(tx, shopper.id, method_id)
-        .await?
-        .ok_or_else(|| Error::field("method_id", "Choose one of your payment methods."))?;
+    let token =
+        db::payments::method_token(tx, shopper.id, method_id).await?.ok_or_else(|| Error::field("method_id", Message::ChoosePaymentMethod))?;
     let payment_id = db::payments::upsert_payment(tx, &order).await?;
     let Some(attempt_id) = db::payments::insert_attempt(tx, payment_id, shopper.id, method_id, key, provider.name()).await? else {
-        return Err(Error::Conflict("A payment for this order is already in progress or done.".into()));
+        return Err(Error::Conflict(Message::PaymentAlreadyUnderway));
     };
     Ok(Started::New { order, attempt_id, token })
 }
@@ -189,7 +189,7 @@ pub async fn verify(
     }
     let code = code.trim();
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::field("code", "Enter the 6-digit code."));
+        return Err(Error::field("code", Message::EnterSixDigitCode));
     }
     if attempt.verification_expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
         return give_up(pool, provider, settings, attempt_id, DeclineReason::VerificationExpired, Actor::System, None).await;
@@ -214,10 +214,9 @@ pub async fn verify(
                 tracing::info!(attempt_id, "too many wrong verification codes: attempt stopped");
                 return give_up(pool, provider, settings, attempt_id, DeclineReason::TooManyWrongCodes, Actor::Shopper, Some(shopper.id)).await;
             }
-            let tries = if left == 1 { "1 try left".to_string() } else { format!("{left} tries left") };
-            Err(Error::field("code", format!("The verification code is not correct ({tries}).")))
+            Err(Error::field("code", Message::WrongCode { tries_left: left as u32 }))
         }
-        Err(ProviderError::Declined(reason)) => Err(Error::field("code", reason.message())),
+        Err(ProviderError::Declined(reason)) => Err(Error::field("code", Message::Declined { reason })),
         Err(err) => {
             // The provider did not judge the code: the try does not count.
             db::payments::give_back_code_try(pool, attempt_id).await?;

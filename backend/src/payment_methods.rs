@@ -8,14 +8,14 @@ use crate::Error;
 use crate::db;
 use crate::db::payment_methods::NewMethod;
 use crate::provider::{InstrumentDetails, Provider, ProviderError};
-use domain::FieldError;
 use domain::accounts::{CurrentUser, RequestMeta};
 use domain::payments::instrument::{CardNumber, Expiry, SecurityCode, WalletAccount, WalletKind};
 use domain::payments::{CardForm, MethodKind, PaymentMethod};
+use domain::{FieldError, Message};
 
 fn refused(field: &str, err: ProviderError) -> Error {
     match err {
-        ProviderError::Declined(reason) => Error::field(field, format!("The provider refused this: {}", reason.message())),
+        ProviderError::Declined(reason) => Error::field(field, Message::ProviderRefused { reason }),
         other => other.into(),
     }
 }
@@ -25,20 +25,20 @@ fn refused(field: &str, err: ProviderError) -> Error {
 pub async fn bind_card(pool: &PgPool, provider: &Provider, me: &CurrentUser, form: CardForm, meta: &RequestMeta) -> Result<PaymentMethod, Error> {
     let now = OffsetDateTime::now_utc();
     let mut errors = Vec::new();
-    let mut push = |f: &str, m: String| errors.push(FieldError { field: f.into(), message: m });
+    let mut push = |f: &str, m: Message| errors.push(FieldError::new(f, m));
     let kind = match MethodKind::parse(&form.kind) {
         Some(k @ (MethodKind::CreditCard | MethodKind::DebitCard)) => Some(k),
         _ => {
-            push("kind", "Choose credit card or debit card.".into());
+            push("kind", Message::ChooseCardKind);
             None
         }
     };
-    let number = CardNumber::parse(&form.number).map_err(|m| push("number", m.into())).ok();
-    let expiry = Expiry::parse(&form.expiry, (now.year() as u16, u8::from(now.month()))).map_err(|m| push("expiry", m.into())).ok();
+    let number = CardNumber::parse(&form.number).map_err(|m| push("number", m)).ok();
+    let expiry = Expiry::parse(&form.expiry, (now.year() as u16, u8::from(now.month()))).map_err(|m| push("expiry", m)).ok();
     let cvc = SecurityCode::parse(&form.cvc, number.as_ref().map(CardNumber::brand)).map_err(|m| push("cvc", m)).ok();
     let holder = form.holder.split_whitespace().collect::<Vec<_>>().join(" ");
     if holder.is_empty() || holder.chars().count() > 100 {
-        push("holder", "Enter the name as printed on the card (up to 100 characters).".into());
+        push("holder", Message::HolderName);
     }
     drop(form);
     let (Some(kind), Some(number), Some(expiry), Some(cvc)) = (kind, number, expiry, cvc) else {
@@ -50,7 +50,7 @@ pub async fn bind_card(pool: &PgPool, provider: &Provider, me: &CurrentUser, for
     let brand = number.brand();
     let last4 = number.last4();
     // Before the provider sees anything: the same card is saved once.
-    let already = |m: PaymentMethod| Error::field("number", format!("This card is already saved: {}.", m.label()));
+    let already = |m: PaymentMethod| Error::field("number", Message::CardAlreadySaved { method: m.summary() });
     let mut conn = pool.acquire().await?;
     if let Some(saved) = db::payment_methods::same_card(&mut conn, me.id, brand.as_str(), &last4, expiry.month as i16, expiry.year as i16).await? {
         return Err(already(saved));
@@ -82,7 +82,20 @@ pub async fn bind_card(pool: &PgPool, provider: &Provider, me: &CurrentUser, for
             let _ = tx.rollback().await;
             let mut conn = pool.acquire().await?;
             let saved = db::payment_methods::same_card(&mut conn, me.id, brand.as_str(), &last4, expiry.month as i16, expiry.year as i16).await?;
-            return Err(saved.map(already).unwrap_or_else(|| Error::field("number", "This card is already saved.")));
+            return Err(saved.map(already).unwrap_or_else(|| {
+                Error::field(
+                    "number",
+                    Message::CardAlreadySaved {
+                        method: domain::payments::MethodSummary {
+                            kind,
+                            brand: Some(brand),
+                            last4: Some(last4.clone()),
+                            wallet: None,
+                            wallet_display: None,
+                        },
+                    },
+                )
+            }));
         }
         Err(e) => return Err(e.into()),
     };
@@ -100,7 +113,7 @@ pub async fn bind_wallet(
     account: &str,
     meta: &RequestMeta,
 ) -> Result<PaymentMethod, Error> {
-    let kind = WalletKind::parse(wallet).ok_or_else(|| Error::field("wallet", "Choose a wallet from the list."))?;
+    let kind = WalletKind::parse(wallet).ok_or_else(|| Error::field("wallet", Message::ChooseFromList))?;
     let account = WalletAccount::parse(kind, account).map_err(|m| Error::field("account", m))?;
     let display = account.display();
     let token = provider.tokenize(InstrumentDetails::Wallet(account)).await.map_err(|e| refused("account", e))?;
@@ -147,7 +160,7 @@ pub async fn remove(pool: &PgPool, me: &CurrentUser, id: i64, meta: &RequestMeta
     let mut tx = pool.begin().await?;
     let was_default = db::payment_methods::lock_owned(&mut tx, me.id, id).await?.ok_or_else(|| Error::NotFound("The payment method".into()))?;
     if db::payment_methods::in_open_payment(&mut tx, id).await? {
-        return Err(Error::Conflict("A payment with this method is still being processed. Remove it once that payment has finished.".into()));
+        return Err(Error::Conflict(Message::MethodInUse));
     }
     db::payment_methods::remove(&mut tx, me.id, id, was_default).await?;
     db::accounts::record_activity(&mut *tx, me.id, "payment_method_removed", meta).await?;

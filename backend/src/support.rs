@@ -19,7 +19,7 @@ pub async fn report(
     let mut errors = Vec::new();
     let category = TicketCategory::parse(category);
     if category.is_none() {
-        errors.push(domain::FieldError { field: "category".into(), message: "Choose what the problem is about.".into() });
+        errors.push(domain::FieldError::new("category", domain::Message::ChooseProblemKind));
     }
     let text = message_text(description, "description").map_err(|e| {
         if let domain::Refusal::Invalid(mut v) = e {
@@ -78,7 +78,7 @@ pub async fn staff_act(pool: &PgPool, staff: &CurrentUser, ticket_id: i64, actio
     match action {
         "close" => {
             if status == TicketStatus::Closed {
-                return Err(Error::Conflict("This ticket is already closed.".into()));
+                return Err(Error::Conflict(domain::Message::TicketAlreadyClosed));
             }
             db::support::set_status(&mut tx, ticket_id, TicketStatus::Closed, false).await?;
             db::support::insert_action(&mut tx, ticket_id, staff.id, "closed").await?;
@@ -86,8 +86,7 @@ pub async fn staff_act(pool: &PgPool, staff: &CurrentUser, ticket_id: i64, actio
         "freeze" | "unfreeze" => {
             let freeze = action == "freeze";
             if !db::accounts::set_frozen(&mut tx, owner, freeze).await? {
-                let now = if freeze { "already frozen" } else { "not frozen" };
-                return Err(Error::Conflict(format!("The account is {now}.")));
+                return Err(Error::Conflict(if freeze { domain::Message::AccountAlreadyFrozen } else { domain::Message::AccountNotFrozen }));
             }
             db::support::insert_action(&mut tx, ticket_id, staff.id, if freeze { "froze_account" } else { "unfroze_account" }).await?;
         }

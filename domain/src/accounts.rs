@@ -1,5 +1,6 @@
 //! Account domain types. Each can only hold a valid value: parse once at the edge, then trust.
 
+use crate::Message;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use time::OffsetDateTime;
@@ -12,16 +13,16 @@ pub struct Email(String);
 impl Email {
     pub const MAX_LEN: usize = 254;
 
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Message> {
         let email = raw.trim().to_lowercase();
         if email.is_empty() {
-            return Err("Enter your email address.");
+            return Err(Message::EmailMissing);
         }
         if email.len() > Self::MAX_LEN {
-            return Err("That email address is too long.");
+            return Err(Message::EmailTooLong);
         }
         let Some((local, domain)) = email.split_once('@') else {
-            return Err("Enter an email address like name@example.com.");
+            return Err(Message::EmailInvalid);
         };
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -30,7 +31,7 @@ impl Email {
             && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty() && local.len() <= 64 && !local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control());
         if !domain_ok || !local_ok {
-            return Err("Enter an email address like name@example.com.");
+            return Err(Message::EmailInvalid);
         }
         Ok(Email(email))
     }
@@ -41,7 +42,7 @@ impl Email {
 }
 
 impl TryFrom<String> for Email {
-    type Error = &'static str;
+    type Error = Message;
     fn try_from(value: String) -> Result<Self, Self::Error> {
         Email::parse(&value)
     }
@@ -68,16 +69,16 @@ impl NewPassword {
     pub const MIN_CHARS: usize = 10;
     pub const MAX_CHARS: usize = 128;
 
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, Message> {
         let n = raw.chars().count();
         if n < Self::MIN_CHARS {
-            return Err(format!("Use at least {} characters.", Self::MIN_CHARS));
+            return Err(Message::TooShort { min: Self::MIN_CHARS as u32 });
         }
         if n > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters.", Self::MAX_CHARS));
+            return Err(Message::TooLong { max: Self::MAX_CHARS as u32 });
         }
         if raw.trim().is_empty() {
-            return Err("A password cannot be only spaces.".into());
+            return Err(Message::PasswordBlank);
         }
         Ok(NewPassword(raw.to_string()))
     }
@@ -269,7 +270,7 @@ mod tests {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         let long = format!("{}@example.com", "a".repeat(250));
-        assert_eq!(Email::parse(&long).unwrap_err(), "That email address is too long.");
+        assert_eq!(Email::parse(&long).unwrap_err(), Message::EmailTooLong);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The cart: its lines, grouped per shop (checkout is per shop).
 
-use crate::Refusal;
 use crate::money::Money;
+use crate::{Message, Refusal};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,13 +22,13 @@ impl CartLine {
         self.unit_price.checked_mul(self.quantity as i64).unwrap_or(self.unit_price)
     }
     /// Why this line cannot be ordered as it stands, if it cannot.
-    pub fn problem(&self) -> Option<String> {
+    pub fn problem(&self) -> Option<Message> {
         if !self.available {
-            Some("This product is no longer sold.".into())
+            Some(Message::ProductNoLongerSold)
         } else if self.stock == 0 {
-            Some("Sold out.".into())
+            Some(Message::SoldOut)
         } else if self.quantity > self.stock {
-            Some(format!("Only {} left in stock.", self.stock))
+            Some(Message::OnlyLeft { stock: self.stock })
         } else {
             None
         }
@@ -63,16 +63,16 @@ pub fn group(lines: Vec<CartLine>) -> Vec<CartGroup> {
 /// Checks a requested quantity against the stock.
 pub fn check_quantity(quantity: i32, stock: i32) -> Result<i32, Refusal> {
     if quantity < 1 {
-        return Err(Refusal::field("quantity", "Choose at least 1."));
+        return Err(Refusal::field("quantity", Message::ChooseAtLeastOne));
     }
     if quantity > 999 {
-        return Err(Refusal::field("quantity", "At most 999 of one product per order."));
+        return Err(Refusal::field("quantity", Message::AtMostPerOrder { max: 999 }));
     }
     if stock == 0 {
-        return Err(Refusal::field("quantity", "This product is sold out."));
+        return Err(Refusal::field("quantity", Message::ProductSoldOut));
     }
     if quantity > stock {
-        return Err(Refusal::field("quantity", format!("Only {stock} left in stock.")));
+        return Err(Refusal::field("quantity", Message::OnlyLeft { stock }));
     }
     Ok(quantity)
 }
@@ -108,15 +108,15 @@ mod tests {
         assert_eq!(check_quantity(2, 5), Ok(2));
         assert!(check_quantity(0, 5).is_err());
         assert!(check_quantity(-1, 5).is_err());
-        assert_eq!(check_quantity(6, 5).unwrap_err().message_for("quantity"), Some("Only 5 left in stock."));
+        assert_eq!(check_quantity(6, 5).unwrap_err().message_for("quantity"), Some(&Message::OnlyLeft { stock: 5 }));
         assert!(check_quantity(1, 0).is_err());
         assert!(check_quantity(1000, 5000).is_err());
     }
 
     #[test]
     fn lines_explain_why_they_cannot_be_ordered() {
-        assert_eq!(line(1, 1, 3, 2).problem(), Some("Only 2 left in stock.".into()));
-        assert_eq!(line(1, 1, 1, 0).problem(), Some("Sold out.".into()));
+        assert_eq!(line(1, 1, 3, 2).problem(), Some(Message::OnlyLeft { stock: 2 }));
+        assert_eq!(line(1, 1, 1, 0).problem(), Some(Message::SoldOut));
         assert_eq!(line(1, 1, 1, 1).problem(), None);
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Currency, Money};
-use crate::{FieldError, Refusal};
+use crate::{FieldError, Message, Refusal};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shop {
@@ -60,30 +60,30 @@ pub const MAX_STOCK: i32 = 1_000_000;
 impl ProductForm {
     pub fn parse(&self, currency: Currency) -> Result<ProductInput, Refusal> {
         let mut errors = Vec::new();
-        let mut push = |field: &str, message: String| errors.push(FieldError { field: field.into(), message });
+        let mut push = |field: &str, message: Message| errors.push(FieldError::new(field, message));
         let title = self.title.trim().to_string();
         if title.is_empty() {
-            push("title", "Enter a title.".into());
+            push("title", Message::Required);
         } else if title.chars().count() > 120 || title.chars().any(char::is_control) {
-            push("title", "Use at most 120 characters, on one line.".into());
+            push("title", Message::OneLine { max: 120 });
         }
         let description = self.description.trim().to_string();
         if description.chars().count() > 4000 {
-            push("description", "Keep the description under 4,000 characters.".into());
+            push("description", Message::TooLong { max: 4000 });
         }
-        let price = Money::parse_major(&self.price, currency).map_err(|e| push("price", e.to_string())).ok();
+        let price = Money::parse_major(&self.price, currency).map_err(|e| push("price", e.into())).ok();
         let stock = match self.stock.trim().parse::<i64>() {
             Ok(n) if (0..=MAX_STOCK as i64).contains(&n) => Some(n as i32),
             Ok(n) if n < 0 => {
-                push("stock", "Stock cannot be negative.".into());
+                push("stock", Message::StockNegative);
                 None
             }
             Ok(_) => {
-                push("stock", format!("Stock can be at most {MAX_STOCK}."));
+                push("stock", Message::StockTooHigh { max: MAX_STOCK });
                 None
             }
             Err(_) => {
-                push("stock", "Enter the number of items in stock, e.g. 25.".into());
+                push("stock", Message::StockNotANumber);
                 None
             }
         };
@@ -121,7 +121,7 @@ mod tests {
         assert_eq!(form("12.50", "3").parse(Currency::USD).unwrap().price, Money::new(1250, Currency::USD));
         assert_eq!(form("1500", "3").parse(Currency::JPY).unwrap().price, Money::new(1500, Currency::JPY));
         let err = form("12.5", "3").parse(Currency::JPY).unwrap_err();
-        assert_eq!(err.message_for("price"), Some("JPY amounts have no decimals."));
+        assert_eq!(err.message_for("price"), Some(&Message::NoDecimals { currency: Currency::JPY }));
     }
 
     #[test]

@@ -7,9 +7,9 @@ pub use crate::orders::{CollectionMethod, RequestState, Shipment};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
-use crate::Refusal;
 use crate::money::{Money, MoneyError};
 use crate::orders::OrderStatus;
+use crate::{Message, Refusal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -84,16 +84,10 @@ pub fn check_allowed(status: OrderStatus, request: RequestState, action: Merchan
         return Ok(());
     }
     let why = match (action, status, request) {
-        (MerchantAction::ResendRequest | MerchantAction::WithdrawRequest, OrderStatus::AwaitingPayment, _) => {
-            "There is no open payment request on this order.".to_string()
-        }
-        (MerchantAction::RequestPayment, OrderStatus::AwaitingPayment, RequestState::Open) => {
-            "A payment request is already open: re-send it instead.".to_string()
-        }
-        (MerchantAction::Deliver, OrderStatus::CodShipped, _) => {
-            "Record the cash collected: a cash-on-delivery order is delivered only with its payment.".to_string()
-        }
-        _ => format!("An order that is {} cannot take “{}”.", status.label().to_lowercase(), action.label()),
+        (MerchantAction::ResendRequest | MerchantAction::WithdrawRequest, OrderStatus::AwaitingPayment, _) => Message::NoOpenRequest,
+        (MerchantAction::RequestPayment, OrderStatus::AwaitingPayment, RequestState::Open) => Message::RequestAlreadyOpen,
+        (MerchantAction::Deliver, OrderStatus::CodShipped, _) => Message::CashOnDeliveryNeedsCash,
+        _ => Message::ActionNotAllowed { status, action },
     };
     Err(Refusal::Conflict(why))
 }
@@ -113,7 +107,7 @@ pub fn request_deadline(now: OffsetDateTime, typed: &str, limits: DeadlineLimits
     let minutes = if typed.is_empty() {
         limits.default_minutes
     } else {
-        let bad = || Refusal::field("minutes", format!("Enter whole minutes from {} to {}.", limits.min_minutes, limits.max_minutes));
+        let bad = || Refusal::field("minutes", Message::DeadlineMinutes { min: limits.min_minutes, max: limits.max_minutes });
         let n: i64 = typed.parse().map_err(|_| bad())?;
         if !(limits.min_minutes..=limits.max_minutes).contains(&n) {
             return Err(bad());
@@ -130,13 +124,13 @@ pub fn can_still_pay(due: OffsetDateTime, now: OffsetDateTime) -> bool {
 
 /// The cash the merchant collected on delivery must be exactly the amount due.
 pub fn cash_collected(due: Money, typed: &str) -> Result<Money, Refusal> {
-    let field = |m: String| Refusal::field("cash", m);
+    let field = |m: Message| Refusal::field("cash", m);
     let collected = Money::parse_major(typed, due.currency).map_err(|e| match e {
-        MoneyError::Empty(_) => field(format!("Enter the cash collected: {due} is due.")),
-        other => field(other.to_string()),
+        MoneyError::Empty(_) => field(Message::CashMissing { due }),
+        other => field(other.into()),
     })?;
     if collected != due {
-        return Err(field(format!("The cash collected ({collected}) must equal the amount due ({due}).")));
+        return Err(field(Message::CashMismatch { collected, due }));
     }
     Ok(collected)
 }
@@ -178,18 +172,18 @@ impl ConsoleFilter {
     pub fn parse(&self) -> Result<ConsoleQuery, Refusal> {
         let status = match self.status.trim() {
             "" | "all" => None,
-            s => Some(OrderStatus::parse(s).ok_or_else(|| Refusal::field("status", "Choose a status from the list."))?),
+            s => Some(OrderStatus::parse(s).ok_or_else(|| Refusal::field("status", Message::ChooseFromList))?),
         };
         let method = match self.method.trim() {
             "" | "all" => None,
-            m => Some(CollectionMethod::parse(m).ok_or_else(|| Refusal::field("method", "Choose a collection method from the list."))?),
+            m => Some(CollectionMethod::parse(m).ok_or_else(|| Refusal::field("method", Message::ChooseFromList))?),
         };
         let from = parse_date(&self.from, "from")?;
         let to = parse_date(&self.to, "to")?;
         if let (Some(f), Some(t)) = (from, to)
             && t < f
         {
-            return Err(Refusal::field("to", "The end date is before the start date."));
+            return Err(Refusal::field("to", Message::DateOrder));
         }
         let q = self.q.trim();
         let search = if q.is_empty() {
@@ -199,7 +193,7 @@ impl ConsoleFilter {
         } else if q.len() <= 40 && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
             Some(Search::OrderNumber(q.to_uppercase()))
         } else {
-            return Err(Refusal::field("q", "Search by an order number (PD-…) or the shopper's email."));
+            return Err(Refusal::field("q", Message::SearchHint));
         };
         Ok(ConsoleQuery { status, method, from, to, search })
     }
@@ -298,7 +292,7 @@ fn parse_date(raw: &str, field: &'static str) -> Result<Option<time::Date>, Refu
     if raw.is_empty() {
         return Ok(None);
     }
-    let bad = || Refusal::field(field, "Enter a date as YYYY-MM-DD.");
+    let bad = || Refusal::field(field, Message::DateFormat);
     let mut parts = raw.splitn(3, '-');
     let mut next = || parts.next().and_then(|p| p.parse::<i32>().ok()).ok_or_else(bad);
     let (y, m, d) = (next()?, next()?, next()?);
@@ -307,7 +301,7 @@ fn parse_date(raw: &str, field: &'static str) -> Result<Option<time::Date>, Refu
     // Orders exist only in this range; outside it the date arithmetic of the listing would
     // overflow (9999-12-31 plus a day).
     if !(2000..=2100).contains(&date.year()) {
-        return Err(Refusal::field(field, "Enter a date between 2000 and 2100."));
+        return Err(Refusal::field(field, Message::DateRange));
     }
     Ok(Some(date))
 }
@@ -371,7 +365,7 @@ mod tests {
         assert_eq!(request_deadline(now, "10080", LIMITS).unwrap(), now + Duration::days(7));
         for bad in ["4", "10081", "0", "-5", "1.5", "soon", "99999999999999999999"] {
             let err = request_deadline(now, bad, LIMITS).unwrap_err();
-            assert_eq!(err.message_for("minutes"), Some("Enter whole minutes from 5 to 10080."), "{bad}");
+            assert_eq!(err.message_for("minutes"), Some(&Message::DeadlineMinutes { min: 5, max: 10080 }), "{bad}");
         }
     }
 
@@ -390,13 +384,13 @@ mod tests {
         assert_eq!(cash_collected(due, "12.50").unwrap(), due);
         assert_eq!(cash_collected(due, " 12.5 ").unwrap(), due);
         let err = cash_collected(due, "12.00").unwrap_err();
-        assert_eq!(err.message_for("cash"), Some("The cash collected (12.00 USD) must equal the amount due (12.50 USD)."));
+        assert_eq!(err.message_for("cash").unwrap().to_string(), "The cash collected (12.00 USD) must equal the amount due (12.50 USD).");
         let err = cash_collected(due, "").unwrap_err();
-        assert_eq!(err.message_for("cash"), Some("Enter the cash collected: 12.50 USD is due."));
+        assert_eq!(err.message_for("cash").unwrap().to_string(), "Enter the cash collected: 12.50 USD is due.");
         assert!(cash_collected(due, "twelve").is_err());
         let yen = Money::new(1500, Currency::JPY);
         assert!(cash_collected(yen, "1500").is_ok());
-        assert_eq!(cash_collected(yen, "1500.5").unwrap_err().message_for("cash"), Some("JPY amounts have no decimals."));
+        assert_eq!(cash_collected(yen, "1500.5").unwrap_err().message_for("cash"), Some(&Message::NoDecimals { currency: Currency::JPY }));
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod checkout;
 pub mod collection;
 pub mod health;
 pub mod live;
+pub mod message;
 pub mod money;
 pub mod notifications;
 pub mod orders;
@@ -25,11 +26,19 @@ pub mod support;
 
 use serde::{Deserialize, Serialize};
 
+pub use message::Message;
+
 /// A field-level validation message, shown next to the field it names.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
-    pub message: String,
+    pub message: Message,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<Message>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
 }
 
 /// Why the domain refuses an input or a change: the user can act on either.
@@ -40,7 +49,7 @@ pub enum Refusal {
     Invalid(Vec<FieldError>),
     /// The change conflicts with the current state (an order already paid, say).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Message),
     /// The request itself is malformed (a page link that was tampered with, say).
     #[error("The request could not be understood: {0}")]
     Malformed(String),
@@ -48,14 +57,14 @@ pub enum Refusal {
 
 impl Refusal {
     /// One message for one field.
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Refusal::Invalid(vec![FieldError { field: field.into(), message: message.into() }])
+    pub fn field(field: impl Into<String>, message: impl Into<Message>) -> Self {
+        Refusal::Invalid(vec![FieldError::new(field, message)])
     }
 
     /// The message for `field`, if this refusal names it.
-    pub fn message_for(&self, field: &str) -> Option<&str> {
+    pub fn message_for(&self, field: &str) -> Option<&Message> {
         match self {
-            Refusal::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| e.message.as_str()),
+            Refusal::Invalid(errors) => errors.iter().find(|e| e.field == field).map(|e| &e.message),
             Refusal::Conflict(_) | Refusal::Malformed(_) => None,
         }
     }

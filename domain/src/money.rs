@@ -142,9 +142,9 @@ pub enum MoneyError {
     #[error("Enter the amount as digits, e.g. {0}.")]
     NotANumber(&'static str),
     #[error("{0} amounts have no decimals.")]
-    NoDecimalsAllowed(&'static str),
+    NoDecimalsAllowed(Currency),
     #[error("{0} amounts have at most {1} decimals.")]
-    TooManyDecimals(&'static str, u32),
+    TooManyDecimals(Currency, u32),
     #[error("That amount is too large.")]
     TooLarge,
     #[error("The amount must be more than zero.")]
@@ -187,11 +187,11 @@ impl Money {
         }
         let exp = currency.exponent();
         if exp == 0 && text.contains('.') && frac.chars().any(|c| c != '0') {
-            return Err(MoneyError::NoDecimalsAllowed(currency.code()));
+            return Err(MoneyError::NoDecimalsAllowed(currency));
         }
         let frac = frac.trim_end_matches('0');
         if frac.len() as u32 > exp {
-            return Err(MoneyError::TooManyDecimals(currency.code(), exp));
+            return Err(MoneyError::TooManyDecimals(currency, exp));
         }
         let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| MoneyError::TooLarge)? };
         let mut frac_minor: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| MoneyError::TooLarge)? };
@@ -231,23 +231,38 @@ impl Money {
 /// The largest amount accepted for one price: 10^12 minor units.
 pub const MAX_MINOR: i64 = 1_000_000_000_000;
 
-impl fmt::Display for Money {
-    /// "1,234.50 USD", "1,500 JPY".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Money {
+    /// The amount with thousands grouped and its decimals, without the currency: "1,234.50",
+    /// "-1,500". Where the currency goes is the reader's language's business.
+    pub fn grouped(&self) -> String {
         let plain = self.major_string();
         let (sign, rest) = plain.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", plain.as_str()));
         let (whole, frac) = rest.split_once('.').map(|(w, f)| (w, Some(f))).unwrap_or((rest, None));
-        let mut grouped = String::new();
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i) % 3 == 0 {
-                grouped.push(',');
-            }
-            grouped.push(c);
+        let mut grouped = format!("{sign}{}", group_digits(whole));
+        if let Some(frac) = frac {
+            grouped.push('.');
+            grouped.push_str(frac);
         }
-        match frac {
-            Some(frac) => write!(f, "{sign}{grouped}.{frac} {}", self.currency),
-            None => write!(f, "{sign}{grouped} {}", self.currency),
+        grouped
+    }
+}
+
+/// Digits with a comma between each group of three from the right: "1234567" → "1,234,567".
+pub(crate) fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
         }
+        out.push(c);
+    }
+    out
+}
+
+impl fmt::Display for Money {
+    /// "1,234.50 USD", "1,500 JPY".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.grouped(), self.currency)
     }
 }
 
@@ -285,7 +300,7 @@ mod tests {
         assert_eq!(usd(""), Err(MoneyError::Empty("12.50")));
         assert_eq!(usd("abc"), Err(MoneyError::NotANumber("12.50")));
         assert_eq!(usd("1.2.3"), Err(MoneyError::NotANumber("12.50")));
-        assert_eq!(usd("12.345"), Err(MoneyError::TooManyDecimals("USD", 2)));
+        assert_eq!(usd("12.345"), Err(MoneyError::TooManyDecimals(Currency::USD, 2)));
         assert_eq!(usd("-5"), Err(MoneyError::NotPositive));
         assert_eq!(usd("0"), Err(MoneyError::NotPositive));
         assert_eq!(usd("0.00"), Err(MoneyError::NotPositive));
@@ -297,7 +312,7 @@ mod tests {
     fn zero_decimal_currencies_take_no_decimals() {
         assert_eq!(Money::parse_major("1500", Currency::JPY).map(|m| m.minor), Ok(1500));
         assert_eq!(Money::parse_major("1500.00", Currency::JPY).map(|m| m.minor), Ok(1500));
-        assert_eq!(Money::parse_major("1500.5", Currency::JPY), Err(MoneyError::NoDecimalsAllowed("JPY")));
+        assert_eq!(Money::parse_major("1500.5", Currency::JPY), Err(MoneyError::NoDecimalsAllowed(Currency::JPY)));
         assert_eq!(Money::parse_major("25,000", Currency::VND).map(|m| m.minor), Ok(25000));
     }
 

@@ -3,7 +3,7 @@
 
 use crate::money::Money;
 use crate::qualification::COUNTRIES;
-use crate::{FieldError, Refusal};
+use crate::{FieldError, Message, Refusal};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -93,31 +93,58 @@ impl OrderEvent {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("An order that is {} cannot be {}.", from.label().to_lowercase(), event)]
+#[error("{}", Message::OrderCannot { status: *from, change: *change })]
 pub struct OrderTransitionError {
     pub from: OrderStatus,
-    /// What was refused, in words ("cancelled", "shipped").
-    pub event: &'static str,
+    /// What was refused.
+    pub change: OrderChange,
+}
+
+/// A change to an order, as named when it is refused ("… cannot be shipped").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderChange {
+    Pay,
+    SwitchToCashOnDelivery,
+    Ship,
+    Deliver,
+    Complete,
+    Cancel,
+    Expire,
+}
+
+impl OrderChange {
+    /// The end of "An order that is … cannot be …", in English.
+    pub fn refused_words(self) -> &'static str {
+        match self {
+            OrderChange::Pay => "paid",
+            OrderChange::SwitchToCashOnDelivery => "switched to cash on delivery",
+            OrderChange::Ship => "shipped",
+            OrderChange::Deliver => "delivered",
+            OrderChange::Complete => "completed",
+            OrderChange::Cancel => "cancelled",
+            OrderChange::Expire => "expired",
+        }
+    }
 }
 
 impl OrderEvent {
-    /// The refused change, as the end of "An order that is … cannot be …".
-    fn refused(self) -> &'static str {
+    fn change(self) -> OrderChange {
         match self {
-            OrderEvent::Pay => "paid",
-            OrderEvent::ChooseCod => "switched to cash on delivery",
-            OrderEvent::Ship => "shipped",
-            OrderEvent::Deliver | OrderEvent::DeliverCollectingCash => "delivered",
-            OrderEvent::Complete => "completed",
-            OrderEvent::Cancel(_) => "cancelled",
-            OrderEvent::Expire => "expired",
+            OrderEvent::Pay => OrderChange::Pay,
+            OrderEvent::ChooseCod => OrderChange::SwitchToCashOnDelivery,
+            OrderEvent::Ship => OrderChange::Ship,
+            OrderEvent::Deliver | OrderEvent::DeliverCollectingCash => OrderChange::Deliver,
+            OrderEvent::Complete => OrderChange::Complete,
+            OrderEvent::Cancel(_) => OrderChange::Cancel,
+            OrderEvent::Expire => OrderChange::Expire,
         }
     }
 }
 
 impl From<OrderTransitionError> for crate::Refusal {
     fn from(err: OrderTransitionError) -> Self {
-        crate::Refusal::Conflict(err.to_string())
+        crate::Refusal::Conflict(Message::OrderCannot { status: err.from, change: err.change })
     }
 }
 
@@ -176,7 +203,7 @@ impl OrderStatus {
             (Paid, OrderEvent::Ship) => Ok(Shipped),
             (Shipped, OrderEvent::Deliver) => Ok(Delivered),
             (Delivered, OrderEvent::Complete) => Ok(Completed),
-            (from, event) => Err(OrderTransitionError { from, event: event.refused() }),
+            (from, event) => Err(OrderTransitionError { from, change: event.change() }),
         }
     }
 }
@@ -280,13 +307,10 @@ impl Shipment {
         let tracking: String = tracking.trim().to_string();
         let mut errors = Vec::new();
         if carrier.is_empty() || carrier.chars().count() > 60 {
-            errors.push(crate::FieldError { field: "carrier".into(), message: "Enter the carrier (up to 60 characters).".into() });
+            errors.push(FieldError::new("carrier", Message::CarrierFormat));
         }
         if tracking.is_empty() || tracking.len() > 60 || !tracking.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == ' ') {
-            errors.push(crate::FieldError {
-                field: "tracking".into(),
-                message: "Enter the tracking number: letters, digits and dashes, up to 60.".into(),
-            });
+            errors.push(FieldError::new("tracking", Message::TrackingFormat));
         }
         if errors.is_empty() { Ok(Shipment { carrier, tracking_number: tracking }) } else { Err(Refusal::Invalid(errors)) }
     }
@@ -335,31 +359,31 @@ impl ShippingAddress {
     /// Validates the address as typed (the same struct, trimmed), one message per field.
     pub fn parse(raw: &ShippingAddress) -> Result<ShippingAddress, Refusal> {
         let mut errors = Vec::new();
-        let mut text = |field: &str, label: &str, value: &str, max: usize, required: bool| {
+        let mut text = |field: &str, value: &str, max: u32, required: bool| {
             let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
             if required && v.is_empty() {
-                errors.push(FieldError { field: field.into(), message: format!("Enter the {label}.") });
-            } else if v.chars().count() > max {
-                errors.push(FieldError { field: field.into(), message: format!("The {label} can have at most {max} characters.") });
+                errors.push(FieldError::new(field, Message::Required));
+            } else if v.chars().count() > max as usize {
+                errors.push(FieldError::new(field, Message::TooLong { max }));
             }
             v
         };
-        let name = text("name", "recipient's name", &raw.name, 100, true);
-        let line1 = text("line1", "street address", &raw.line1, 200, true);
-        let line2 = text("line2", "second address line", &raw.line2, 200, false);
-        let city = text("city", "city", &raw.city, 100, true);
+        let name = text("name", &raw.name, 100, true);
+        let line1 = text("line1", &raw.line1, 200, true);
+        let line2 = text("line2", &raw.line2, 200, false);
+        let city = text("city", &raw.city, 100, true);
         let postcode = raw.postcode.trim().to_uppercase();
         if postcode.is_empty() || postcode.len() > 12 || !postcode.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-') {
-            errors.push(FieldError { field: "postcode".into(), message: "Enter a postcode of up to 12 letters and digits.".into() });
+            errors.push(FieldError::new("postcode", Message::PostcodeFormat));
         }
         let phone = raw.phone.trim().to_string();
         let digits = phone.chars().filter(char::is_ascii_digit).count();
         if !(7..=15).contains(&digits) || !phone.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0)) {
-            errors.push(FieldError { field: "phone".into(), message: "Enter a phone number with 7 to 15 digits.".into() });
+            errors.push(FieldError::new("phone", Message::PhoneFormat));
         }
         let country = raw.country.trim().to_uppercase();
         if !COUNTRIES.iter().any(|(c, _)| *c == country) {
-            errors.push(FieldError { field: "country".into(), message: "Choose a country from the list.".into() });
+            errors.push(FieldError::new("country", Message::ChooseFromList));
         }
         if !errors.is_empty() {
             return Err(Refusal::Invalid(errors));

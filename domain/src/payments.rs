@@ -62,9 +62,9 @@ impl DeclineReason {
     /// In English, for logs and the provider's errors; pages word it in their own language.
     pub fn message(self) -> &'static str {
         match self {
-            DeclineReason::CardDeclined => "The card was declined by its bank. Try another payment method.",
-            DeclineReason::InsufficientFunds => "There are not enough funds on this account. Try another payment method.",
-            DeclineReason::ExpiredCard => "The card has expired. Try another payment method.",
+            DeclineReason::CardDeclined => "The card was declined by its bank.",
+            DeclineReason::InsufficientFunds => "There are not enough funds on this account.",
+            DeclineReason::ExpiredCard => "The card has expired.",
             DeclineReason::IncorrectCode => "The verification code is not correct.",
             DeclineReason::WalletRejected => "The wallet provider refused this account.",
             DeclineReason::Cancelled => "The payment was cancelled.",
@@ -183,15 +183,20 @@ impl PaymentMethod {
 
     /// "Visa credit card •••• 4242", "PayPal a***@example.com".
     pub fn label(&self) -> String {
+        self.summary().label()
+    }
+}
+
+impl MethodSummary {
+    /// In English, for logs and API clients; pages word it in their reader's language.
+    pub fn label(&self) -> String {
         match self.kind {
-            MethodKind::Wallet => format!(
-                "{} {}",
-                self.wallet.as_deref().and_then(WalletKind::parse).map(WalletKind::label).unwrap_or("Wallet"),
-                self.wallet_display.clone().unwrap_or_default()
-            ),
+            MethodKind::Wallet => {
+                format!("{} {}", self.wallet.map(WalletKind::label).unwrap_or("Wallet"), self.wallet_display.clone().unwrap_or_default())
+            }
             kind => format!(
                 "{} {} •••• {}",
-                self.brand.as_deref().and_then(CardBrand::parse).map(CardBrand::label).unwrap_or("Card"),
+                self.brand.map(CardBrand::label).unwrap_or("Card"),
                 if kind == MethodKind::DebitCard { "debit card" } else { "credit card" },
                 self.last4.clone().unwrap_or_default()
             ),

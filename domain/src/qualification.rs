@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::{FieldError, Refusal};
+use crate::{FieldError, Message, Refusal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,12 +45,12 @@ impl ReviewEvent {
 pub struct TransitionError {
     pub from: QualificationStatus,
     pub event: &'static str,
-    pub message: &'static str,
+    pub message: Message,
 }
 
 impl From<TransitionError> for Refusal {
     fn from(err: TransitionError) -> Self {
-        Refusal::Conflict(err.message.to_string())
+        Refusal::Conflict(err.message)
     }
 }
 
@@ -91,10 +91,10 @@ impl QualificationStatus {
             (Draft | Rejected, ReviewEvent::Submit) => Ok(Submitted),
             (Submitted, ReviewEvent::Approve) => Ok(Approved),
             (Submitted, ReviewEvent::Reject(_)) => Ok(Rejected),
-            (Submitted, ReviewEvent::Submit) => refuse("These details are already under review."),
-            (Approved, ReviewEvent::Submit) => refuse("This merchant is already approved."),
-            (Approved, ReviewEvent::Approve | ReviewEvent::Reject(_)) => refuse("This submission has already been approved."),
-            (Draft | Rejected, ReviewEvent::Approve | ReviewEvent::Reject(_)) => refuse("There is no submission waiting for review."),
+            (Submitted, ReviewEvent::Submit) => refuse(Message::AlreadyUnderReview),
+            (Approved, ReviewEvent::Submit) => refuse(Message::AlreadyApproved),
+            (Approved, ReviewEvent::Approve | ReviewEvent::Reject(_)) => refuse(Message::SubmissionAlreadyApproved),
+            (Draft | Rejected, ReviewEvent::Approve | ReviewEvent::Reject(_)) => refuse(Message::NothingToReview),
         }
     }
 }
@@ -108,10 +108,10 @@ impl RejectionReason {
         let reason = raw.trim();
         let n = reason.chars().count();
         if n < 5 {
-            return Err(Refusal::field("reason", "Tell the merchant what to correct (at least 5 characters)."));
+            return Err(Refusal::field("reason", Message::RejectionReasonTooShort));
         }
         if n > 500 {
-            return Err(Refusal::field("reason", "Keep the reason under 500 characters."));
+            return Err(Refusal::field("reason", Message::TooLong { max: 500 }));
         }
         Ok(RejectionReason(reason.to_string()))
     }
@@ -185,22 +185,22 @@ pub struct BusinessDetails {
     shop_name: String,
 }
 
-fn text_field(errors: &mut Vec<FieldError>, field: &str, label: &str, raw: &str, min: usize, max: usize) -> String {
+fn text_field(errors: &mut Vec<FieldError>, field: &str, raw: &str, min: u32, max: u32) -> String {
     let value = raw.split_whitespace().collect::<Vec<_>>().join(" ");
     let n = value.chars().count();
     let message = if n == 0 {
-        Some(format!("Enter the {label}."))
-    } else if n < min {
-        Some(format!("The {label} needs at least {min} characters."))
-    } else if n > max {
-        Some(format!("The {label} can have at most {max} characters."))
+        Some(Message::Required)
+    } else if n < min as usize {
+        Some(Message::TooShort { min })
+    } else if n > max as usize {
+        Some(Message::TooLong { max })
     } else if value.chars().any(char::is_control) {
-        Some(format!("The {label} contains characters that are not allowed."))
+        Some(Message::ControlCharacter)
     } else {
         None
     };
     if let Some(message) = message {
-        errors.push(FieldError { field: field.into(), message });
+        errors.push(FieldError::new(field, message));
     }
     value
 }
@@ -209,24 +209,21 @@ impl BusinessDetailsForm {
     /// Checks every field and reports every problem at once, one message per field.
     pub fn parse(&self) -> Result<BusinessDetails, Refusal> {
         let mut errors = Vec::new();
-        let legal_name = text_field(&mut errors, "legal_name", "legal name", &self.legal_name, 2, 200);
-        let shop_name = text_field(&mut errors, "shop_name", "shop name", &self.shop_name, 2, 60);
+        let legal_name = text_field(&mut errors, "legal_name", &self.legal_name, 2, 200);
+        let shop_name = text_field(&mut errors, "shop_name", &self.shop_name, 2, 60);
 
         let registration_number = self.registration_number.trim().to_uppercase();
         let reg_ok = (3..=40).contains(&registration_number.chars().count())
             && registration_number.chars().all(|c| c.is_ascii_alphanumeric() || "-/. ".contains(c));
         if registration_number.is_empty() {
-            errors.push(FieldError { field: "registration_number".into(), message: "Enter the registration number.".into() });
+            errors.push(FieldError::new("registration_number", Message::Required));
         } else if !reg_ok {
-            errors.push(FieldError {
-                field: "registration_number".into(),
-                message: "Use 3 to 40 letters, digits, spaces, dots, dashes or slashes.".into(),
-            });
+            errors.push(FieldError::new("registration_number", Message::RegistrationNumberFormat));
         }
 
         let country = COUNTRIES.iter().find(|(code, _)| *code == self.country.trim().to_uppercase());
         if country.is_none() {
-            errors.push(FieldError { field: "country".into(), message: "Choose a country from the list.".into() });
+            errors.push(FieldError::new("country", Message::ChooseFromList));
         }
 
         let phone = self.contact_phone.trim();
@@ -234,17 +231,14 @@ impl BusinessDetailsForm {
         let phone_ok =
             phone.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || " -()".contains(c) || (c == '+' && i == 0)) && (7..=15).contains(&digits);
         if phone.is_empty() {
-            errors.push(FieldError { field: "contact_phone".into(), message: "Enter a contact phone number.".into() });
+            errors.push(FieldError::new("contact_phone", Message::Required));
         } else if !phone_ok {
-            errors.push(FieldError {
-                field: "contact_phone".into(),
-                message: "Enter a phone number with 7 to 15 digits, e.g. +86 138 0013 8000.".into(),
-            });
+            errors.push(FieldError::new("contact_phone", Message::ContactPhoneFormat));
         }
 
         let category = CATEGORIES.iter().find(|(code, _)| *code == self.category.trim());
         if category.is_none() {
-            errors.push(FieldError { field: "category".into(), message: "Choose a business category from the list.".into() });
+            errors.push(FieldError::new("category", Message::ChooseFromList));
         }
 
         if !errors.is_empty() {
@@ -366,7 +360,7 @@ mod tests {
                     (Ok(to), Some(want)) => assert_eq!(to, *want, "{from:?} + {}", event.name()),
                     (Err(err), None) => {
                         assert_eq!(err.from, from);
-                        assert!(!err.message.is_empty());
+                        assert!(!err.message.to_string().is_empty());
                     }
                     (got, want) => panic!("{from:?} + {}: got {got:?}, want {want:?}", event.name()),
                 }
@@ -425,7 +419,7 @@ mod tests {
         for field in ["legal_name", "registration_number", "country", "contact_phone", "category", "shop_name"] {
             assert!(err.message_for(field).is_some(), "no message for {field}: {err:?}");
         }
-        assert_eq!(err.message_for("legal_name"), Some("Enter the legal name."));
+        assert_eq!(err.message_for("legal_name"), Some(&Message::Required));
     }
 
     #[test]

@@ -85,7 +85,7 @@ impl TicketStatus {
     /// ticket takes no more messages.
     pub fn after_message(self, from_staff: bool) -> Result<TicketStatus, Refusal> {
         match (self, from_staff) {
-            (TicketStatus::Closed, _) => Err(Refusal::Conflict("This ticket is closed. Open a new one if you still need help.".into())),
+            (TicketStatus::Closed, _) => Err(Refusal::Conflict(crate::Message::TicketClosedOpenNew)),
             (_, true) => Ok(TicketStatus::Answered),
             (_, false) => Ok(TicketStatus::Open),
         }
@@ -187,10 +187,10 @@ impl StuckWork {
 pub fn message_text(raw: &str, field: &'static str) -> Result<String, Refusal> {
     let text = raw.trim();
     if text.is_empty() {
-        return Err(Refusal::field(field, "Describe the problem."));
+        return Err(Refusal::field(field, crate::Message::DescribeProblem));
     }
     if text.chars().count() > 4000 {
-        return Err(Refusal::field(field, "Keep it under 4,000 characters."));
+        return Err(Refusal::field(field, crate::Message::TooLong { max: 4000 }));
     }
     Ok(text.to_string())
 }

@@ -212,7 +212,7 @@ export async function expectNoEnglish(page: Page, typed: string[] = []) {
     return Array.from(copy.querySelectorAll("*")).flatMap((e) => Array.from(e.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent)).join(" ");
   });
   const names = [
-    /Paydesk/g, /English/g, /\b(JPY|SGD|USD|CNY|EUR|HKD|UTC|IP)\b/g, /\bPD-[\w-]+/g, /\S+@\S+/g,
+    /Paydesk/g, /English/g, /\b(JPY|SGD|USD|CNY|EUR|HKD|UTC|IP)\b/g, /\b(JP|US|HK|NT)¥?\$?(?=[\d-])/g, /\bPD-[\w-]+/g, /\S+@\S+/g,
     /Tokyo Tea( KK)? \w+/g, /\b(Visa|Mastercard|American Express|UnionPay|JCB|Discover|Alipay|PayPal|GrabPay|GCash)\b/g,
   ];
   for (const name of names) text = text.replace(name, " ");

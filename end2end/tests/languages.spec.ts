@@ -36,11 +36,17 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
     await expect(page.getByRole("heading", { level: 1, name: "确认订单" })).toBeVisible();
     await expectNoEnglish(page, TYPED);
     await page.getByLabel("收货人").fill("佐藤 花");
-    await page.getByLabel("手机号码").fill("+81 90 1234 5678");
+    await page.getByLabel("手机号码").fill("12");
     await page.getByLabel("详细地址").fill("渋谷 1-2-3");
     await page.getByLabel("城市").fill("东京");
     await page.getByLabel("邮政编码").fill("150-0002");
     await page.getByLabel("国家或地区").selectOption({ label: "日本" });
+    // The server's refusal of a field is worded in the reader's language, next to the field.
+    await page.getByRole("button", { name: "提交订单" }).click();
+    await expect(page.getByText("请输入 7 到 15 位数字的电话号码。")).toBeVisible();
+    await expect(page.getByLabel("手机号码")).toHaveAttribute("aria-invalid", "true");
+    await expectNoEnglish(page, TYPED);
+    await page.getByLabel("手机号码").fill("+81 90 1234 5678");
     await page.getByRole("button", { name: "提交订单" }).click();
     await expect(page.getByRole("heading", { level: 1, name: /^订单 PD-/ })).toBeVisible();
     const number = (await page.getByRole("heading", { level: 1 }).textContent())!.replace(/^订单 /, "");
@@ -53,7 +59,7 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
     await expect(page.getByRole("heading", { level: 1, name: `支付订单 ${number}` })).toBeVisible();
     await expect(page.getByText("待付款", { exact: true })).toBeVisible();
     await expectNoEnglish(page, TYPED);
-    await page.getByRole("button", { name: "支付 1,500 JPY" }).click();
+    await page.getByRole("button", { name: "支付 JP¥1,500" }).click();
     await expect(page.getByText("支付成功，订单已付款。")).toBeVisible();
     await expect(page.getByText("待发货", { exact: true })).toBeVisible();
     await expectNoEnglish(page, TYPED);

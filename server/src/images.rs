@@ -14,7 +14,7 @@ use app::error::AppError;
 use domain::accounts::Role;
 
 /// `GET /images/products/{id}`.
-pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
     match app::db::catalog::product_image(&state.pool, id).await {
         Ok(Some((content_type, bytes))) => (
             [
@@ -26,15 +26,23 @@ pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>) -
         )
             .into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "No image for this product.").into_response(),
-        Err(err) => error_response(AppError::from(err)),
+        Err(err) => error_response(AppError::from(err), &headers),
     }
 }
 
-fn error_response(err: AppError) -> Response {
+/// The plain-text answer to an upload that failed, in the uploader's language (the cookie the
+/// header's switch sets, else the browser's first language).
+fn error_response(err: AppError, headers: &HeaderMap) -> Response {
+    use app::i18n::Locale;
+    let chinese = match app::cookies::value(headers, app::accounts::session::LANGUAGE_COOKIE) {
+        Some(chosen) => chosen.starts_with("zh"),
+        None => headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().starts_with("zh")),
+    };
+    let l = if chinese { Locale::zh_CN } else { Locale::en };
     let status = StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::BAD_REQUEST);
     let message = match &err {
-        AppError::Validation(fields) => fields.iter().map(|f| f.message.clone()).collect::<Vec<_>>().join(" "),
-        other => other.to_string(),
+        AppError::Validation(fields) => fields.iter().map(|f| app::words::message_text(l, &f.message)).collect::<Vec<_>>().join(" "),
+        other => other.text(l),
     };
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
 }
@@ -44,7 +52,7 @@ fn error_response(err: AppError) -> Response {
 pub async fn upload_product_image(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap, multipart: Multipart) -> Response {
     match upload(&state, id, &headers, multipart).await {
         Ok(()) => Redirect::to("/merchant/products").into_response(),
-        Err(err) => error_response(err),
+        Err(err) => error_response(err, &headers),
     }
 }
 
@@ -58,11 +66,11 @@ async fn upload(state: &AppState, id: i64, headers: &HeaderMap, mut multipart: M
     let mut image = None;
     while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
         if field.name() == Some("image") {
-            let bytes = field.bytes().await.map_err(|_| AppError::field("image", "The image is larger than 2 MB."))?;
+            let bytes = field.bytes().await.map_err(|_| AppError::field("image", domain::Message::ImageTooLarge))?;
             image = Some(bytes);
         }
     }
-    let bytes = image.filter(|b| !b.is_empty()).ok_or_else(|| AppError::field("image", "Choose an image to upload."))?;
+    let bytes = image.filter(|b| !b.is_empty()).ok_or_else(|| AppError::field("image", domain::Message::ImageMissing))?;
     let content_type = backend::catalog::image_type(&bytes)?;
     if !app::db::catalog::set_product_image(&state.pool, &shop, id, content_type, &bytes).await? {
         return Err(AppError::NotFound("The product".into()));

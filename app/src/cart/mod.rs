@@ -9,6 +9,7 @@ use leptos_router::components::A;
 use crate::error::AppError;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{FormError, form_error};
+use crate::words::{message_text, money};
 
 /// Shoppers: their cart, grouped by shop.
 #[server(prefix = "/api", endpoint = "my_cart")]
@@ -78,7 +79,7 @@ pub fn CartPage() -> impl IntoView {
         <Title text=t_string!(i18n, shop.cart_title)/>
         <h1>{t!(i18n, shop.cart_heading)}</h1>
         <FormError error=Signal::derive(move || value.with(|v| match v {
-            Some(Err(e)) => Some(e.message_for("quantity").map(str::to_string).unwrap_or_else(|| e.text(i18n.get_locale_untracked()))),
+            Some(Err(e)) => Some(e.message_for("quantity").map(|m| message_text(i18n.get_locale_untracked(), m)).unwrap_or_else(|| e.text(i18n.get_locale_untracked()))),
             _ => None,
         }))/>
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.cart_loading)}</p> }>
@@ -99,6 +100,7 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
     let orderable = group.lines.iter().all(|l| l.problem().is_none());
     let heading_id = format!("cart-shop-{}", group.shop_id);
     let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
         <section class="card" aria-labelledby=heading_id.clone()>
             <h2 id=heading_id.clone()>{group.shop_name.clone()}</h2>
@@ -107,16 +109,16 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
                     let qty_id = format!("qty-{}", line.product_id);
                     let qty_label = { let title = line.title.clone(); t!(i18n, shop.quantity_of, product = move || title.clone()) };
                     let remove_label = { let title = line.title.clone(); t!(i18n, shop.remove, product = move || title.clone()) };
-                    let line_total = line.line_total().to_string();
+                    let line_total = money(l, line.line_total());
                     let problem = line.problem();
-                    let each = { let price = line.unit_price.to_string(); t!(i18n, shop.each, price = move || price.clone()) };
+                    let each = { let price = money(l, line.unit_price); t!(i18n, shop.each, price = move || price.clone()) };
                     let title = line.title.clone();
                     view! {
                         <li class="cart-line">
                             <div class="cart-line-title">
                                 <A href=format!("/products/{}", line.product_id)>{title}</A>
                                 <span class="muted">{each}</span>
-                                {problem.map(|p| view! { <span class="field-error">{p}</span> })}
+                                {problem.map(|p| view! { <span class="field-error">{message_text(l, &p)}</span> })}
                             </div>
                             <ActionForm action=update attr:class="qty-form">
                                 <input type="hidden" name="product_id" value=line.product_id/>
@@ -134,7 +136,7 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
                     }
                 }).collect_view()}
             </ul>
-            <p class="subtotal">{t!(i18n, shop.subtotal)} <strong>{group.subtotal.to_string()}</strong></p>
+            <p class="subtotal">{t!(i18n, shop.subtotal)} <strong>{money(l, group.subtotal)}</strong></p>
             {if orderable {
                 view! { <A href=format!("/checkout/{}", group.shop_id) attr:class="button">{t!(i18n, shop.check_out)}</A> }.into_any()
             } else {

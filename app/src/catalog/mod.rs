@@ -64,7 +64,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
         <li class="product-card">
             {product.image_url().map(|src| view! { <img src=src alt="" loading="lazy" width="160" height="160"/> })}
             <A href=href>{product.title.clone()}</A>
-            <span class="price">{product.price.to_string()}</span>
+            <span class="price">{crate::words::money(i18n.get_locale_untracked(), product.price)}</span>
             {(product.stock == 0).then(|| view! { <span class="muted">{t!(i18n, shop.product_sold_out)}</span> })}
         </li>
     }
@@ -129,7 +129,7 @@ pub fn ProductPage() -> impl IntoView {
                         {p.image_url().map(|src| view! { <img src=src alt=p.title.clone() class="product-image"/> })}
                         <div>
                             <h1>{p.title.clone()}</h1>
-                            <p class="price big">{p.price.to_string()}</p>
+                            <p class="price big">{crate::words::money(i18n.get_locale_untracked(), p.price)}</p>
                             <p class="description">{p.description.clone()}</p>
                             <crate::cart::AddToCart product_id=p.id stock=p.stock/>
                         </div>
@@ -172,7 +172,7 @@ pub fn MerchantProductsPage() -> impl IntoView {
                                             view! {
                                                 <tr>
                                                     <td class="wrap">{p.title.clone()}</td>
-                                                    <td>{p.price.to_string()}</td>
+                                                    <td>{crate::words::money(i18n.get_locale_untracked(), p.price)}</td>
                                                     <td>{p.stock}</td>
                                                     <td>{if p.active { td_string!(l, merchant.p_active) } else { td_string!(l, merchant.p_archived) }}</td>
                                                     <td><button type="button" class="link-button" on:click=move |_| editing.set(Some(edit.clone()))>

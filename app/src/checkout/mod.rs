@@ -21,7 +21,7 @@ pub async fn checkout_data(shop_id: i64) -> Result<CheckoutInfo, AppError> {
     let group = crate::cart::group(crate::db::orders::cart_lines(&pool, me.id).await?)
         .into_iter()
         .find(|g| g.shop_id == shop_id)
-        .ok_or_else(|| AppError::Conflict("Your cart has nothing from this shop.".into()))?;
+        .ok_or(AppError::Conflict(domain::Message::NothingFromThisShop))?;
     Ok(CheckoutInfo { group, idempotency_key: uuid::Uuid::new_v4().to_string() })
 }
 
@@ -69,13 +69,13 @@ pub fn CheckoutPage() -> impl IntoView {
                             <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_price)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {g.lines.iter().map(|l| view! {
-                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total().to_string()}</td></tr>
+                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.line_total())}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <p class="subtotal">{t!(i18n, shop.subtotal)} {g.subtotal.to_string()}</p>
+                        <p class="subtotal">{t!(i18n, shop.subtotal)} {crate::words::money(i18n.get_locale_untracked(), g.subtotal)}</p>
                         <p class="subtotal">{t!(i18n, shop.shipping_free)}</p>
-                        <p class="total">{t!(i18n, shop.total)} <strong>{g.subtotal.to_string()}</strong></p>
+                        <p class="total">{t!(i18n, shop.total)} <strong>{crate::words::money(i18n.get_locale_untracked(), g.subtotal)}</strong></p>
                     </section>
                     <section class="card" aria-labelledby="address-title">
                         <h2 id="address-title">{t!(i18n, shop.shipping_address)}</h2>

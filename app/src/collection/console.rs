@@ -181,7 +181,7 @@ fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
                                 {(r.status == OrderStatus::AwaitingPayment).then(|| view! { " "<Countdown due=r.payment_due_at/> })}
                             </td>
                             <td>{if r.method == CollectionMethod::CashOnDelivery { t_string!(i18n, merchant.cash_on_delivery) } else { t_string!(i18n, merchant.online) }}</td>
-                            <td>{r.total.to_string()}</td>
+                            <td>{crate::words::money(i18n.get_locale_untracked(), r.total)}</td>
                             <td>{crate::ui::when(r.created_at)}</td>
                         </tr>
                     }).collect_view()}

@@ -11,6 +11,7 @@ use crate::error::AppError;
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::{Countdown, StatusTag};
 use crate::ui::{Field, FormError, field_error, form_error};
+use crate::words::action_text;
 use domain::collection::{MerchantAction, RequestState};
 use domain::orders::{Actor, OrderStatus};
 
@@ -100,7 +101,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             <p class="status-line">{t!(i18n, merchant.status_line)} <StatusTag status=s.status/></p>
             <dl class="facts">
                 <dt>{t!(i18n, merchant.fact_shopper)}</dt><dd>{o.shopper_email.clone()}</dd>
-                <dt>{t!(i18n, merchant.fact_amount_due)}</dt><dd><strong>{s.total.to_string()}</strong></dd>
+                <dt>{t!(i18n, merchant.fact_amount_due)}</dt><dd><strong>{crate::words::money(i18n.get_locale_untracked(), s.total)}</strong></dd>
                 <dt>{t!(i18n, merchant.fact_collection)}</dt><dd>{if o.method == CollectionMethod::CashOnDelivery { td_string!(l, merchant.cash_on_delivery) } else { td_string!(l, merchant.online_payment) }}</dd>
                 <dt>{t!(i18n, merchant.fact_placed)}</dt><dd>{crate::ui::when(s.created_at)}</dd>
                 {o.paid_at.map(|t| view! { <dt>{t!(i18n, merchant.fact_paid)}</dt><dd>{crate::ui::when(t)}</dd> })}
@@ -123,7 +124,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                     <thead><tr><th scope="col">{t!(i18n, merchant.col_product)}</th><th scope="col">{t!(i18n, merchant.col_quantity)}</th><th scope="col">{t!(i18n, merchant.col_price)}</th><th scope="col">{t!(i18n, merchant.col_total)}</th></tr></thead>
                     <tbody>
                         {o.lines.iter().map(|l| view! {
-                            <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total.to_string()}</td></tr>
+                            <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.line_total)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>
@@ -239,18 +240,4 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
         </section>
     }
     .into_any()
-}
-
-/// The button of a merchant action, in the page's language.
-fn action_text(l: crate::i18n::Locale, action: MerchantAction) -> &'static str {
-    match action {
-        MerchantAction::RequestPayment => td_string!(l, merchant.action_request_payment),
-        MerchantAction::ResendRequest => td_string!(l, merchant.action_resend_request),
-        MerchantAction::WithdrawRequest => td_string!(l, merchant.action_withdraw_request),
-        MerchantAction::ChooseCashOnDelivery => td_string!(l, merchant.action_choose_cash_on_delivery),
-        MerchantAction::Ship => td_string!(l, merchant.action_ship),
-        MerchantAction::Deliver => td_string!(l, merchant.action_deliver),
-        MerchantAction::DeliverCollectingCash => td_string!(l, merchant.action_deliver_collecting_cash),
-        MerchantAction::Cancel => td_string!(l, merchant.action_cancel),
-    }
 }

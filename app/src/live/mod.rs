@@ -107,7 +107,7 @@ impl Live {
             let l = self.locale;
             let text = crate::ui::fill(
                 crate::i18n::td_string!(l, common.n_payment_received),
-                &[("order", event.order_number.clone()), ("amount", amount.to_string())],
+                &[("order", event.order_number.clone()), ("amount", crate::words::money(l, amount))],
             );
             let key = event.id as u64;
             self.toasts.update(|t| t.push((key, text)));

@@ -77,7 +77,7 @@ impl Notices {
 /// order, the amount, the deadline, the device), never as a sentence.
 pub fn notification_text(l: Locale, n: &Notification) -> String {
     let order = n.order_number.clone().unwrap_or_default();
-    let amount = n.amount.map(|a| a.to_string()).unwrap_or_default();
+    let amount = n.amount.map(|a| crate::words::money(l, a)).unwrap_or_default();
     let template = match n.kind {
         NotificationKind::PaymentReceived => td_string!(l, common.n_payment_received),
         NotificationKind::PaymentRequested if n.deadline.is_some() => td_string!(l, common.n_payment_requested_by),
@@ -202,11 +202,11 @@ mod tests {
             detail: None,
         };
         assert_eq!(notification_text(Locale::en, &n), "Payment received: order PD-261125-ABCDEF — 12.34 USD");
-        assert_eq!(notification_text(Locale::zh_CN, &n), "已收到付款：订单 PD-261125-ABCDEF — 12.34 USD");
+        assert_eq!(notification_text(Locale::zh_CN, &n), "已收到付款：订单 PD-261125-ABCDEF — US$12.34");
         let due = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let n = Notification { kind: NotificationKind::PaymentRequested, deadline: Some(due), ..n };
         assert_eq!(notification_text(Locale::en, &n), "Payment requested: order PD-261125-ABCDEF — 12.34 USD, pay by 2027-01-15 08:00 UTC");
-        assert_eq!(notification_text(Locale::zh_CN, &n), "收款请求：订单 PD-261125-ABCDEF — 12.34 USD，请于 2027-01-15 08:00 UTC 前付款");
+        assert_eq!(notification_text(Locale::zh_CN, &n), "收款请求：订单 PD-261125-ABCDEF — US$12.34，请于 2027-01-15 08:00 UTC 前付款");
         let device = Notification {
             kind: NotificationKind::NewDeviceSignIn,
             order_number: None,

@@ -38,9 +38,13 @@ fn detail_text(l: Locale, detail: &EventDetail) -> String {
         EventDetail::Shipment { carrier, tracking } => {
             fill(td_string!(l, common.detail_shipment), &[("carrier", carrier.clone()), ("tracking", tracking.clone())])
         }
-        EventDetail::CashCollected { amount } => fill(td_string!(l, common.detail_cash_collected), &[("amount", amount.to_string())]),
-        EventDetail::UnexpectedCharge { amount } => fill(td_string!(l, common.detail_unexpected_charge), &[("amount", amount.to_string())]),
-        EventDetail::UnexpectedChargeRefunded { amount } => fill(td_string!(l, common.detail_unexpected_refunded), &[("amount", amount.to_string())]),
+        EventDetail::CashCollected { amount } => fill(td_string!(l, common.detail_cash_collected), &[("amount", crate::words::money(l, *amount))]),
+        EventDetail::UnexpectedCharge { amount } => {
+            fill(td_string!(l, common.detail_unexpected_charge), &[("amount", crate::words::money(l, *amount))])
+        }
+        EventDetail::UnexpectedChargeRefunded { amount } => {
+            fill(td_string!(l, common.detail_unexpected_refunded), &[("amount", crate::words::money(l, *amount))])
+        }
         EventDetail::Note { text } => fill(td_string!(l, common.detail_note), &[("text", text.clone())]),
     }
 }
@@ -106,7 +110,7 @@ mod tests {
                     Some(EventDetail::CashCollected { amount: jpy(1500) }),
                 ),
                 "Shipped, cash due → Delivered by the shop (cash collected: 1,500 JPY)",
-                "商家将订单从货到付款·已发货改为已送达（已收现金 1,500 JPY）",
+                "商家将订单从货到付款·已发货改为已送达（已收现金 JP¥1,500）",
             ),
             (
                 event(Actor::Merchant, "payment_request_withdrawn", Some(OrderStatus::AwaitingPayment), OrderStatus::AwaitingPayment, None),
@@ -122,7 +126,7 @@ mod tests {
                     Some(EventDetail::UnexpectedChargeRefunded { amount: jpy(1500) }),
                 ),
                 "Unexpected payment refunded (1,500 JPY sent back to the shopper)",
-                "意外付款已退回（1,500 JPY 已退回买家）",
+                "意外付款已退回（JP¥1,500 已退回买家）",
             ),
             (
                 event(
@@ -133,7 +137,7 @@ mod tests {
                     Some(EventDetail::UnexpectedCharge { amount: jpy(1500) }),
                 ),
                 "Unexpected payment (1,500 JPY charged after the order closed; it is being sent back)",
-                "收到意外付款（订单关闭后收到 1,500 JPY，正在退回）",
+                "收到意外付款（订单关闭后收到 JP¥1,500，正在退回）",
             ),
             (
                 event(

@@ -65,7 +65,7 @@ pub fn MyOrdersPage() -> impl IntoView {
                                     <A href=format!("/orders/{}", o.number)>{let n = o.number.clone(); t!(i18n, shop.order_link, number = move || n.clone())}</A>
                                     <span>{o.shop_name.clone()}</span>
                                     <StatusTag status=o.status/>
-                                    <strong>{o.total.to_string()}</strong>
+                                    <strong>{crate::words::money(i18n.get_locale_untracked(), o.total)}</strong>
                                     {(o.status == OrderStatus::AwaitingPayment).then(|| view! { <Countdown due=o.payment_due_at/> })}
                                 </li>
                             }).collect_view()}
@@ -105,8 +105,8 @@ pub fn OrderPage() -> impl IntoView {
                 let number = s.number.clone();
                 let heading = { let n = s.number.clone(); t!(i18n, shop.order_link, number = move || n.clone()) };
                 let from = { let (shop, placed) = (s.shop_name.clone(), crate::ui::when(s.created_at)); t!(i18n, shop.from_shop, shop = move || shop.clone(), placed = move || placed.clone()) };
-                let asks = { let (amount, deadline) = (s.total.to_string(), o.request_deadline.map(crate::ui::when).unwrap_or_default()); t!(i18n, shop.shop_asks, amount = move || amount.clone(), deadline = move || deadline.clone()) };
-                let cod = { let amount = s.total.to_string(); t!(i18n, shop.cash_on_delivery_note, amount = move || amount.clone()) };
+                let asks = { let (amount, deadline) = (crate::words::money(i18n.get_locale_untracked(), s.total), o.request_deadline.map(crate::ui::when).unwrap_or_default()); t!(i18n, shop.shop_asks, amount = move || amount.clone(), deadline = move || deadline.clone()) };
+                let cod = { let amount = crate::words::money(i18n.get_locale_untracked(), s.total); t!(i18n, shop.cash_on_delivery_note, amount = move || amount.clone()) };
                 Ok::<_, AppError>(view! {
                     <h1>{heading}</h1>
                     <section class="card">
@@ -142,11 +142,11 @@ pub fn OrderPage() -> impl IntoView {
                             <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_price)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {o.lines.iter().map(|l| view! {
-                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{l.unit_price.to_string()}</td><td>{l.line_total.to_string()}</td></tr>
+                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.line_total)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                        <p class="total">{t!(i18n, shop.total)} <strong>{s.total.to_string()}</strong></p>
+                        <p class="total">{t!(i18n, shop.total)} <strong>{crate::words::money(i18n.get_locale_untracked(), s.total)}</strong></p>
                     </section>
                     <section class="card" aria-labelledby="ship-title">
                         <h2 id="ship-title">{t!(i18n, shop.shipping_to)}</h2>

@@ -15,7 +15,8 @@ use leptos_meta::Title;
 use crate::error::AppError;
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::{Field, FormError, SelectField, field_error, fill, form_error};
-use domain::payments::instrument::WALLETS;
+use crate::words::wallets;
+pub use crate::words::{decline_text, method_label};
 
 // ---- Server functions -------------------------------------------------------------------
 
@@ -204,52 +205,6 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                 </button>
             </ActionForm>
         </section>
-    }
-}
-
-/// The wallets on offer, named as their users know them (Alipay is 支付宝 in Chinese).
-fn wallets(l: crate::i18n::Locale) -> &'static [(&'static str, &'static str)] {
-    const ZH: &[(&str, &str)] = &[("alipay", "支付宝"), ("paypal", "PayPal"), ("grabpay", "GrabPay"), ("gcash", "GCash")];
-    match l {
-        crate::i18n::Locale::en => WALLETS,
-        crate::i18n::Locale::zh_CN => ZH,
-    }
-}
-
-/// A payment method as its reader names it: "Visa credit card •••• 4242", "Visa 信用卡 ••••
-/// 4242", "支付宝 a***@example.com".
-pub fn method_label(l: crate::i18n::Locale, m: &domain::payments::MethodSummary) -> String {
-    use domain::payments::MethodKind;
-    match m.kind {
-        MethodKind::Wallet => {
-            let wallet = m
-                .wallet
-                .and_then(|w| wallets(l).iter().find(|(code, _)| *code == w.as_str()).map(|(_, name)| (*name).to_string()))
-                .unwrap_or_else(|| td_string!(l, shop.method_wallet).to_string());
-            fill(td_string!(l, shop.method_wallet_account), &[("wallet", wallet), ("account", m.wallet_display.clone().unwrap_or_default())])
-        }
-        kind => {
-            let template = if kind == MethodKind::DebitCard { td_string!(l, shop.method_debit) } else { td_string!(l, shop.method_credit) };
-            let brand = m.brand.map(|b| b.label().to_string()).unwrap_or_else(|| td_string!(l, shop.method_card).to_string());
-            fill(template, &[("brand", brand), ("last4", m.last4.clone().unwrap_or_default())])
-        }
-    }
-}
-
-/// Why a payment failed, in the reader's language.
-pub fn decline_text(l: crate::i18n::Locale, reason: domain::payments::DeclineReason) -> &'static str {
-    use domain::payments::DeclineReason as R;
-    match reason {
-        R::CardDeclined => td_string!(l, shop.decline_card_declined),
-        R::InsufficientFunds => td_string!(l, shop.decline_insufficient_funds),
-        R::ExpiredCard => td_string!(l, shop.decline_expired_card),
-        R::IncorrectCode => td_string!(l, shop.decline_incorrect_code),
-        R::WalletRejected => td_string!(l, shop.decline_wallet_rejected),
-        R::Cancelled => td_string!(l, shop.decline_cancelled),
-        R::VerificationExpired => td_string!(l, shop.decline_verification_expired),
-        R::TooManyWrongCodes => td_string!(l, shop.decline_too_many_wrong_codes),
-        R::ShopperChoseAnotherMethod => td_string!(l, shop.decline_another_method),
-        R::OrderClosed => td_string!(l, shop.decline_order_closed),
     }
 }
 

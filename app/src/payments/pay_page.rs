@@ -147,7 +147,7 @@ pub fn PayPage() -> impl IntoView {
                     <h1>{heading}</h1>
                     <section class="card">
                         <p class="status-line">{t!(i18n, shop.status)} <StatusTag status=o.status/></p>
-                        <p class="total">{t!(i18n, shop.amount_due)} <strong>{o.total.to_string()}</strong></p>
+                        <p class="total">{t!(i18n, shop.amount_due)} <strong>{crate::words::money(i18n.get_locale_untracked(), o.total)}</strong></p>
                         {awaiting.then(|| view! { <p>{t!(i18n, shop.pay_within)} <Countdown due=o.payment_due_at/></p> })}
                         <div role="status" aria-live="polite" class="pay-status">
                             {match (o.status, shown.as_ref().map(|s| s.status)) {
@@ -214,7 +214,7 @@ pub fn PayPage() -> impl IntoView {
                                         </fieldset>
                                         <FormError error=form_error(pay_value)/>
                                         <button type="submit" class="button" disabled=move || pay_pending.get()>
-                                            {move || if pay_pending.get() { t!(i18n, shop.paying).into_any() } else { let amount = o.total.to_string(); t!(i18n, shop.pay_amount, amount = move || amount.clone()).into_any() }}
+                                            {move || if pay_pending.get() { t!(i18n, shop.paying).into_any() } else { let amount = crate::words::money(i18n.get_locale_untracked(), o.total); t!(i18n, shop.pay_amount, amount = move || amount.clone()).into_any() }}
                                         </button>
                                     </ActionForm>
                                     <p class="muted"><A href="/account/payment-methods">{t!(i18n, shop.add_another_method)}</A></p>

@@ -67,7 +67,7 @@ pub async fn ticket_queue(#[server(default)] status: String) -> Result<Vec<Ticke
     let (pool, _) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
     let status = match status.trim() {
         "" | "all" => None,
-        s => Some(TicketStatus::parse(s).ok_or_else(|| AppError::field("status", "Choose a status from the list."))?),
+        s => Some(TicketStatus::parse(s).ok_or_else(|| AppError::field("status", domain::Message::ChooseFromList))?),
     };
     Ok(crate::db::support::queue(&pool, status).await?)
 }

@@ -3,6 +3,7 @@
 //! without the provider; the raw card number and code exist only in memory, on their way to
 //! the provider, and print as `****` in every `Debug`.
 
+use crate::Message;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -104,21 +105,20 @@ pub fn luhn_valid(digits: &str) -> bool {
 }
 
 impl CardNumber {
-    pub fn parse(raw: &str) -> Result<CardNumber, &'static str> {
+    pub fn parse(raw: &str) -> Result<CardNumber, Message> {
         let digits: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
         if digits.is_empty() {
-            return Err("Enter the card number.");
+            return Err(Message::CardNumberMissing);
         }
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("A card number has only digits.");
+            return Err(Message::CardNumberDigitsOnly);
         }
-        let brand = CardBrand::detect(&digits)
-            .ok_or("We don't accept this card brand. Use Visa, Mastercard, American Express, UnionPay, JCB or Discover.")?;
+        let brand = CardBrand::detect(&digits).ok_or(Message::CardBrandNotAccepted)?;
         if !brand.lengths().contains(&digits.len()) {
-            return Err("This card number has the wrong number of digits.");
+            return Err(Message::CardNumberLength);
         }
         if !luhn_valid(&digits) {
-            return Err("This card number is not valid. Check it for typing mistakes.");
+            return Err(Message::CardNumberInvalid);
         }
         Ok(CardNumber { digits, brand })
     }
@@ -149,26 +149,26 @@ pub struct Expiry {
 
 impl Expiry {
     /// Parses "MM/YY", "MM/YYYY" or "MM YY"; `today` is (year, month).
-    pub fn parse(raw: &str, today: (u16, u8)) -> Result<Expiry, &'static str> {
+    pub fn parse(raw: &str, today: (u16, u8)) -> Result<Expiry, Message> {
         let cleaned: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
         if cleaned.is_empty() {
-            return Err("Enter the expiry date as MM/YY.");
+            return Err(Message::ExpiryFormat);
         }
-        let (m, y) = cleaned.split_once('/').ok_or("Enter the expiry date as MM/YY.")?;
-        let month: u8 = m.parse().map_err(|_| "Enter the expiry date as MM/YY.")?;
+        let (m, y) = cleaned.split_once('/').ok_or(Message::ExpiryFormat)?;
+        let month: u8 = m.parse().map_err(|_| Message::ExpiryFormat)?;
         let year: u16 = match y.len() {
-            2 => 2000 + y.parse::<u16>().map_err(|_| "Enter the expiry date as MM/YY.")?,
-            4 => y.parse().map_err(|_| "Enter the expiry date as MM/YY.")?,
-            _ => return Err("Enter the expiry date as MM/YY."),
+            2 => 2000 + y.parse::<u16>().map_err(|_| Message::ExpiryFormat)?,
+            4 => y.parse().map_err(|_| Message::ExpiryFormat)?,
+            _ => return Err(Message::ExpiryFormat),
         };
         if !(1..=12).contains(&month) {
-            return Err("The month must be from 01 to 12.");
+            return Err(Message::ExpiryMonth);
         }
         if (year, month) < today {
-            return Err("This card has expired.");
+            return Err(Message::CardExpired);
         }
         if year > today.0 + 20 {
-            return Err("This expiry date is too far in the future.");
+            return Err(Message::ExpiryTooFar);
         }
         Ok(Expiry { month, year })
     }
@@ -182,7 +182,7 @@ impl Expiry {
 pub struct SecurityCode(String);
 
 impl SecurityCode {
-    pub fn parse(raw: &str, brand: Option<CardBrand>) -> Result<SecurityCode, String> {
+    pub fn parse(raw: &str, brand: Option<CardBrand>) -> Result<SecurityCode, Message> {
         let code = raw.trim();
         let want = brand.map(CardBrand::cvc_len);
         let ok_len = match want {
@@ -190,12 +190,12 @@ impl SecurityCode {
             None => (3..=4).contains(&code.len()),
         };
         if code.is_empty() {
-            return Err("Enter the security code from the back of the card.".into());
+            return Err(Message::SecurityCodeMissing);
         }
         if !code.bytes().all(|b| b.is_ascii_digit()) || !ok_len {
             return Err(match want {
-                Some(n) => format!("The security code has {n} digits."),
-                None => "The security code has 3 or 4 digits.".into(),
+                Some(n) => Message::SecurityCodeLength { digits: n as u32 },
+                None => Message::SecurityCodeLengthAny,
             });
         }
         Ok(SecurityCode(code.to_string()))
@@ -238,7 +238,8 @@ impl WalletKind {
     pub fn label(self) -> &'static str {
         WALLETS.iter().find(|(c, _)| *c == self.as_str()).map(|(_, l)| *l).unwrap_or("Wallet")
     }
-    fn format_hint(self) -> &'static str {
+    /// The wallet's account format, in English (pages word it per reader).
+    pub(crate) fn format_hint(self) -> &'static str {
         match self {
             WalletKind::Alipay => "Enter the email address or 11-digit mainland China mobile number of your Alipay account.",
             WalletKind::PayPal => "Enter the email address of your PayPal account.",
@@ -256,7 +257,7 @@ pub struct WalletAccount {
 }
 
 impl WalletAccount {
-    pub fn parse(kind: WalletKind, raw: &str) -> Result<WalletAccount, &'static str> {
+    pub fn parse(kind: WalletKind, raw: &str) -> Result<WalletAccount, Message> {
         let raw = raw.trim();
         let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
         let phone_chars = raw.chars().enumerate().all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0));
@@ -280,7 +281,7 @@ impl WalletAccount {
                 (phone_chars && national.len() == 11 && national.starts_with("09")).then(|| format!("+63{}", &national[1..]))
             }
         };
-        account.map(|account| WalletAccount { kind, account }).ok_or(kind.format_hint())
+        account.map(|account| WalletAccount { kind, account }).ok_or(Message::WalletAccountFormat { wallet: kind })
     }
 
     /// What is shown for the account: most of it masked.
@@ -330,10 +331,10 @@ mod tests {
     fn card_numbers_accept_spaces_and_refuse_typos_with_a_reason() {
         let n = CardNumber::parse("4242 4242 4242 4242").unwrap();
         assert_eq!(n.last4(), "4242");
-        assert_eq!(CardNumber::parse("4242 4242 4242 4241").unwrap_err(), "This card number is not valid. Check it for typing mistakes.");
-        assert_eq!(CardNumber::parse("4242 4242").unwrap_err(), "This card number has the wrong number of digits.");
-        assert_eq!(CardNumber::parse("4242-abcd").unwrap_err(), "A card number has only digits.");
-        assert_eq!(CardNumber::parse(" ").unwrap_err(), "Enter the card number.");
+        assert_eq!(CardNumber::parse("4242 4242 4242 4241").unwrap_err(), Message::CardNumberInvalid);
+        assert_eq!(CardNumber::parse("4242 4242").unwrap_err(), Message::CardNumberLength);
+        assert_eq!(CardNumber::parse("4242-abcd").unwrap_err(), Message::CardNumberDigitsOnly);
+        assert_eq!(CardNumber::parse(" ").unwrap_err(), Message::CardNumberMissing);
     }
 
     #[test]
@@ -350,10 +351,10 @@ mod tests {
         let today = (2026, 11);
         assert_eq!(Expiry::parse("11/26", today), Ok(Expiry { month: 11, year: 2026 }), "this month still counts");
         assert_eq!(Expiry::parse("01/2030", today), Ok(Expiry { month: 1, year: 2030 }));
-        assert_eq!(Expiry::parse("10/26", today), Err("This card has expired."));
-        assert_eq!(Expiry::parse("13/27", today), Err("The month must be from 01 to 12."));
-        assert_eq!(Expiry::parse("1227", today), Err("Enter the expiry date as MM/YY."));
-        assert_eq!(Expiry::parse("12/60", today), Err("This expiry date is too far in the future."));
+        assert_eq!(Expiry::parse("10/26", today), Err(Message::CardExpired));
+        assert_eq!(Expiry::parse("13/27", today), Err(Message::ExpiryMonth));
+        assert_eq!(Expiry::parse("1227", today), Err(Message::ExpiryFormat));
+        assert_eq!(Expiry::parse("12/60", today), Err(Message::ExpiryTooFar));
         assert_eq!(Expiry { month: 3, year: 2031 }.label(), "03/31");
     }
 

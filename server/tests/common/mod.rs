@@ -86,6 +86,19 @@ impl Answer {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
+
+    /// What an English reader is told: a server function's error (which carries kinds and
+    /// parameters) worded as the English page words it; any other body as it came.
+    pub fn said(&self) -> String {
+        use app::i18n::Locale::en;
+        match serde_json::from_str::<app::error::AppError>(&self.body) {
+            Ok(app::error::AppError::Validation(fields)) => {
+                fields.iter().map(|f| format!("{}: {}", f.field, app::words::message_text(en, &f.message))).collect::<Vec<_>>().join("\n")
+            }
+            Ok(other) => other.text(en),
+            Err(_) => self.body.clone(),
+        }
+    }
 }
 
 pub async fn send(app: &Router, request: Request<Body>) -> Answer {

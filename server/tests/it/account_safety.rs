@@ -32,11 +32,11 @@ async fn changing_the_password_needs_the_current_one_and_ends_every_other_sessio
 
     let wrong = call_as(&app, "change_password", "current_password=guess+guess+guess&new_password=a+brand+new+secret", Some(&here), HOME).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.body.contains("That is not your current password."), "{}", wrong.body);
+    assert!(wrong.body.contains(r#"{"code":"wrong_current_password"}"#), "{}", wrong.body);
     let short = call_as(&app, "change_password", "current_password=correct+horse+battery&new_password=short", Some(&here), HOME).await;
-    assert!(short.body.contains("Use at least 10 characters."), "{}", short.body);
+    assert!(short.body.contains(r#"{"code":"too_short","min":10}"#), "{}", short.body);
     let same = call_as(&app, "change_password", "current_password=correct+horse+battery&new_password=correct+horse+battery", Some(&here), HOME).await;
-    assert!(same.body.contains("different from the current one"), "{}", same.body);
+    assert!(same.said().contains("different from the current one"), "{}", same.body);
     // Nothing changed so far: the phone is still signed in.
     assert_eq!(call_as(&app, "my_sessions", "", Some(&phone), HOME).await.status, StatusCode::OK);
 

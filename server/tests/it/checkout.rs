@@ -149,7 +149,7 @@ async fn cancelling_an_unpaid_order_gives_the_stock_back(pool: PgPool) {
     // Cancelling twice is refused with a reason, and gives nothing back twice.
     let twice = call_as(&app, "cancel_order", &format!("number={number}"), Some(&shopper), HOME).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
-    assert!(twice.body.contains("cancelled cannot be cancelled"), "{}", twice.body);
+    assert!(twice.said().contains("cancelled cannot be cancelled"), "{}", twice.body);
     assert_eq!(stock(&pool, item).await, 3);
 }
 
@@ -167,7 +167,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(pool: PgPool) {
     ] {
         let answer = call_as(&app, "add_to_cart", &form, Some(&shopper), HOME).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}");
-        assert!(answer.body.contains(field));
+        assert!(answer.said().contains(field));
     }
     assert_eq!(call_as(&app, "add_to_cart", "product_id=999999&quantity=1", Some(&shopper), HOME).await.status, StatusCode::NOT_FOUND);
     assert_eq!(call_as(&app, "add_to_cart", "product_id=abc&quantity=1", Some(&shopper), HOME).await.status, StatusCode::BAD_REQUEST);
@@ -176,7 +176,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing(pool: PgPool) {
     // Checkout with an empty cart, a bad key or a bad address.
     let empty = call_as(&app, "place_order", &checkout_form(shop_id, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(empty.status, StatusCode::CONFLICT);
-    assert!(empty.body.contains("nothing from this shop"));
+    assert!(empty.said().contains("nothing from this shop"));
     call_as(&app, "add_to_cart", &format!("product_id={item}&quantity=1"), Some(&shopper), HOME).await;
     let bad_key = call_as(&app, "place_order", &checkout_form(shop_id, "not-a-uuid"), Some(&shopper), HOME).await;
     assert_eq!(bad_key.status, StatusCode::BAD_REQUEST);
@@ -224,7 +224,7 @@ async fn archived_products_leave_the_shop_and_cannot_be_bought(pool: PgPool) {
     assert_eq!(call_as(&app, "product_page", &format!("product_id={item}"), None, HOME).await.status, StatusCode::NOT_FOUND);
     let placed = call_as(&app, "place_order", &checkout_form(shop_id, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(placed.status, StatusCode::CONFLICT);
-    assert!(placed.body.contains("no longer sold"));
+    assert!(placed.said().contains("no longer sold"));
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -253,7 +253,7 @@ async fn product_images_are_checked_by_their_bytes(pool: PgPool) {
 
     let refused = send(&app, upload(fake, Some(merchant.clone()))).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("PNG, JPEG or WebP"));
+    assert!(refused.said().contains("PNG, JPEG or WebP"));
     assert_eq!(send(&app, upload(png.clone(), None)).await.status, StatusCode::UNAUTHORIZED);
 
     let stored = send(&app, upload(png.clone(), Some(merchant))).await;

@@ -74,7 +74,7 @@ async fn requests_can_be_resent_or_withdrawn_and_a_withdrawn_request_cannot_be_p
     assert_eq!(act(&app, &o.merchant, &o.number, "resend_request", "").await.status, StatusCode::CONFLICT);
     let bad = act(&app, &o.merchant, &o.number, "request_payment", "&minutes=2").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
-    assert!(bad.body.contains("Enter whole minutes from 5 to 10080."), "{}", bad.body);
+    assert!(bad.body.contains(r#"{"code":"deadline_minutes","min":5,"max":10080}"#), "{}", bad.body);
 
     assert_eq!(act(&app, &o.merchant, &o.number, "request_payment", "").await.status, StatusCode::OK);
     assert_eq!(act(&app, &o.merchant, &o.number, "request_payment", "").await.status, StatusCode::CONFLICT);
@@ -85,7 +85,7 @@ async fn requests_can_be_resent_or_withdrawn_and_a_withdrawn_request_cannot_be_p
     assert_eq!(act(&app, &o.merchant, &o.number, "withdraw_request", "").await.status, StatusCode::OK);
     let refused = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body.contains("withdrew its payment request"), "{}", refused.body);
+    assert!(refused.said().contains("withdrew its payment request"), "{}", refused.body);
     let kinds: Vec<String> =
         notifications(&app, &o.shopper).await["items"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_string()).collect();
     assert_eq!(kinds, ["payment_request_withdrawn", "payment_requested", "payment_requested"]);
@@ -147,7 +147,7 @@ async fn paying_just_before_the_deadline_succeeds_and_just_after_is_refused(pool
     set_due(late.number.clone(), -1).await;
     let refused = call_as(&app, "pay_order", &pay_form(&late.number, late.method, &new_key()), Some(&late.shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body.contains("deadline of this order has passed"), "{}", refused.body);
+    assert!(refused.said().contains("deadline of this order has passed"), "{}", refused.body);
     let attempts: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_attempts").fetch_one(&pool).await.unwrap();
     assert_eq!(attempts, 0);
 
@@ -251,7 +251,7 @@ async fn cash_on_delivery_ships_unpaid_and_is_paid_on_delivery_with_the_exact_am
     // Shipping needs a carrier and a tracking number.
     let bad = act(&app, &o.merchant, &o.number, "ship", "&carrier=&tracking=%3Cscript%3E").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("carrier") && bad.body.contains("tracking"), "{}", bad.body);
+    assert!(bad.said().contains("carrier") && bad.said().contains("tracking"), "{}", bad.body);
     assert_eq!(act(&app, &o.merchant, &o.number, "ship", "&carrier=SF+Express&tracking=SF1234567").await.status, StatusCode::OK);
     assert_eq!(order_status(&pool, &o.number).await, "cod_shipped");
     assert_eq!(notifications(&app, &o.shopper).await["items"][0]["kind"], "order_shipped");
@@ -259,12 +259,12 @@ async fn cash_on_delivery_ships_unpaid_and_is_paid_on_delivery_with_the_exact_am
     // Delivery without the cash, or with another amount, is refused with the reason.
     let without = act(&app, &o.merchant, &o.number, "deliver", "").await;
     assert_eq!(without.status, StatusCode::CONFLICT);
-    assert!(without.body.contains("Record the cash collected"), "{}", without.body);
+    assert!(without.said().contains("Record the cash collected"), "{}", without.body);
     let empty = act(&app, &o.merchant, &o.number, "deliver_collecting_cash", "&cash=").await;
-    assert!(empty.body.contains("Enter the cash collected: 25.00 USD is due."), "{}", empty.body);
+    assert!(empty.body.contains(r#"{"code":"cash_missing","due":{"minor":2500,"currency":"USD"}}"#), "{}", empty.body);
     let short = act(&app, &o.merchant, &o.number, "deliver_collecting_cash", "&cash=20.00").await;
     assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(short.body.contains("must equal the amount due (25.00 USD)"), "{}", short.body);
+    assert!(short.said().contains("must equal the amount due (25.00 USD)"), "{}", short.body);
     assert_eq!(order_status(&pool, &o.number).await, "cod_shipped");
     let postings: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_transactions").fetch_one(&pool).await.unwrap();
     assert_eq!(postings, 0, "nothing posted by a refused delivery");
@@ -422,7 +422,7 @@ async fn the_console_filters_searches_counts_and_pages_stably_while_orders_arriv
     // Bad filters name their field; a forged cursor is a bad request.
     let bad = call_as(&app, "console_orders", "filter[status]=lost", Some(&merchant), HOME).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("Choose a status"), "{}", bad.body);
+    assert!(bad.said().contains("status: Choose an option from the list."), "{}", bad.body);
     let forged = call_as(&app, "console_orders", "after=zzz", Some(&merchant), HOME).await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);
 }

@@ -181,3 +181,35 @@ async fn a_signed_in_choice_follows_the_account_to_another_browser(pool: PgPool)
     assert_eq!(stranger.status, StatusCode::SEE_OTHER);
     assert_eq!(stored().await.unwrap().as_deref(), Some("zh-CN"));
 }
+
+/// A refusal is a kind and its parameters, worded by the page that shows it: the same refused
+/// sign-up (a plain HTML form, no JavaScript) reads in Chinese to a Chinese reader and in
+/// English to an English one — the field messages and the form's own — and an API client gets
+/// the codes.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_refusal_reads_in_each_readers_language(pool: PgPool) {
+    let app = app(pool);
+    let form = "email=not-an-email&password=short&role=shopper";
+    let request = Request::post("/api/sign_up")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("referer", "http://localhost/signup")
+        .body(Body::from(form))
+        .unwrap();
+    let answer = send(&app, request).await;
+    assert_eq!(answer.status, StatusCode::FOUND, "{}", answer.body);
+    let back = answer.headers.get("location").unwrap().to_str().unwrap().trim_start_matches("http://localhost").to_string();
+
+    let chinese = page(&app, &back, None, Some("i18n_pref_locale=zh-CN")).await;
+    assert!(chinese.body.contains("请输入有效的邮箱地址，例如 name@example.com。"), "{}", chinese.body);
+    assert!(chinese.body.contains("至少需要 10 个字符。"), "{}", chinese.body);
+    assert!(!chinese.body.contains("Use at least"), "{}", chinese.body);
+
+    let english = page(&app, &back, Some("en-US"), None).await;
+    assert!(english.body.contains("Enter an email address like name@example.com."), "{}", english.body);
+    assert!(english.body.contains("Use at least 10 characters."), "{}", english.body);
+
+    let api = call(&app, "sign_up", form).await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(api.body.contains(r#"{"field":"password","message":{"code":"too_short","min":10}}"#), "{}", api.body);
+}

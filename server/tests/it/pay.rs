@@ -27,7 +27,7 @@ async fn a_successful_payment_makes_the_order_paid_and_posts_the_ledger(pool: Pg
     // Paying again is refused: already paid.
     let again = call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    assert!(again.body.contains("already paid"));
+    assert!(again.said().contains("already paid"));
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -75,7 +75,7 @@ async fn the_verification_instrument_asks_for_the_code(pool: PgPool) {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let refused = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={wrong}"), Some(&shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.body.contains("not correct"));
+    assert!(refused.said().contains("not correct"));
     // Another shopper cannot answer it.
     let other = signed_up(&app, "nosy@example.com", "shopper").await;
     assert_eq!(call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={code}"), Some(&other), HOME).await.status, StatusCode::NOT_FOUND);
@@ -168,13 +168,13 @@ async fn refused_payments_write_nothing(pool: PgPool) {
     sqlx::query("UPDATE orders SET payment_due_at = now() - interval '1 second' WHERE number = $1").bind(&number).execute(&pool).await.unwrap();
     let late = call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(late.status, StatusCode::CONFLICT);
-    assert!(late.body.contains("deadline"));
+    assert!(late.said().contains("deadline"));
     // Cancelled.
     sqlx::query("UPDATE orders SET payment_due_at = now() + interval '10 minutes' WHERE number = $1").bind(&number).execute(&pool).await.unwrap();
     call_as(&app, "cancel_order", &format!("number={number}"), Some(&shopper), HOME).await;
     let cancelled = call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(cancelled.status, StatusCode::CONFLICT);
-    assert!(cancelled.body.contains("cancelled"));
+    assert!(cancelled.said().contains("cancelled"));
 
     assert_eq!(count(&pool, "payment_attempts").await, 0);
     assert_eq!(count(&pool, "sandbox_charges").await, 0);
@@ -319,7 +319,7 @@ async fn a_method_in_use_by_an_open_payment_cannot_be_removed(pool: PgPool) {
     assert_eq!(waiting["status"], "requires_verification");
     let refused = call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body.contains("still being processed"));
+    assert!(refused.said().contains("still being processed"));
     let code = waiting["sandbox_code"].as_str().unwrap();
     call_as(&app, "verify_payment", &format!("attempt_id={}&code={code}", waiting["attempt_id"]), Some(&shopper), HOME).await;
     assert_eq!(call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await.status, StatusCode::OK);
@@ -356,11 +356,11 @@ async fn nothing_closes_an_order_while_its_payment_is_in_flight(pool: PgPool) {
 
     let cancel = call_as(&app, "cancel_order", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
     assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.body);
-    assert!(cancel.body.contains("still in progress"), "{}", cancel.body);
+    assert!(cancel.said().contains("still in progress"), "{}", cancel.body);
     for action in ["cancel", "withdraw_request", "choose_cash_on_delivery"] {
         let refused = call_as(&app, "merchant_order_action", &merchant_action(&o.number, action), Some(&o.merchant), HOME).await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{action}: {}", refused.body);
-        assert!(refused.body.contains("paying this order right now"), "{action}: {}", refused.body);
+        assert!(refused.said().contains("paying this order right now"), "{action}: {}", refused.body);
     }
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(2);
     assert_eq!(backend::worker::expire_overdue(&pool, later).await.unwrap(), 0);
@@ -459,7 +459,7 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
     // Both sides see it on the order and in their notifications; staff have a ticket.
     for cookie in [&o.shopper, &o.merchant] {
         let listed = call_as(&app, "my_notifications", "", Some(cookie), HOME).await;
-        assert!(listed.body.contains("unexpected_charge_refunded"), "{}", listed.body);
+        assert!(listed.said().contains("unexpected_charge_refunded"), "{}", listed.body);
     }
     let order = call_as(&app, "order_detail", &format!("number={}", o.number), Some(&o.shopper), HOME).await.json();
     let events: Vec<&str> = order["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
@@ -472,7 +472,7 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
     assert_eq!(tickets, 1);
     let staff = signed_in_staff(&app, &pool).await;
     let queue = call_as(&app, "ticket_queue", "", Some(&staff), HOME).await;
-    assert!(queue.body.contains("unexpected_charge"), "{}", queue.body);
+    assert!(queue.said().contains("unexpected_charge"), "{}", queue.body);
 }
 
 /// Part 2: the key the provider sees is the attempt's own. Two shoppers who send the same
@@ -547,7 +547,7 @@ async fn one_bad_attempt_never_holds_up_the_reconciler(pool: PgPool) {
     let staff = signed_in_staff(&app, &pool).await;
     let listed = call_as(&app, "stuck_jobs", "", Some(&staff), HOME).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
-    assert!(listed.body.contains(&bad_attempt.to_string()), "{}", listed.body);
+    assert!(listed.said().contains(&bad_attempt.to_string()), "{}", listed.body);
     assert_eq!(call_as(&app, "stuck_jobs", "", Some(&bad.shopper), HOME).await.status, StatusCode::FORBIDDEN);
     assert_payment_invariant(&pool).await;
 }
@@ -626,7 +626,7 @@ async fn verification_codes_cannot_be_guessed(pool: PgPool) {
     for (n, left) in [(1, "4 tries left"), (2, "3 tries left"), (3, "2 tries left"), (4, "1 try left")] {
         let answer = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={}", wrong(n)), Some(&o.shopper), HOME).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(answer.body.contains(left), "{}", answer.body);
+        assert!(answer.said().contains(left), "{}", answer.body);
     }
     let fifth = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={}", wrong(5)), Some(&o.shopper), HOME).await;
     assert_eq!(fifth.json()["status"], "failed", "{}", fifth.body);

@@ -54,7 +54,8 @@ async fn bad_or_refused_instruments_are_explained_per_field(pool: PgPool) {
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{form}: {}", answer.body);
         let detail = answer.json()["detail"].clone();
         let hit = detail.as_array().unwrap().iter().find(|f| f["field"] == field).unwrap_or_else(|| panic!("{form}: {detail}"));
-        assert!(hit["message"].as_str().unwrap().contains(message), "{form}: {hit}");
+        let said: domain::Message = serde_json::from_value(hit["message"].clone()).unwrap();
+        assert!(said.to_string().contains(message), "{form}: {hit}");
     }
     for (wallet, account, field) in [
         ("paypal", "not-an-email", "account"),
@@ -64,7 +65,7 @@ async fn bad_or_refused_instruments_are_explained_per_field(pool: PgPool) {
     ] {
         let answer = call_as(&app, "bind_wallet", &format!("wallet={wallet}&account={account}"), Some(&me), HOME).await;
         assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{wallet} {account}");
-        assert!(answer.body.contains(field));
+        assert!(answer.said().contains(field));
     }
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM payment_methods").fetch_one(&pool).await.unwrap();
     assert_eq!(count, 0);
@@ -164,7 +165,7 @@ async fn the_same_card_is_saved_once(pool: PgPool) {
     let tokens: i64 = sqlx::query_scalar("SELECT count(*) FROM sandbox_tokens").fetch_one(&pool).await.unwrap();
     let again = call_as(&app, "bind_card", card, Some(&shopper), HOME).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(again.body.contains("already saved: Visa credit card •••• 4242"), "{}", again.body);
+    assert!(again.said().contains("already saved: Visa credit card •••• 4242"), "{}", again.body);
     assert_eq!(
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM sandbox_tokens").fetch_one(&pool).await.unwrap(),
         tokens,

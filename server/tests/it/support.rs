@@ -39,8 +39,8 @@ async fn a_reported_payment_is_answered_and_closed_with_its_context_beside_it(po
     assert_eq!(mine["messages"][1]["from_staff"], true);
     // The page shows the shopper's markup as text.
     let page = get_with_cookie(&app, &format!("/support/{id}"), &o.shopper).await;
-    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "markup is escaped");
-    assert!(!page.body.contains("<script>alert(1)"));
+    assert!(page.said().contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "markup is escaped");
+    assert!(!page.said().contains("<script>alert(1)"));
 
     assert_eq!(call_as(&app, "reply_ticket", &format!("id={id}&body=Thanks"), Some(&o.shopper), HOME).await.status, StatusCode::OK);
     assert_eq!(call_as(&app, "my_ticket", &format!("id={id}"), Some(&o.shopper), HOME).await.json()["ticket"]["status"], "open");
@@ -66,11 +66,11 @@ async fn bad_reports_and_replies_are_refused_and_write_nothing(pool: PgPool) {
 
     let empty = call_as(&app, "report_problem", "category=other&description=+++", Some(&o.shopper), HOME).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(empty.body.contains("Describe the problem."));
+    assert!(empty.body.contains(r#"{"code":"describe_problem"}"#));
     let long = call_as(&app, "report_problem", &format!("category=other&description={}", "x".repeat(4001)), Some(&o.shopper), HOME).await;
-    assert!(long.body.contains("under 4,000 characters"), "{}", long.body);
+    assert!(long.said().contains("description: Use at most 4,000 characters."), "{}", long.body);
     let nocat = call_as(&app, "report_problem", "category=&description=help", Some(&o.shopper), HOME).await;
-    assert!(nocat.body.contains("Choose what the problem is about."));
+    assert!(nocat.body.contains(r#"{"code":"choose_problem_kind"}"#));
     let foreign =
         call_as(&app, "report_problem", &format!("category=wrong_amount&description=x&order_number={}", o.number), Some(&stranger), HOME).await;
     assert_eq!(foreign.status, StatusCode::NOT_FOUND, "another shopper's order");
@@ -121,7 +121,7 @@ async fn staff_freeze_ends_every_session_and_refuses_sign_in_until_unfrozen(pool
     }
     let refused = call_as(&app, "sign_in", "email=victim%40example.com&password=correct+horse+battery", None, HOME).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
-    assert!(refused.body.contains("frozen") && refused.body.contains("Contact support"), "{}", refused.body);
+    assert!(refused.said().contains("frozen") && refused.said().contains("Contact support"), "{}", refused.body);
     assert!(refused.session_cookie().is_none());
     assert_eq!(call_as(&app, "staff_ticket_action", &format!("id={id}&action=freeze"), Some(&staff), HOME).await.status, StatusCode::CONFLICT);
 
