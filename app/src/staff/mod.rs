@@ -5,9 +5,10 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::error::AppError;
+use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::merchant::{DetailsList, History, Qualification, QueueEntry, StatusBadge};
-use crate::ui::{FormError, field_error, form_error};
-use domain::qualification::{QualificationStatus, country_name};
+use crate::ui::{FormError, country_name, field_error, fill, form_error};
+use domain::qualification::QualificationStatus;
 
 /// Staff: submissions waiting for review, oldest first.
 #[server(prefix = "/api", endpoint = "review_queue")]
@@ -40,26 +41,33 @@ pub async fn decide_qualification(merchant_id: i64, decision: String, #[server(d
 pub fn ReviewQueuePage() -> impl IntoView {
     let submitted = crate::live::Live::kind_version("qualification");
     let queue = Resource::new(move || submitted.get(), |_| review_queue());
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Review queue"/>
-        <h1>"Merchant reviews"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading the queue…"</p> }>
+        <Title text=t_string!(i18n, staff.r_queue_title)/>
+        <h1>{t!(i18n, staff.r_heading)}</h1>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, staff.r_loading_queue)}</p> }>
             {move || Suspend::new(async move {
                 let entries = queue.await?;
                 Ok::<_, AppError>(if entries.is_empty() {
-                    view! { <section class="card"><p>"No submission is waiting for review."</p></section> }.into_any()
+                    view! { <section class="card"><p>{t!(i18n, staff.r_none_waiting)}</p></section> }.into_any()
                 } else {
                     view! {
                         <section class="card">
                             <table class="table">
-                                <caption>{format!("{} waiting, oldest first", entries.len())}</caption>
-                                <thead><tr><th scope="col">"Business"</th><th scope="col">"Merchant"</th><th scope="col">"Country"</th><th scope="col">"Submitted"</th></tr></thead>
+                                <caption>{fill(td_string!(l, staff.r_caption), &[("n", entries.len().to_string())])}</caption>
+                                <thead><tr>
+                                    <th scope="col">{t!(i18n, staff.r_col_business)}</th>
+                                    <th scope="col">{t!(i18n, staff.r_col_merchant)}</th>
+                                    <th scope="col">{t!(i18n, staff.r_col_country)}</th>
+                                    <th scope="col">{t!(i18n, staff.r_col_submitted)}</th>
+                                </tr></thead>
                                 <tbody>
                                     {entries.into_iter().map(|e| view! {
                                         <tr>
                                             <td><A href=format!("/staff/reviews/{}", e.merchant_id)>{e.legal_name.clone()}</A></td>
                                             <td class="wrap">{e.merchant_email.clone()}</td>
-                                            <td>{country_name(&e.country).to_string()}</td>
+                                            <td>{country_name(l, &e.country)}</td>
                                             <td>{e.submitted_at.map(crate::ui::when).unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
@@ -89,39 +97,40 @@ pub fn ReviewDetailPage() -> impl IntoView {
     );
     let value = decide.value();
     let pending = decide.pending();
+    let i18n = use_i18n();
     view! {
-        <Title text="Review"/>
-        <p><A href="/staff/reviews">"← Back to the queue"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Title text=t_string!(i18n, staff.r_review_title)/>
+        <p><A href="/staff/reviews">{t!(i18n, staff.r_back)}</A></p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, staff.r_loading)}</p> }>
             {move || Suspend::new(async move {
                 let q = detail.await?;
                 let id = q.merchant_id;
                 Ok::<_, AppError>(view! {
                     <h1>{q.details.legal_name.clone()}</h1>
                     <section class="card">
-                        <p class="status-line">"Status: " <StatusBadge status=q.status/></p>
-                        <p class="muted">"Merchant account: "{q.merchant_email.clone()}</p>
+                        <p class="status-line">{t!(i18n, staff.r_status)} <StatusBadge status=q.status/></p>
+                        <p class="muted">{t!(i18n, staff.r_merchant_account)}{q.merchant_email.clone()}</p>
                         <DetailsList details=q.details.clone()/>
-                        {q.rejection_reason.clone().map(|r| view! { <p class="reason">"Rejected: "{r}</p> })}
+                        {q.rejection_reason.clone().map(|r| view! { <p class="reason">{t!(i18n, staff.r_rejected)}{r}</p> })}
                     </section>
                     {(q.status == QualificationStatus::Submitted).then(|| view! {
                         <section class="card decision">
-                            <h2>"Decision"</h2>
+                            <h2>{t!(i18n, staff.r_decision)}</h2>
                             <ActionForm action=decide>
                                 <input type="hidden" name="merchant_id" value=id/>
                                 <input type="hidden" name="decision" value="approve"/>
-                                <button type="submit" class="button" disabled=move || pending.get()>"Approve"</button>
+                                <button type="submit" class="button" disabled=move || pending.get()>{t!(i18n, staff.r_approve)}</button>
                             </ActionForm>
                             <ActionForm action=decide>
                                 <input type="hidden" name="merchant_id" value=id/>
                                 <input type="hidden" name="decision" value="reject"/>
                                 <div class="field">
-                                    <label for="reason">"Reason for rejection"</label>
+                                    <label for="reason">{t!(i18n, staff.r_reason)}</label>
                                     <textarea id="reason" name="reason" rows="3" maxlength="500"
                                         aria-describedby="reason-error"></textarea>
                                     <p class="field-error" id="reason-error">{move || field_error(value, "reason").get()}</p>
                                 </div>
-                                <button type="submit" class="button button-danger" disabled=move || pending.get()>"Reject"</button>
+                                <button type="submit" class="button button-danger" disabled=move || pending.get()>{t!(i18n, staff.r_reject)}</button>
                             </ActionForm>
                             <FormError error=form_error(value)/>
                         </section>

@@ -278,30 +278,40 @@ pub fn TicketQueuePage() -> impl IntoView {
     // Stuck work has no event of its own: any change may have cleared or added some.
     let anything = crate::live::Live::follow(|_| true);
     let stuck = Resource::new(move || anything.get(), |_| stuck_jobs());
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     let tab = move |value: &'static str, label: &'static str| {
         let current = move || status.get() == value;
         let href = if value.is_empty() { "/staff/tickets".to_string() } else { format!("/staff/tickets?status={value}") };
         view! { <li><a href=href aria-current=move || current().then_some("page") class:current=current>{label}</a></li> }
     };
     view! {
-        <Title text="Support tickets"/>
-        <h1>"Support tickets"</h1>
-        <nav class="tabs" aria-label="Ticket status">
-            <ul>{tab("", "All")}{tab("open", "Open")}{tab("answered", "Answered")}{tab("closed", "Closed")}</ul>
+        <Title text=t_string!(i18n, staff.q_title)/>
+        <h1>{t!(i18n, staff.q_title)}</h1>
+        <nav class="tabs" aria-label=t_string!(i18n, staff.q_tabs)>
+            <ul>
+                {tab("", td_string!(l, staff.q_all))}
+                {[TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed].into_iter().map(|s| tab(s.as_str(), ticket_status_text(l, s))).collect_view()}
+            </ul>
         </nav>
-        <Transition fallback=|| view! { <p class="muted">"Loading tickets…"</p> }>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, staff.q_loading)}</p> }>
             {move || Suspend::new(async move {
                 let tickets = queue.await?;
                 Ok::<_, AppError>(if tickets.is_empty() {
-                    view! { <section class="card"><p>"No tickets."</p></section> }.into_any()
+                    view! { <section class="card"><p>{t!(i18n, staff.q_none)}</p></section> }.into_any()
                 } else {
                     view! { <div class="table-scroll card"><table class="table">
-                        <thead><tr><th scope="col">"Ticket"</th><th scope="col">"From"</th><th scope="col">"Status"</th><th scope="col">"Waiting since"</th></tr></thead>
+                        <thead><tr>
+                            <th scope="col">{t!(i18n, staff.q_col_ticket)}</th>
+                            <th scope="col">{t!(i18n, staff.q_col_from)}</th>
+                            <th scope="col">{t!(i18n, staff.q_col_status)}</th>
+                            <th scope="col">{t!(i18n, staff.q_col_waiting)}</th>
+                        </tr></thead>
                         <tbody>{tickets.into_iter().map(|t| view! {
                             <tr>
-                                <th scope="row"><A href=format!("/staff/tickets/{}", t.id)>{format!("#{} {}", t.id, t.category.label())}</A></th>
+                                <th scope="row"><A href=format!("/staff/tickets/{}", t.id)>{format!("#{} {}", t.id, category_text(l, t.category))}</A></th>
                                 <td class="wrap">{t.user_email.clone()}</td>
-                                <td><span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span></td>
+                                <td><span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span></td>
                                 <td>{crate::ui::when(t.waiting_since)}</td>
                             </tr>
                         }).collect_view()}</tbody>
@@ -314,12 +324,15 @@ pub fn TicketQueuePage() -> impl IntoView {
                 let items = stuck.await?;
                 Ok::<_, AppError>((!items.is_empty()).then(|| view! {
                     <section class="card" aria-labelledby="stuck-title">
-                        <h2 id="stuck-title">"Background work that keeps failing"</h2>
-                        <p class="muted">"Each item is still retried with back-off; the others are not held up."</p>
+                        <h2 id="stuck-title">{t!(i18n, staff.s_heading)}</h2>
+                        <p class="muted">{t!(i18n, staff.s_intro)}</p>
                         <ul class="stuck">{items.into_iter().map(|w| view! {
                             <li>
-                                <strong>{w.describe()}</strong>
-                                <span class="muted">{format!(" — {} failures; next try {}; last error: {}", w.failures, crate::ui::when(w.next_try), w.last_error)}</span>
+                                <strong>{stuck_text(l, &w)}</strong>
+                                <span class="muted">
+                                    {fill(td_string!(l, staff.s_details), &[("failures", w.failures.to_string()), ("next", crate::ui::when(w.next_try))])}
+                                    <span translate="no">{w.last_error.clone()}</span>
+                                </span>
                             </li>
                         }).collect_view()}</ul>
                     </section>
@@ -345,10 +358,12 @@ pub fn StaffTicketPage() -> impl IntoView {
         },
     );
     let act_value = act.value();
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
     view! {
-        <Title text="Support ticket"/>
-        <p><A href="/staff/tickets">"← Tickets"</A></p>
-        <Transition fallback=|| view! { <p class="muted">"Loading the ticket…"</p> }>
+        <Title text=t_string!(i18n, staff.t_title)/>
+        <p><A href="/staff/tickets">{t!(i18n, staff.t_back)}</A></p>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, staff.t_loading)}</p> }>
             {move || Suspend::new(async move {
                 let s = data.await?;
                 let t = s.ticket.clone();
@@ -360,43 +375,47 @@ pub fn StaffTicketPage() -> impl IntoView {
                     </ActionForm>
                 };
                 Ok::<_, AppError>(view! {
-                    <h1>{format!("Ticket #{} — {}", t.id, t.category.label())}</h1>
+                    <h1>{fill(td_string!(l, staff.t_heading), &[("id", t.id.to_string()), ("category", category_text(l, t.category).to_string())])}</h1>
                     <div class="support-grid">
                         <section class="card" aria-labelledby="conversation-title">
-                            <h2 id="conversation-title">"Conversation"</h2>
-                            <p>{format!("From {} · ", t.user_email)}<span class=format!("badge ticket-{}", t.status.as_str())>{t.status.label()}</span>
-                                {t.user_frozen.then(|| view! { " "<span class="badge badge-rejected">"Account frozen"</span> })}</p>
+                            <h2 id="conversation-title">{t!(i18n, staff.t_conversation)}</h2>
+                            <p>{fill(td_string!(l, staff.t_from), &[("email", t.user_email.clone())])}<span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span>
+                                {t.user_frozen.then(|| view! { " "<span class="badge badge-rejected">{t!(i18n, staff.t_frozen)}</span> })}</p>
                             <Conversation messages=s.messages.clone() staff_view=true/>
                             {(t.status != TicketStatus::Closed).then(|| view! { <ReplyForm id=t.id reply/> })}
                             <FormError error=form_error(act_value)/>
                             <div class="actions">
-                                {(t.status != TicketStatus::Closed).then(|| button("close", "Close ticket", false))}
-                                {if t.user_frozen { button("unfreeze", "Unfreeze account", false) } else { button("freeze", "Freeze account", true) }}
+                                {(t.status != TicketStatus::Closed).then(|| button("close", td_string!(l, staff.t_close), false))}
+                                {if t.user_frozen {
+                                    button("unfreeze", td_string!(l, staff.t_unfreeze), false)
+                                } else {
+                                    button("freeze", td_string!(l, staff.t_freeze), true)
+                                }}
                             </div>
-                            <h3>"Staff actions"</h3>
-                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{a.describe()}</li> }).collect_view()}</ul>
+                            <h3>{t!(i18n, staff.t_actions)}</h3>
+                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{action_text(l, a)}</li> }).collect_view()}</ul>
                         </section>
                         <section class="card" aria-labelledby="order-title">
-                            <h2 id="order-title">"Order"</h2>
+                            <h2 id="order-title">{t!(i18n, staff.t_order)}</h2>
                             {match s.order.clone() {
-                                None => view! { <p class="muted">"No order linked."</p> }.into_any(),
+                                None => view! { <p class="muted">{t!(i18n, staff.t_no_order)}</p> }.into_any(),
                                 Some(o) => view! {
                                     <p>{format!("{} · {} · ", o.summary.number, o.summary.total)}<StatusTag status=o.summary.status/></p>
-                                    <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(crate::i18n::use_i18n().get_locale_untracked(), e, Actor::Staff)}</li> }).collect_view()}</ol>
+                                    <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(l, e, Actor::Staff)}</li> }).collect_view()}</ol>
                                 }.into_any(),
                             }}
-                            <h3 id="attempts-title">"Payment attempts"</h3>
+                            <h3 id="attempts-title">{t!(i18n, staff.t_attempts)}</h3>
                             <ul class="attempts">{s.attempts.iter().map(|a| view! {
                                 <li class:linked=t.attempt_id == Some(a.id)>
-                                    {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), crate::payments::method_label(crate::i18n::use_i18n().get_locale_untracked(), &a.method), a.status.label())}
-                                    {a.reason.map(|r| format!(" — {}", crate::payments::decline_text(crate::i18n::use_i18n().get_locale_untracked(), r)))}
+                                    {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), crate::payments::method_label(l, &a.method), crate::ui::attempt_status_text(l, a.status))}
+                                    {a.reason.map(|r| format!(" — {}", crate::payments::decline_text(l, r)))}
                                 </li>
                             }).collect_view()}</ul>
                         </section>
                         <section class="card" aria-labelledby="activity-title">
-                            <h2 id="activity-title">"Account activity"</h2>
+                            <h2 id="activity-title">{t!(i18n, staff.t_activity)}</h2>
                             <ul class="history">{s.activity.iter().map(|e| view! {
-                                <li><time>{crate::ui::when(e.at)}</time>" — "{crate::accounts::activity_text(crate::i18n::use_i18n().get_locale_untracked(), &e.kind)}" · "{e.ip.clone()}" · "<span class="wrap">{e.user_agent.clone()}</span></li>
+                                <li><time>{crate::ui::when(e.at)}</time>" — "{crate::accounts::activity_text(l, &e.kind)}" · "{e.ip.clone()}" · "<span class="wrap" translate="no">{e.user_agent.clone()}</span></li>
                             }).collect_view()}</ul>
                         </section>
                     </div>
@@ -423,5 +442,64 @@ pub fn ticket_status_text(l: Locale, status: TicketStatus) -> &'static str {
         TicketStatus::Open => td_string!(l, common.t_status_open),
         TicketStatus::Answered => td_string!(l, common.t_status_answered),
         TicketStatus::Closed => td_string!(l, common.t_status_closed),
+    }
+}
+
+/// A stuck item of background work in the reader's language, from its kind and id (the
+/// English is `StuckWork::describe`'s, word for word).
+pub fn stuck_text(l: Locale, item: &StuckWork) -> String {
+    let template = match item.job.as_str() {
+        "reconcile" => td_string!(l, staff.s_reconcile),
+        "verification_timeout" => td_string!(l, staff.s_verification_timeout),
+        "unexpected_refund" => td_string!(l, staff.s_unexpected_refund),
+        "expire" => td_string!(l, staff.s_expire),
+        "complete" => td_string!(l, staff.s_complete),
+        _ => td_string!(l, staff.s_other),
+    };
+    fill(template, &[("id", item.item_id.to_string()), ("job", item.job.clone())])
+}
+
+/// A line of what staff did on a ticket in the reader's language (the English is
+/// `StaffAction::describe`'s).
+pub fn action_text(l: Locale, action: &StaffAction) -> String {
+    let template = match action.action.as_str() {
+        "replied" => td_string!(l, staff.t_action_replied),
+        "closed" => td_string!(l, staff.t_action_closed),
+        "froze_account" => td_string!(l, staff.t_action_froze),
+        "unfroze_account" => td_string!(l, staff.t_action_unfroze),
+        _ => td_string!(l, staff.t_action_other),
+    };
+    fill(template, &[("staff", action.staff.clone())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn stuck_work_reads_as_the_domain_words_it_in_english_and_in_chinese_too() {
+        let item = |job: &str| StuckWork {
+            job: job.into(),
+            item_id: 42,
+            failures: 6,
+            last_error: "timeout".into(),
+            next_try: datetime!(2026-11-30 09:30 UTC),
+        };
+        for job in ["reconcile", "verification_timeout", "unexpected_refund", "expire", "complete", "something_new"] {
+            assert_eq!(stuck_text(Locale::en, &item(job)), item(job).describe(), "{job}");
+        }
+        assert_eq!(stuck_text(Locale::zh_CN, &item("reconcile")), "支付记录 #42：无法向支付渠道确认支付结果");
+        assert_eq!(stuck_text(Locale::zh_CN, &item("complete")), "订单 #42：无法自动完成");
+        assert_eq!(stuck_text(Locale::zh_CN, &item("something_new")), "后台任务 something_new #42");
+    }
+
+    #[test]
+    fn staff_actions_read_as_the_domain_words_them_in_english_and_in_chinese_too() {
+        let action = |what: &str| StaffAction { staff: "staff@paydesk.test".into(), action: what.into(), at: datetime!(2026-11-30 09:30 UTC) };
+        for what in ["replied", "closed", "froze_account", "unfroze_account", "something_new"] {
+            assert_eq!(action_text(Locale::en, &action(what)), action(what).describe(), "{what}");
+        }
+        assert_eq!(action_text(Locale::zh_CN, &action("froze_account")), "staff@paydesk.test 冻结了账号");
     }
 }
