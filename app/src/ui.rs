@@ -264,7 +264,8 @@ pub fn url_encode(value: &str) -> String {
     out
 }
 
-/// "12:34 left to pay", ticking once a second in the browser; the server renders the deadline.
+/// "12:34 left to pay" ("5 h 12 min", "2 d 3 h" when further off), ticking once a second in
+/// the browser; the server renders the deadline.
 #[component]
 pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
     let now = RwSignal::new(None::<OffsetDateTime>);
@@ -286,12 +287,18 @@ pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
         move || match now.get() {
             None => pay_by.clone(),
             Some(now) => {
-                let left = (due - now).whole_seconds();
-                if left <= 0 {
-                    td_string!(l, common.deadline_passed).to_string()
-                } else {
-                    fill(td_string!(l, common.left_to_pay), &[("time", format!("{:02}:{:02}", left / 60, left % 60))])
-                }
+                use domain::collection::TimeLeft;
+                let time = match TimeLeft::of((due - now).whole_seconds()) {
+                    TimeLeft::Over => return td_string!(l, common.deadline_passed).to_string(),
+                    TimeLeft::Clock { minutes, seconds } => format!("{minutes:02}:{seconds:02}"),
+                    TimeLeft::Hours { hours, minutes } => {
+                        fill(td_string!(l, common.hours_minutes), &[("hours", hours.to_string()), ("minutes", minutes.to_string())])
+                    }
+                    TimeLeft::Days { days, hours } => {
+                        fill(td_string!(l, common.days_hours), &[("days", days.to_string()), ("hours", hours.to_string())])
+                    }
+                };
+                fill(td_string!(l, common.left_to_pay), &[("time", time)])
             }
         }
     };

@@ -117,6 +117,27 @@ pub fn request_deadline(now: OffsetDateTime, typed: &str, limits: DeadlineLimits
     Ok(now + Duration::minutes(minutes))
 }
 
+/// How long is left before a deadline, at the precision a reader needs: a clock under an hour
+/// ("12:34"), hours and minutes under a day, days and hours beyond ("1439:59" helps no one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeLeft {
+    Over,
+    Clock { minutes: i64, seconds: i64 },
+    Hours { hours: i64, minutes: i64 },
+    Days { days: i64, hours: i64 },
+}
+
+impl TimeLeft {
+    pub fn of(seconds: i64) -> TimeLeft {
+        match seconds {
+            s if s <= 0 => TimeLeft::Over,
+            s if s < 3600 => TimeLeft::Clock { minutes: s / 60, seconds: s % 60 },
+            s if s < 86_400 => TimeLeft::Hours { hours: s / 3600, minutes: s % 3600 / 60 },
+            s => TimeLeft::Days { days: s / 86_400, hours: s % 86_400 / 3600 },
+        }
+    }
+}
+
 /// May the shopper still pay at `now` an order due at `due`? Up to, not including, the deadline.
 pub fn can_still_pay(due: OffsetDateTime, now: OffsetDateTime) -> bool {
     now < due
@@ -353,6 +374,18 @@ mod tests {
         assert!(err.to_string().contains("re-send it"), "{err}");
         let err = check_allowed(OrderStatus::Paid, RequestState::Closed, Cancel).unwrap_err();
         assert_eq!(err.to_string(), "An order that is paid cannot take “Cancel order”.");
+    }
+
+    #[test]
+    fn time_left_reads_at_the_precision_a_reader_needs() {
+        assert_eq!(TimeLeft::of(0), TimeLeft::Over);
+        assert_eq!(TimeLeft::of(-5), TimeLeft::Over);
+        assert_eq!(TimeLeft::of(59), TimeLeft::Clock { minutes: 0, seconds: 59 });
+        assert_eq!(TimeLeft::of(3599), TimeLeft::Clock { minutes: 59, seconds: 59 });
+        assert_eq!(TimeLeft::of(3600), TimeLeft::Hours { hours: 1, minutes: 0 });
+        assert_eq!(TimeLeft::of(86_399), TimeLeft::Hours { hours: 23, minutes: 59 });
+        assert_eq!(TimeLeft::of(86_400), TimeLeft::Days { days: 1, hours: 0 });
+        assert_eq!(TimeLeft::of(7 * 86_400 - 1), TimeLeft::Days { days: 6, hours: 23 });
     }
 
     const LIMITS: DeadlineLimits = DeadlineLimits { default_minutes: 30, min_minutes: 5, max_minutes: 10_080 };

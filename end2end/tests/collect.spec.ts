@@ -27,6 +27,8 @@ test("the merchant requests payment, the shopper pays it, the merchant sees it p
   await page.getByRole("link", { name: "Notifications, 1 unread" }).click();
   await page.getByRole("link", { name: new RegExp(`^Payment requested: order ${number} — 1,500 JPY, pay by`) }).click();
   await expect(page.getByText("The shop asks you to pay 1,500 JPY by")).toBeVisible();
+  // Ninety minutes read as hours and minutes, not as "89:59".
+  await expect(page.getByText(/^1 h (29|30) min left to pay$/).first()).toBeVisible();
   await page.getByRole("link", { name: "Pay now" }).click();
   await expect(page.getByLabel("Visa credit card •••• 4242")).toBeChecked();
   await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();

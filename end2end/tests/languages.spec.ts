@@ -153,12 +153,25 @@ test.describe("a merchant whose browser reads Chinese", () => {
     await expect(page.getByText("审核中", { exact: true }).first()).toBeVisible();
     await expectNoEnglish(page, ["JP-1234-5678", suffix]);
 
-    const staffContext = await browser.newContext({ locale: "en-US" });
+    // Platform staff who read Chinese review it in Chinese: the queue, the review, the
+    // server's refusal of a too-short reason, the approval.
+    const staffContext = await browser.newContext({ locale: "zh-CN" });
     const staff = await staffContext.newPage();
     await signIn(staff, STAFF.email, STAFF.password);
-    await staff.getByRole("link", { name: `东京茶屋株式会社 ${suffix}` }).click();
-    await staff.getByRole("button", { name: "Approve" }).click();
-    await expect(staff.getByText("Approved", { exact: true }).first()).toBeVisible();
+    await expect(staff.getByRole("heading", { level: 1, name: "商家资质审核" })).toBeVisible();
+    const business = `东京茶屋株式会社 ${suffix}`;
+    const typed = [business, `东京茶屋 ${suffix}`, "JP-1234-5678"];
+    await expectNoEnglish(staff, typed);
+    await staff.getByRole("link", { name: business }).click();
+    await expect(staff.getByRole("heading", { name: "审核决定" })).toBeVisible();
+    await staff.waitForSelector("#app[data-hydrated=true]");
+    await staff.getByLabel("驳回原因").fill("no");
+    await staff.getByRole("button", { name: "驳回" }).click();
+    await expect(staff.getByText("请告诉商家需要修改的内容（至少 5 个字符）。")).toBeVisible();
+    await expectNoEnglish(staff, typed);
+    await staff.getByRole("button", { name: "通过" }).click();
+    await expect(staff.getByText("已通过", { exact: true }).first()).toBeVisible();
+    await expectNoEnglish(staff, typed);
     await staffContext.close();
 
     // The decision arrives live; then the products page, in Chinese too.
