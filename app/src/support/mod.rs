@@ -393,7 +393,7 @@ pub fn StaffTicketPage() -> impl IntoView {
                                 }}
                             </div>
                             <h3>{t!(i18n, staff.t_actions)}</h3>
-                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{action_text(l, a)}</li> }).collect_view()}</ul>
+                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{staff_action_text(l, a)}</li> }).collect_view()}</ul>
                         </section>
                         <section class="card" aria-labelledby="order-title">
                             <h2 id="order-title">{t!(i18n, staff.t_order)}</h2>
@@ -461,7 +461,7 @@ pub fn stuck_text(l: Locale, item: &StuckWork) -> String {
 
 /// A line of what staff did on a ticket in the reader's language (the English is
 /// `StaffAction::describe`'s).
-pub fn action_text(l: Locale, action: &StaffAction) -> String {
+pub fn staff_action_text(l: Locale, action: &StaffAction) -> String {
     let template = match action.action.as_str() {
         "replied" => td_string!(l, staff.t_action_replied),
         "closed" => td_string!(l, staff.t_action_closed),
@@ -498,8 +498,8 @@ mod tests {
     fn staff_actions_read_as_the_domain_words_them_in_english_and_in_chinese_too() {
         let action = |what: &str| StaffAction { staff: "staff@paydesk.test".into(), action: what.into(), at: datetime!(2026-11-30 09:30 UTC) };
         for what in ["replied", "closed", "froze_account", "unfroze_account", "something_new"] {
-            assert_eq!(action_text(Locale::en, &action(what)), action(what).describe(), "{what}");
+            assert_eq!(staff_action_text(Locale::en, &action(what)), action(what).describe(), "{what}");
         }
-        assert_eq!(action_text(Locale::zh_CN, &action("froze_account")), "staff@paydesk.test 冻结了账号");
+        assert_eq!(staff_action_text(Locale::zh_CN, &action("froze_account")), "staff@paydesk.test 冻结了账号");
     }
 }
