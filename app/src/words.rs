@@ -194,6 +194,8 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         EnterSixDigitCode => td_string!(l, messages.enter_six_digit_code),
         WrongCode { tries_left: 1 } => td_string!(l, messages.wrong_code_last_try),
         WrongCode { tries_left } => return fill(td_string!(l, messages.wrong_code_tries), &[("tries_left", n(tries_left))]),
+        CodeNoLongerAwaited => td_string!(l, messages.code_no_longer_awaited),
+        NewCodeTooSoon { seconds } => return fill(td_string!(l, messages.new_code_too_soon), &[("seconds", n(seconds))]),
         PaymentInProgressShopper => td_string!(l, messages.payment_in_progress_shopper),
         PaymentInProgressMerchant => td_string!(l, messages.payment_in_progress_merchant),
         PaymentAlreadyUnderway => td_string!(l, messages.payment_already_underway),

@@ -30,7 +30,7 @@ use domain::checkout::OrderSettings;
 use domain::collection::{RequestState, can_still_pay};
 use domain::notifications::NotificationKind;
 use domain::orders::{Actor, EventDetail, OrderEvent, OrderStatus};
-use domain::payments::PayResult;
+use domain::payments::{PayPageInfo, PayResult};
 use domain::payments::attempt::{AttemptEvent, AttemptStatus};
 use domain::payments::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
 
@@ -39,6 +39,8 @@ pub const MAX_CODE_TRIES: i32 = 5;
 /// Wrong codes one shopper may enter across all their attempts within [`WRONG_CODE_WINDOW_SECS`].
 pub const MAX_WRONG_CODES_PER_SHOPPER: i64 = 10;
 pub const WRONG_CODE_WINDOW_SECS: i64 = 15 * 60;
+/// A new verification code may be asked for this long after the last one was sent.
+pub const NEW_CODE_AFTER_SECS: i64 = 30;
 /// A verification step never outlives the order's deadline by more than this.
 const VERIFICATION_GRACE: Duration = Duration::minutes(2);
 
@@ -60,11 +62,27 @@ pub fn result_of(row: &AttemptRow) -> PayResult {
         sandbox_code: None,
         tries_left: tries_left(row),
         verification_expires_at: (row.status == AttemptStatus::RequiresVerification).then_some(row.verification_expires_at).flatten(),
+        method: None,
     }
 }
 
 fn tries_left(row: &AttemptRow) -> Option<u8> {
     (row.status == AttemptStatus::RequiresVerification).then(|| (MAX_CODE_TRIES - row.code_tries).clamp(0, MAX_CODE_TRIES) as u8)
+}
+
+/// The pay page of the shopper's own order: what is being paid for (the shop, the lines, the
+/// total), their methods, the latest attempt with the method it pays with, and a fresh key
+/// for the next "Pay". Someone else's order is "not found".
+pub async fn page(pool: &PgPool, shopper: &CurrentUser, number: &str) -> Result<PayPageInfo, Error> {
+    let not_found = || Error::NotFound("The order".into());
+    let (order_id, shop_id) = db::payments::shopper_order_shop(pool, shopper.id, number).await?.ok_or_else(not_found)?;
+    let order = db::orders::shopper_order(pool, shopper.id, number).await?.ok_or_else(not_found)?;
+    let methods = db::payment_methods::list(pool, shopper.id).await?;
+    let latest = match db::payments::latest_attempt(pool, order_id).await? {
+        Some(row) => Some(PayResult { method: db::payments::attempt_method(pool, row.id).await?, ..result_of(&row) }),
+        None => None,
+    };
+    Ok(PayPageInfo { order: order.summary, shop_id, lines: order.lines, methods, latest, idempotency_key: Uuid::new_v4().to_string() })
 }
 
 /// The shopper pays their order with one of their methods. `key` is the idempotency key of
@@ -108,6 +126,7 @@ pub async fn pay(
                 sandbox_code: None,
                 tries_left: None,
                 verification_expires_at: None,
+                method: None,
             });
         }
     };
@@ -223,6 +242,84 @@ pub async fn verify(
             Err(err.into())
         }
     }
+}
+
+/// The shopper asks for a new verification code ("Send a new code") for their own attempt
+/// that waits for one: the provider sends a fresh code (the old one stops working), and the
+/// step starts again — a new time limit, all its tries. At most one new code per
+/// [`NEW_CODE_AFTER_SECS`]: the claim is one statement on the attempt's row, so a double click
+/// or two tabs send one code; the provider is called outside any transaction. Guessing stays
+/// bounded by the shopper's wrong-code throttle, which a new code does not reset.
+pub async fn resend_code(
+    pool: &PgPool,
+    provider: &Provider,
+    settings: &OrderSettings,
+    shopper: &CurrentUser,
+    attempt_id: i64,
+) -> Result<PayResult, Error> {
+    let attempt = own_attempt(pool, shopper, attempt_id).await?;
+    if attempt.status != AttemptStatus::RequiresVerification {
+        return Err(Error::Conflict(Message::CodeNoLongerAwaited));
+    }
+    if attempt.verification_expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
+        // Too late for any code: the step ends now rather than at the worker's next run.
+        return give_up(pool, provider, settings, attempt_id, DeclineReason::VerificationExpired, Actor::System, None).await;
+    }
+    let Some(claimed_at) = db::payments::claim_new_code(pool, attempt_id, NEW_CODE_AFTER_SECS).await? else {
+        return Err(Error::Conflict(match db::payments::new_code_wait(pool, attempt_id, NEW_CODE_AFTER_SECS).await? {
+            Some(wait) => Message::NewCodeTooSoon { seconds: wait.clamp(1, NEW_CODE_AFTER_SECS) as u32 },
+            None => Message::CodeNoLongerAwaited,
+        }));
+    };
+    let Some(reference) = attempt.reference.as_deref() else {
+        return Err(Error::internal(format!("attempt {attempt_id} waits for a code without a provider reference")));
+    };
+    let outcome = match provider.resend_code(reference).await {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            // No code was sent: the shopper may ask again at once.
+            db::payments::release_new_code(pool, attempt_id, claimed_at, NEW_CODE_AFTER_SECS).await?;
+            return Err(err.into());
+        }
+    };
+    let ChargeOutcome::RequiresVerification { test_code, .. } = outcome else {
+        // The charge completed or ended meanwhile (a callback not yet heard): finish it so.
+        return finish(pool, provider, settings, Paying::of(&attempt), outcome, Actor::Shopper, Some(shopper.id)).await;
+    };
+    let mut tx = pool.begin().await?;
+    let restarted = restart_step(&mut tx, settings, Paying::of(&attempt)).await;
+    let attempt = match restarted {
+        Ok(Some(attempt)) => attempt,
+        Ok(None) => {
+            // It ended while the code was on its way (abandoned, verified in another tab).
+            tx.rollback().await?;
+            return Err(Error::Conflict(Message::CodeNoLongerAwaited));
+        }
+        Err(err) => {
+            let _ = tx.rollback().await;
+            return Err(err);
+        }
+    };
+    tx.commit().await?;
+    tracing::info!(attempt_id, provider = provider.name(), "new verification code sent");
+    let method = db::payments::attempt_method(pool, attempt_id).await?;
+    Ok(PayResult { sandbox_code: test_code, method, ..result_of(&attempt) })
+}
+
+/// The transactional part of [`resend_code`]: under the order's lock, then the attempt's (as
+/// `finish` takes them), an attempt still waiting for its code gets its new time limit and
+/// all its tries back. `None` when it no longer waits.
+async fn restart_step(tx: &mut PgConnection, settings: &OrderSettings, Paying { order_id, attempt_id }: Paying) -> Result<Option<AttemptRow>, Error> {
+    let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;
+    let attempt = db::payments::attempt_by_id(tx, attempt_id, true).await?.ok_or_else(|| Error::NotFound("The payment".into()))?;
+    if attempt.status != AttemptStatus::RequiresVerification {
+        return Ok(None);
+    }
+    let expires = verification_deadline(OffsetDateTime::now_utc(), order.due, settings);
+    if !db::payments::restart_verification(tx, attempt_id, expires).await? {
+        return Ok(None);
+    }
+    Ok(Some(AttemptRow { verification_expires_at: Some(expires), code_tries: 0, ..attempt }))
 }
 
 /// The shopper stops a payment that waits for its code ("Use another method"): the provider
@@ -355,6 +452,7 @@ async fn apply_outcome(
         sandbox_code: None,
         tries_left: None,
         verification_expires_at: None,
+        method: None,
     };
     let mut unexpected = false;
     match status {

@@ -77,6 +77,11 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn charge(&self, request: ChargeRequest) -> Result<ChargeOutcome, ProviderError>;
     /// Completes a charge that asked for a verification code.
     async fn verify(&self, reference: &str, code: &str) -> Result<ChargeOutcome, ProviderError>;
+    /// Sends the shopper a fresh one-time code for a charge that waits for one; the code sent
+    /// before stops working. Answers the charge's state afterwards: `RequiresVerification`
+    /// (with the new code from a test provider), or where the charge stands if it no longer
+    /// waits for a code.
+    async fn resend_code(&self, reference: &str) -> Result<ChargeOutcome, ProviderError>;
     /// The current state of a charge (for reconciling after a crash).
     async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError>;
     /// Voids a charge that has not completed (abandoned or timed-out verification). Answers the

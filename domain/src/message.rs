@@ -78,6 +78,8 @@ pub enum Message {
     ChoosePaymentMethod,
     EnterSixDigitCode,
     WrongCode { tries_left: u32 },
+    CodeNoLongerAwaited,
+    NewCodeTooSoon { seconds: u32 },
     PaymentInProgressShopper,
     PaymentInProgressMerchant,
     PaymentAlreadyUnderway,
@@ -214,6 +216,8 @@ impl Message {
             Message::ChoosePaymentMethod,
             Message::EnterSixDigitCode,
             Message::WrongCode { tries_left: 4 },
+            Message::CodeNoLongerAwaited,
+            Message::NewCodeTooSoon { seconds: 25 },
             Message::PaymentInProgressShopper,
             Message::PaymentInProgressMerchant,
             Message::PaymentAlreadyUnderway,
@@ -348,6 +352,8 @@ impl fmt::Display for Message {
             EnterSixDigitCode => "Enter the 6-digit code.",
             WrongCode { tries_left: 1 } => "The verification code is not correct (1 try left).",
             WrongCode { tries_left } => return write!(f, "The verification code is not correct ({tries_left} tries left)."),
+            CodeNoLongerAwaited => "This payment no longer waits for a verification code.",
+            NewCodeTooSoon { seconds } => return write!(f, "A code was sent a moment ago. You can ask for a new one in {seconds} s."),
             PaymentInProgressShopper => {
                 "A payment of this order is still in progress. Wait for it to finish, or stop it on the payment page, then cancel."
             }

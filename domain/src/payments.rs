@@ -1,6 +1,6 @@
 //! Paying: the attempt machine, card and wallet checks, the ledger's postings.
 
-use crate::orders::OrderSummary;
+use crate::orders::{OrderLine, OrderSummary};
 use instrument::{CardBrand, WalletKind};
 use serde::{Deserialize, Serialize};
 pub mod attempt;
@@ -120,6 +120,10 @@ pub struct PayResult {
     pub tries_left: Option<u8>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub verification_expires_at: Option<time::OffsetDateTime>,
+    /// The method this attempt pays with, as far as its shopper may see it (named on the
+    /// verification step: "Visa credit card •••• 3220"). Filled where the attempt is read back.
+    #[serde(default)]
+    pub method: Option<MethodSummary>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,10 +218,15 @@ pub struct CardForm {
     pub holder: String,
 }
 
-/// What the pay page needs, with a fresh idempotency key for the next "Pay".
+/// What the pay page needs, with a fresh idempotency key for the next "Pay": what is being
+/// paid for (the shop, its lines, the total in `order`), the shopper's methods and the latest
+/// attempt.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PayPageInfo {
     pub order: OrderSummary,
+    /// The shop the order is from (its name is `order.shop_name`), for a link to it.
+    pub shop_id: i64,
+    pub lines: Vec<OrderLine>,
     pub methods: Vec<PaymentMethod>,
     pub latest: Option<PayResult>,
     pub idempotency_key: String,

@@ -7,7 +7,10 @@ mod pay_page;
 #[cfg(feature = "ssr")]
 pub mod provider;
 
-pub use pay_page::{AbandonPayment, PayOrder, PayPage, PayPageInfo, VerifyPayment, abandon_payment, pay_order, pay_page_data, verify_payment};
+pub use pay_page::{
+    AbandonPayment, PayOrder, PayPage, PayPageInfo, ResendVerificationCode, VerifyPayment, abandon_payment, pay_order, pay_page_data,
+    resend_verification_code, verify_payment,
+};
 
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -101,6 +101,23 @@ pub async fn latest_attempt(pool: &PgPool, order_id: i64) -> Result<Option<Attem
     attempt(row)
 }
 
+/// The method an attempt pays with, as its shopper may see it (even if removed since).
+pub async fn attempt_method(pool: &PgPool, attempt_id: i64) -> Result<Option<domain::payments::MethodSummary>, sqlx::Error> {
+    let row: Option<super::payment_methods::MethodRow> = sqlx::query_as(
+        "SELECT m.id AS method_id, m.kind, m.brand, m.last4, m.exp_month, m.exp_year, m.holder_name, m.wallet, m.wallet_display, m.is_default
+         FROM payment_attempts a JOIN payment_methods m ON m.id = a.method_id WHERE a.id = $1",
+    )
+    .bind(attempt_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|r| PaymentMethod::from(r).summary()))
+}
+
+/// The shopper's own order: its id and its shop's.
+pub async fn shopper_order_shop(pool: &PgPool, shopper_id: i64, number: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, shop_id FROM orders WHERE number = $1 AND shopper_id = $2").bind(number).bind(shopper_id).fetch_optional(pool).await
+}
+
 pub async fn shopper_order_id(db: &mut PgConnection, shopper_id: i64, number: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM orders WHERE number = $1 AND shopper_id = $2").bind(number).bind(shopper_id).fetch_optional(db).await
 }
@@ -203,6 +220,64 @@ pub async fn take_code_try(pool: &PgPool, attempt_id: i64, max: i32) -> Result<O
     .bind(max)
     .fetch_optional(pool)
     .await
+}
+
+// ---- A new code for a verification step --------------------------------------------------
+// While an attempt waits for its code, its `updated_at` is when its current code was sent:
+// the step starts with `update_attempt`, a new code is claimed by moving it to now, and
+// nothing else touches it meanwhile (code tries are counted in `code_tries`).
+
+/// Claims the sending of a new code: one statement on the attempt's row, so that of two
+/// concurrent requests only one gets it. `None` when the attempt no longer waits for its code
+/// or its current code is younger than `min_secs`; otherwise when the claim was made.
+pub async fn claim_new_code(pool: &PgPool, attempt_id: i64, min_secs: i64) -> Result<Option<OffsetDateTime>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE payment_attempts SET updated_at = now()
+         WHERE id = $1 AND status = 'requires_verification' AND updated_at <= now() - make_interval(secs => $2)
+         RETURNING updated_at",
+    )
+    .bind(attempt_id)
+    .bind(min_secs as f64)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Seconds until a new code may be claimed (at least 1), while the attempt waits for its code;
+/// `None` when it no longer does.
+pub async fn new_code_wait(pool: &PgPool, attempt_id: i64, min_secs: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT greatest(1, ceil(extract(epoch FROM updated_at + make_interval(secs => $2) - now())))::bigint
+         FROM payment_attempts WHERE id = $1 AND status = 'requires_verification'",
+    )
+    .bind(attempt_id)
+    .bind(min_secs as f64)
+    .fetch_optional(pool)
+    .await
+}
+
+/// Gives a claim back (the provider could not be asked): a new code may be asked for at once.
+pub async fn release_new_code(pool: &PgPool, attempt_id: i64, claimed_at: OffsetDateTime, min_secs: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payment_attempts SET updated_at = updated_at - make_interval(secs => $3) WHERE id = $1 AND updated_at = $2")
+        .bind(attempt_id)
+        .bind(claimed_at)
+        .bind(min_secs as f64)
+        .execute(pool)
+        .await
+        .map(|_| ())
+}
+
+/// The verification step starts again with a new code: its tries are reset and it gets a new
+/// time limit. `false` when the attempt no longer waits for its code.
+pub async fn restart_verification(db: &mut PgConnection, attempt_id: i64, expires_at: OffsetDateTime) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE payment_attempts SET code_tries = 0, verification_expires_at = $2, updated_at = now()
+         WHERE id = $1 AND status = 'requires_verification'",
+    )
+    .bind(attempt_id)
+    .bind(expires_at)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Gives a try back (the provider could not be asked).

@@ -109,6 +109,11 @@ impl Sandbox {
     }
 }
 
+/// A random six-digit one-time code.
+fn new_code() -> String {
+    format!("{:06}", Uuid::new_v4().as_u128() % 1_000_000)
+}
+
 fn unavailable(err: sqlx::Error) -> ProviderError {
     ProviderError::Unavailable(err.to_string())
 }
@@ -161,10 +166,7 @@ impl PaymentProvider for Sandbox {
         let (status, reason, code) = match behaviour {
             Behaviour::Succeed => ("succeeded", None, None),
             Behaviour::Decline(r) => ("declined", Some(r.code()), None),
-            Behaviour::NeedsVerification => {
-                let code = format!("{:06}", Uuid::new_v4().as_u128() % 1_000_000);
-                ("requires_verification", None, Some(code))
-            }
+            Behaviour::NeedsVerification => ("requires_verification", None, Some(new_code())),
             Behaviour::Slow | Behaviour::SlowDecline => ("processing", None, None),
         };
         let reference = format!("sbx_ch_{}", Uuid::new_v4().simple());
@@ -232,6 +234,28 @@ impl PaymentProvider for Sandbox {
             return Err(ProviderError::Declined(DeclineReason::IncorrectCode));
         }
         Ok(outcome(reference.to_string(), &status, reason.as_deref(), expected))
+    }
+
+    async fn resend_code(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
+        // Kept as the first code was: at the provider's side, in its charge record. Never the
+        // same code again (two candidates, so one differs from the old one).
+        let (code, other) = (new_code(), new_code());
+        let other = if other == code { format!("{:06}", (code.parse::<u32>().unwrap_or(0) + 1) % 1_000_000) } else { other };
+        let row: Option<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "UPDATE sandbox_charges SET
+                 verification_code = CASE WHEN status <> 'requires_verification' THEN verification_code
+                                          WHEN verification_code = $2 THEN $3 ELSE $2 END
+             WHERE reference = $1
+             RETURNING status, decline_reason, verification_code",
+        )
+        .bind(reference)
+        .bind(code)
+        .bind(other)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (status, reason, code) = row.ok_or(ProviderError::Unknown("charge"))?;
+        Ok(outcome(reference.to_string(), &status, reason.as_deref(), code))
     }
 
     async fn query(&self, reference: &str) -> Result<ChargeOutcome, ProviderError> {
