@@ -893,3 +893,147 @@ async fn run_step(
         assert!(answer.status.is_success() || answer.status.is_client_error(), "{step:?}: {} {}", answer.status, answer.body);
     }
 }
+
+/// Issue 17: the pay page says what is being paid for — the shop (to link to it), the lines
+/// and the total — for the shopper's own order only, and names the method of the latest
+/// attempt.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_pay_page_shows_the_shop_and_what_is_paid_for(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "summary", "4000000000003220").await;
+    let page = call_as(&app, "pay_page_data", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let page = page.json();
+    assert_eq!(page["shop_id"], o.shop_id);
+    assert_eq!(page["order"]["shop_name"], "Bright Gadgets");
+    let lines = page["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "{page}");
+    assert_eq!(lines[0]["title"], "Thing");
+    assert_eq!(lines[0]["quantity"], 1);
+    assert_eq!(lines[0]["line_total"], page["order"]["total"]);
+    assert_eq!(page["order"]["total"]["minor"], 2500, "{page}");
+    assert!(page["latest"].is_null());
+
+    // Once a payment started, the page names the method it pays with.
+    call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
+    let page = call_as(&app, "pay_page_data", &format!("number={}", o.number), Some(&o.shopper), HOME).await.json();
+    assert_eq!(page["latest"]["status"], "requires_verification");
+    assert_eq!(page["latest"]["method"]["last4"], "3220", "{page}");
+    assert_eq!(page["latest"]["method"]["brand"], "visa", "{page}");
+    assert!(page["latest"]["sandbox_code"].is_null(), "the code is never stored by Paydesk: {page}");
+
+    // Someone else's order: not found, nothing of it shown.
+    let other = signed_up(&app, "nosy-summary@example.com", "shopper").await;
+    let theirs = call_as(&app, "pay_page_data", &format!("number={}", o.number), Some(&other), HOME).await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
+    assert!(!theirs.body.contains("Bright Gadgets") && !theirs.body.contains("Thing"), "{}", theirs.body);
+}
+
+/// Makes the attempt's current code older than the 30 s after which a new one may be asked for.
+async fn code_sent_long_ago(pool: &PgPool, attempt: i64) {
+    sqlx::query("UPDATE payment_attempts SET updated_at = now() - interval '31 seconds' WHERE id = $1").bind(attempt).execute(pool).await.unwrap();
+}
+
+/// Issue 17: "Send a new code" — a fresh code replaces the old one (which stops working), the
+/// step gets a new time limit and all its tries; not twice within 30 s (the answer says how
+/// long to wait); only the shopper's own attempt, and only while it waits for its code.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_new_code_replaces_the_old_one(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "resend", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    assert_eq!(waiting["status"], "requires_verification");
+    let attempt = waiting["attempt_id"].as_i64().unwrap();
+    let old = waiting["sandbox_code"].as_str().unwrap().to_string();
+    let resend = |cookie: String| {
+        let app = app.clone();
+        async move { call_as(&app, "resend_verification_code", &format!("attempt_id={attempt}"), Some(&cookie), HOME).await }
+    };
+
+    // At once: too soon, and the shopper is told how long to wait.
+    let soon = resend(o.shopper.clone()).await;
+    assert_eq!(soon.status, StatusCode::CONFLICT, "{}", soon.body);
+    let said = soon.said();
+    assert!(said.starts_with("A code was sent a moment ago. You can ask for a new one in "), "{said}");
+    let wait: u32 = said.trim_end_matches(" s.").rsplit(' ').next().unwrap().parse().unwrap();
+    assert!((25..=30).contains(&wait), "{said}");
+    assert_eq!(soon.json()["detail"]["code"], "new_code_too_soon", "{}", soon.body);
+
+    // A wrong code uses a try.
+    let wrong = if old == "000000" { "111111" } else { "000000" };
+    let refused = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={wrong}"), Some(&o.shopper), HOME).await;
+    assert!(refused.said().contains("4 tries left"), "{}", refused.body);
+
+    // Someone else cannot ask for a code for it.
+    code_sent_long_ago(&pool, attempt).await;
+    let other = signed_up(&app, "nosy-resend@example.com", "shopper").await;
+    assert_eq!(resend(other).await.status, StatusCode::NOT_FOUND);
+
+    // Later: a new code, a new time limit, all the tries again; the old code no longer works.
+    let before: time::OffsetDateTime =
+        sqlx::query_scalar("SELECT verification_expires_at FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    let fresh = resend(o.shopper.clone()).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    let fresh = fresh.json();
+    assert_eq!(fresh["status"], "requires_verification");
+    assert_eq!(fresh["attempt_id"], attempt);
+    assert_eq!(fresh["tries_left"], 5, "{fresh}");
+    assert_eq!(fresh["method"]["last4"], "3220", "{fresh}");
+    let new = fresh["sandbox_code"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    let (tries, after): (i32, time::OffsetDateTime) =
+        sqlx::query_as("SELECT code_tries, verification_expires_at FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+    assert_eq!(tries, 0);
+    assert!(after >= before, "{after} < {before}");
+    // Asked again at once: refused, and no other code was made.
+    assert_eq!(resend(o.shopper.clone()).await.status, StatusCode::CONFLICT);
+    let stored: String = sqlx::query_scalar("SELECT verification_code FROM sandbox_charges").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, new);
+
+    let stale = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={old}"), Some(&o.shopper), HOME).await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", stale.body);
+    assert!(stale.said().contains("not correct"), "{}", stale.body);
+    let ok = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code={new}"), Some(&o.shopper), HOME).await;
+    assert_eq!(ok.json()["status"], "succeeded", "{}", ok.body);
+    assert_eq!(order_status(&pool, &o.number).await, "paid");
+
+    // Paid: it no longer waits for a code, whenever asked.
+    code_sent_long_ago(&pool, attempt).await;
+    let done = resend(o.shopper.clone()).await;
+    assert_eq!(done.status, StatusCode::CONFLICT, "{}", done.body);
+    assert_eq!(done.said(), "This payment no longer waits for a verification code.");
+    assert_ledger_consistent(&pool).await;
+}
+
+/// Issue 17: an attempt stopped for another method ("Use another method") takes no new code,
+/// and a new code asked for in two tabs at once is sent once.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_new_code_is_sent_once_and_only_while_a_code_is_awaited(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "resend2", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    let attempt = waiting["attempt_id"].as_i64().unwrap();
+    code_sent_long_ago(&pool, attempt).await;
+    let form = format!("attempt_id={attempt}");
+    let asks = (0..6).map(|_| {
+        let (app, cookie, form) = (app.clone(), o.shopper.clone(), form.clone());
+        tokio::spawn(async move { call_as(&app, "resend_verification_code", &form, Some(&cookie), HOME).await })
+    });
+    let answers: Vec<_> = futures::future::join_all(asks).await.into_iter().map(Result::unwrap).collect();
+    let sent: Vec<_> = answers.iter().filter(|a| a.status == StatusCode::OK).collect();
+    assert_eq!(sent.len(), 1, "{:?}", answers.iter().map(|a| (a.status, a.body.clone())).collect::<Vec<_>>());
+    assert!(answers.iter().all(|a| a.status == StatusCode::OK || a.status == StatusCode::CONFLICT));
+    let stored: String = sqlx::query_scalar("SELECT verification_code FROM sandbox_charges").fetch_one(&pool).await.unwrap();
+    assert_eq!(sent[0].json()["sandbox_code"], stored.as_str());
+
+    let stopped = call_as(&app, "abandon_payment", &form, Some(&o.shopper), HOME).await;
+    assert_eq!(stopped.json()["status"], "failed", "{}", stopped.body);
+    code_sent_long_ago(&pool, attempt).await;
+    let late = call_as(&app, "resend_verification_code", &form, Some(&o.shopper), HOME).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", late.body);
+    assert_eq!(late.json()["detail"]["code"], "code_no_longer_awaited", "{}", late.body);
+    let charge: (String, String) = sqlx::query_as("SELECT status, verification_code FROM sandbox_charges").fetch_one(&pool).await.unwrap();
+    assert_eq!(charge, ("declined".to_string(), stored), "the provider was not asked for a code");
+    assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment");
+    assert_ledger_consistent(&pool).await;
+}
