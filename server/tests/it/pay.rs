@@ -922,6 +922,22 @@ async fn the_pay_page_shows_the_shop_and_what_is_paid_for(pool: PgPool) {
     assert_eq!(page["latest"]["method"]["brand"], "visa", "{page}");
     assert!(page["latest"]["sandbox_code"].is_null(), "the code is never stored by Paydesk: {page}");
 
+    // The page as served (a reload during the verification step): the shop, the line, the
+    // card being verified and both ways out.
+    let html = get_as(&app, &format!("/orders/{}/pay", o.number), &o.shopper).await;
+    assert_eq!(html.status, StatusCode::OK);
+    for text in [
+        "Bright Gadgets",
+        &format!("href=\"/shops/{}\"", o.shop_id),
+        ">Thing<",
+        "Visa credit card •••• 3220",
+        "Send a new code",
+        "Use another method",
+    ] {
+        assert!(html.body.contains(text), "{text} missing from:\n{}", html.body);
+    }
+    assert!(!html.body.contains("aria-invalid"), "no field is refused yet");
+
     // Someone else's order: not found, nothing of it shown.
     let other = signed_up(&app, "nosy-summary@example.com", "shopper").await;
     let theirs = call_as(&app, "pay_page_data", &format!("number={}", o.number), Some(&other), HOME).await;
