@@ -30,9 +30,9 @@ use domain::checkout::OrderSettings;
 use domain::collection::{RequestState, can_still_pay};
 use domain::notifications::NotificationKind;
 use domain::orders::{Actor, EventDetail, OrderEvent, OrderStatus};
-use domain::payments::{PayPageInfo, PayResult};
 use domain::payments::attempt::{AttemptEvent, AttemptStatus};
 use domain::payments::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
+use domain::payments::{PayPageInfo, PayResult};
 
 /// Codes one attempt may be tried with.
 pub const MAX_CODE_TRIES: i32 = 5;

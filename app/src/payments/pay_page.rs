@@ -93,6 +93,9 @@ enum Focus {
     Code,
     /// "Pay with": the attempt failed or was stopped; the reason is announced as an alert.
     Methods,
+    /// "Send a new code" again, once its refusal is announced (the button, disabled while it
+    /// waited for the answer, had lost the focus).
+    Resend,
 }
 
 impl Focus {
@@ -154,12 +157,19 @@ pub fn PayPage() -> impl IntoView {
             focus.set(Some(Focus::Code));
         }
     });
+    Effect::new(move |_| {
+        if resend_value.with(|v| matches!(v, Some(Err(_)))) {
+            focus.set(Some(Focus::Resend));
+        }
+    });
     let status_ref = NodeRef::<leptos::html::P>::new();
     let code_ref = NodeRef::<leptos::html::Input>::new();
     let methods_ref = NodeRef::<leptos::html::H2>::new();
+    let resend_ref = NodeRef::<leptos::html::Button>::new();
     focus_when(focus, Focus::Status, move || status_ref.get().map(Into::into));
     focus_when(focus, Focus::Code, move || code_ref.get().map(Into::into));
     focus_when(focus, Focus::Methods, move || methods_ref.get().map(Into::into));
+    focus_when(focus, Focus::Resend, move || resend_ref.get().map(Into::into));
     // The page follows its order's live events; it polls a processing payment only while the
     // live channel is down, so it still turns paid (or declined) by itself.
     let tick = RwSignal::new(0u32);
@@ -167,7 +177,12 @@ pub fn PayPage() -> impl IntoView {
     let changed = crate::live::Live::order(move || params.with_untracked(|p| p.get("number")));
     let data = Resource::new(
         move || {
-            (params.with(|p| p.get("number")), (pay.version().get(), verify.version().get(), abandon.version().get(), resent.get()), tick.get(), changed.get())
+            (
+                params.with(|p| p.get("number")),
+                (pay.version().get(), verify.version().get(), abandon.version().get(), resent.get()),
+                tick.get(),
+                changed.get(),
+            )
         },
         |(number, _, _, _)| async move {
             match number {
@@ -243,7 +258,7 @@ pub fn PayPage() -> impl IntoView {
                     {(awaiting && shown.as_ref().map(|s| s.status) == Some(AttemptStatus::RequiresVerification)).then(|| {
                         let s = shown.clone().unwrap();
                         view! {
-                            <VerifyStep attempt=s verify abandon resend code_ref/>
+                            <VerifyStep attempt=s verify abandon resend code_ref resend_ref/>
                         }
                     })}
                     {(awaiting && !matches!(shown.as_ref().map(|s| s.status), Some(AttemptStatus::Processing | AttemptStatus::RequiresVerification))).then(|| view! {
@@ -289,6 +304,7 @@ fn VerifyStep(
     abandon: ServerAction<AbandonPayment>,
     resend: ServerAction<ResendVerificationCode>,
     code_ref: NodeRef<leptos::html::Input>,
+    resend_ref: NodeRef<leptos::html::Button>,
 ) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
@@ -332,7 +348,7 @@ fn VerifyStep(
             <div class="verify-actions">
                 <ActionForm action=resend>
                     <input type="hidden" name="attempt_id" value=s.attempt_id/>
-                    <button type="submit" class="button secondary" disabled=move || resend_pending.get()>
+                    <button type="submit" class="button secondary" node_ref=resend_ref disabled=move || resend_pending.get()>
                         {move || if resend_pending.get() { t_string!(i18n, shop.sending_new_code) } else { t_string!(i18n, shop.send_new_code) }}
                     </button>
                     <FormError error=form_error(resend_value)/>

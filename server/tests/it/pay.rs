@@ -998,7 +998,11 @@ async fn a_new_code_replaces_the_old_one(pool: PgPool) {
     let new = fresh["sandbox_code"].as_str().unwrap().to_string();
     assert_ne!(new, old);
     let (tries, after): (i32, time::OffsetDateTime) =
-        sqlx::query_as("SELECT code_tries, verification_expires_at FROM payment_attempts WHERE id = $1").bind(attempt).fetch_one(&pool).await.unwrap();
+        sqlx::query_as("SELECT code_tries, verification_expires_at FROM payment_attempts WHERE id = $1")
+            .bind(attempt)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(tries, 0);
     assert!(after >= before, "{after} < {before}");
     // Asked again at once: refused, and no other code was made.
