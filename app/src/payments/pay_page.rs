@@ -134,8 +134,8 @@ pub fn PayPage() -> impl IntoView {
     // The latest answer of any of this page's actions, and where the focus goes after it.
     let answered = RwSignal::new(None::<PayResult>);
     let focus = RwSignal::new(None::<Focus>);
-    // A new code changes the stored attempt (time limit, tries); a refused one changes nothing,
-    // so the page is not drawn again and the focus stays on the button.
+    // A new code changes the stored attempt (time limit, tries) and the page reads it back; a
+    // refused one changes nothing, so the page is not drawn again for it.
     let resent = RwSignal::new(0u32);
     for value in [pay.value(), verify.value(), abandon.value(), resend.value()] {
         Effect::new(move |_| {
