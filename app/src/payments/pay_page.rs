@@ -276,7 +276,7 @@ pub fn PayPage() -> impl IntoView {
                                             {d.methods.iter().enumerate().map(|(i, m)| view! {
                                                 <label class="choice"><input type="radio" name="method_id" value=m.id checked=i == 0/>" "{super::method_label(l, &m.summary())}</label>
                                             }).collect_view()}
-                                            <p class="field-error">{move || field_error(pay_value, "method_id").get()}</p>
+                                            <p class="field-error" role="alert">{move || field_error(pay_value, "method_id").get()}</p>
                                         </fieldset>
                                         <FormError error=form_error(pay_value)/>
                                         <button type="submit" class="button" disabled=move || pay_pending.get()>
