@@ -442,7 +442,7 @@ pub fn StaffTicketPage() -> impl IntoView {
                                 <ul class="history activity">{s.activity.iter().map(|e| view! {
                                     <li>
                                         <time>{crate::ui::when(e.at)}</time>" — "{crate::accounts::activity_text(l, &e.kind)}" · "{e.ip.clone()}" · "
-                                        <strong class="device">{device_text(l, &e.user_agent)}</strong>
+                                        <strong class="device" translate="no">{device_text(l, &e.user_agent)}</strong>
                                         {(!e.user_agent.is_empty()).then(|| view! {
                                             <details class="raw-ua">
                                                 <summary>{t!(i18n, staff.t_show_raw)}</summary>
