@@ -264,6 +264,113 @@ pub fn url_encode(value: &str) -> String {
     out
 }
 
+/// The server side of a confirmation: a destructive server function calls this before it
+/// acts. Unless its form carried `confirm=yes` (the confirm button's own name and value), it
+/// refuses — nothing is done — and names the `subject` (an action, a method's id), so that the
+/// page shows the confirmation step beside the right button. That step is what a browser
+/// without JavaScript (or before hydration) sees after its first press.
+pub fn confirmed(confirm: &str, subject: impl Into<String>) -> Result<(), AppError> {
+    if confirm == "yes" { Ok(()) } else { Err(AppError::field("confirm", domain::Message::ConfirmFirst { subject: subject.into() })) }
+}
+
+/// Whether the action's latest answer asks to confirm `subject` (see [`confirmed`]).
+pub fn confirmation_asked<T, S>(value: S, subject: impl Into<String>) -> Signal<bool>
+where
+    T: Send + Sync + 'static,
+    S: With<Value = ActionResult<T>> + Send + Sync + 'static,
+{
+    let subject = subject.into();
+    Signal::derive(move || {
+        value
+            .try_with(|v| match v {
+                Some(Err(err)) => matches!(err.message_for("confirm"), Some(domain::Message::ConfirmFirst { subject: s }) if *s == subject),
+                _ => false,
+            })
+            .unwrap_or(false)
+    })
+}
+
+/// The submit button of a destructive action, placed inside its form (which carries the other
+/// fields). With JavaScript, pressing it opens a modal `<dialog>` that asks `question`, says
+/// `consequence`, and offers "Keep …" (focused: the safe choice; Escape closes too) and
+/// "Confirm", which submits the form with `confirm=yes`. Without JavaScript the press submits
+/// the form without `confirm`; the server refuses ([`confirmed`]) and the page comes back with
+/// `asked` set: the same question and buttons are then shown in the page instead.
+#[component]
+pub fn ConfirmButton(
+    /// What the button says ("Cancel order").
+    #[prop(into)]
+    label: String,
+    /// Names what is confirmed, unique on the page (an action, a method's id): element ids.
+    #[prop(into)]
+    subject: String,
+    /// "Cancel order PD-1042?"
+    #[prop(into)]
+    question: String,
+    /// "The shopper is told and the stock goes back."
+    #[prop(into)]
+    consequence: String,
+    /// The safe button ("Keep the order").
+    #[prop(into)]
+    keep: String,
+    /// Whether the server asked for the confirmation (see [`confirmation_asked`]).
+    #[prop(into)]
+    asked: Signal<bool>,
+    #[prop(default = "button button-danger")] class: &'static str,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    use crate::i18n::{t, use_i18n};
+    let i18n = use_i18n();
+    let dialog = NodeRef::<leptos::html::Dialog>::new();
+    let keep_button = NodeRef::<leptos::html::Button>::new();
+    let title_id = format!("confirm-{subject}-title");
+    let text_id = format!("confirm-{subject}-text");
+    let (labelled_by, described_by) = (title_id.clone(), text_id.clone());
+    let open = move |ev: leptos::ev::MouseEvent| {
+        // Hydrated: ask here instead of submitting.
+        if let Some(d) = dialog.get() {
+            ev.prevent_default();
+            if d.show_modal().is_ok()
+                && let Some(k) = keep_button.get()
+            {
+                let _ = k.focus();
+            }
+        }
+    };
+    let close = move |_| {
+        if let Some(d) = dialog.get() {
+            d.close();
+        }
+    };
+    // Where "Keep" leads without JavaScript: this page, without the server's answer in the
+    // address (a full load, so that no answer is kept in memory either).
+    let location = leptos_router::hooks::use_location();
+    let here = move || location.pathname.get();
+    let (question2, consequence2, keep2) = (question.clone(), consequence.clone(), keep.clone());
+    view! {
+        <button type="submit" class=class disabled=move || disabled.get() aria-haspopup="dialog" on:click=open>{label}</button>
+        <dialog node_ref=dialog class="confirm-dialog" aria-labelledby=labelled_by aria-describedby=described_by>
+            <h2 id=title_id>{question}</h2>
+            <p id=text_id>{consequence}</p>
+            <div class="actions">
+                <button type="button" class="button secondary" node_ref=keep_button on:click=close>{keep}</button>
+                // The dialog closes, and the form is submitted with this button's name and value.
+                <button type="submit" name="confirm" value="yes" class="button button-danger" on:click=close>{t!(i18n, common.confirm)}</button>
+            </div>
+        </dialog>
+        {move || asked.get().then(|| view! {
+            <div class="confirm-step" role="alert">
+                <p><strong>{question2.clone()}</strong></p>
+                <p>{consequence2.clone()}</p>
+                <div class="actions">
+                    <button type="submit" name="confirm" value="yes" class="button button-danger">{t!(i18n, common.confirm)}</button>
+                    <a class="button secondary" href=here rel="external">{keep2.clone()}</a>
+                </div>
+            </div>
+        })}
+    }
+}
+
 /// "12:34 left to pay" ("5 h 12 min", "2 d 3 h" when further off), ticking once a second in
 /// the browser; the server renders the deadline.
 #[component]

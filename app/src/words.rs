@@ -256,6 +256,7 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         ChooseProblemKind => td_string!(l, messages.choose_problem_kind),
         AccountAlreadyFrozen => td_string!(l, messages.account_already_frozen),
         AccountNotFrozen => td_string!(l, messages.account_not_frozen),
+        ConfirmFirst { .. } => td_string!(l, messages.confirm_first),
     };
     text.to_string()
 }

@@ -62,6 +62,12 @@ impl MerchantAction {
             MerchantAction::Cancel => "Cancel order",
         }
     }
+
+    /// What cannot be undone, and so is confirmed before it is done: cancelling, withdrawing
+    /// a payment request (the shopper is told at once).
+    pub fn needs_confirmation(self) -> bool {
+        matches!(self, MerchantAction::Cancel | MerchantAction::WithdrawRequest)
+    }
 }
 
 /// The actions the merchant may take now, in the order the console offers them.

@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 pub enum Area {
     Shop,
     Merchant,
+    /// The staff's system status page (only staff may check from there).
+    Staff,
 }
 
 impl Area {
@@ -16,6 +18,7 @@ impl Area {
         match self {
             Area::Shop => "shop",
             Area::Merchant => "merchant",
+            Area::Staff => "staff",
         }
     }
 }
@@ -37,4 +40,16 @@ impl ConnectionReport {
         let t = self.checked_at.to_offset(time::UtcOffset::UTC);
         format!("{:02}:{:02}:{:02} UTC", t.hour(), t.minute(), t.second())
     }
+}
+
+/// What the staff's status page shows besides its own check: the last check made from each
+/// other side, and what is waiting for staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusReport {
+    pub last_shop_check: Option<ConnectionReport>,
+    pub last_merchant_check: Option<ConnectionReport>,
+    /// Background work that failed five times or more in a row.
+    pub stuck_work: usize,
+    pub open_tickets: usize,
+    pub reviews_waiting: usize,
 }

@@ -18,17 +18,32 @@ use std::fmt;
 pub enum Message {
     // Any text field.
     Required,
-    TooShort { min: u32 },
-    TooLong { max: u32 },
-    OneLine { max: u32 },
+    TooShort {
+        min: u32,
+    },
+    TooLong {
+        max: u32,
+    },
+    OneLine {
+        max: u32,
+    },
     ControlCharacter,
     ChooseFromList,
 
     // Amounts typed in major units.
-    AmountMissing { example: String },
-    AmountNotANumber { example: String },
-    NoDecimals { currency: Currency },
-    TooManyDecimals { currency: Currency, decimals: u32 },
+    AmountMissing {
+        example: String,
+    },
+    AmountNotANumber {
+        example: String,
+    },
+    NoDecimals {
+        currency: Currency,
+    },
+    TooManyDecimals {
+        currency: Currency,
+        decimals: u32,
+    },
     AmountTooLarge,
     AmountNotPositive,
     CurrencyMismatch,
@@ -59,16 +74,26 @@ pub enum Message {
     CardExpired,
     ExpiryTooFar,
     SecurityCodeMissing,
-    SecurityCodeLength { digits: u32 },
+    SecurityCodeLength {
+        digits: u32,
+    },
     SecurityCodeLengthAny,
-    WalletAccountFormat { wallet: WalletKind },
+    WalletAccountFormat {
+        wallet: WalletKind,
+    },
     ChooseCardKind,
     HolderName,
-    CardAlreadySaved { method: MethodSummary },
-    ProviderRefused { reason: DeclineReason },
+    CardAlreadySaved {
+        method: MethodSummary,
+    },
+    ProviderRefused {
+        reason: DeclineReason,
+    },
 
     // Paying.
-    Declined { reason: DeclineReason },
+    Declined {
+        reason: DeclineReason,
+    },
     PaymentSentWithOtherDetails,
     OrderCancelledCannotPay,
     OrderIsCashOnDelivery,
@@ -88,12 +113,18 @@ pub enum Message {
     // Cart and products.
     ProductNoLongerSold,
     SoldOut,
-    OnlyLeft { stock: i32 },
+    OnlyLeft {
+        stock: i32,
+    },
     ChooseAtLeastOne,
-    AtMostPerOrder { max: i32 },
+    AtMostPerOrder {
+        max: i32,
+    },
     ProductSoldOut,
     StockNegative,
-    StockTooHigh { max: i32 },
+    StockTooHigh {
+        max: i32,
+    },
     StockNotANumber,
     ShopNotOpen,
     ImageTooLarge,
@@ -104,19 +135,36 @@ pub enum Message {
     CheckoutUsedForOtherShop,
     OrderStillBeingPlaced,
     NothingFromThisShop,
-    CartLineProblem { title: String, problem: Box<Message> },
+    CartLineProblem {
+        title: String,
+        problem: Box<Message>,
+    },
     PostcodeFormat,
     PhoneFormat,
 
     // Orders and collection.
-    OrderCannot { status: OrderStatus, change: OrderChange },
-    ActionNotAllowed { status: OrderStatus, action: MerchantAction },
+    OrderCannot {
+        status: OrderStatus,
+        change: OrderChange,
+    },
+    ActionNotAllowed {
+        status: OrderStatus,
+        action: MerchantAction,
+    },
     NoOpenRequest,
     RequestAlreadyOpen,
     CashOnDeliveryNeedsCash,
-    DeadlineMinutes { min: i64, max: i64 },
-    CashMissing { due: Money },
-    CashMismatch { collected: Money, due: Money },
+    DeadlineMinutes {
+        min: i64,
+        max: i64,
+    },
+    CashMissing {
+        due: Money,
+    },
+    CashMismatch {
+        collected: Money,
+        due: Money,
+    },
     DateOrder,
     SearchHint,
     DateFormat,
@@ -140,6 +188,13 @@ pub enum Message {
     ChooseProblemKind,
     AccountAlreadyFrozen,
     AccountNotFrozen,
+
+    // Anything that cannot be undone.
+    /// A destructive action was sent without its confirmation; `subject` names what was to be
+    /// done (an action, a method's id), so that the page shows the confirmation step beside it.
+    ConfirmFirst {
+        subject: String,
+    },
 }
 
 impl Message {
@@ -268,6 +323,7 @@ impl Message {
             Message::ChooseProblemKind,
             Message::AccountAlreadyFrozen,
             Message::AccountNotFrozen,
+            Message::ConfirmFirst { subject: "cancel".into() },
         ];
         debug_assert_eq!(all.len(), <Message as strum::EnumCount>::COUNT);
         all
@@ -410,6 +466,7 @@ impl fmt::Display for Message {
             ChooseProblemKind => "Choose what the problem is about.",
             AccountAlreadyFrozen => "The account is already frozen.",
             AccountNotFrozen => "The account is not frozen.",
+            ConfirmFirst { .. } => "Please confirm: this cannot be undone.",
         };
         f.write_str(fixed)
     }

@@ -58,7 +58,11 @@ test("a shopper binds cards and a wallet, sets the default and removes one", asy
   await methods.getByRole("button", { name: "Make Mastercard debit card •••• 4444 the default" }).click();
   await expect(methods.locator(".method").first()).toContainText("Mastercard debit card •••• 4444");
   await expect(methods.locator(".method").first()).toContainText("Default");
+  // Removing asks first (issue 17).
   await methods.getByRole("button", { name: "Remove Visa credit card •••• 4242" }).click();
+  const ask = page.getByRole("dialog", { name: "Remove Visa credit card •••• 4242?" });
+  await expect(ask).toBeVisible();
+  await ask.getByRole("button", { name: "Confirm" }).click();
   await expect(methods.getByText("Visa credit card •••• 4242", { exact: true })).toHaveCount(0);
   await expect(methods.locator(".method")).toHaveCount(2);
   await expectNoSidewaysScroll(page);

@@ -9,8 +9,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 use super::CollectionMethod;
 use crate::error::AppError;
 use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::ui::{ConfirmButton, Field, FormError, confirmation_asked, field_error, fill, form_error};
 use crate::ui::{Countdown, StatusTag};
-use crate::ui::{Field, FormError, field_error, form_error};
 use crate::words::action_text;
 use domain::collection::{MerchantAction, RequestState};
 use domain::orders::{Actor, OrderStatus};
@@ -38,7 +38,8 @@ pub async fn merchant_order(number: String) -> Result<MerchantOrderView, AppErro
 
 /// Merchants with an open shop: act on one of their shop's orders. Only the fields the action
 /// needs are read: `minutes` (payment request), `carrier` and `tracking` (ship), `cash`
-/// (delivery of a cash-on-delivery order).
+/// (delivery of a cash-on-delivery order); cancelling and withdrawing a request need
+/// `confirm=yes` (the confirmation step, see `ui::ConfirmButton`).
 #[server(prefix = "/api", endpoint = "merchant_order_action")]
 pub async fn merchant_order_action(
     number: String,
@@ -47,8 +48,12 @@ pub async fn merchant_order_action(
     #[server(default)] carrier: String,
     #[server(default)] tracking: String,
     #[server(default)] cash: String,
+    #[server(default)] confirm: String,
 ) -> Result<(), AppError> {
     let (pool, me, shop) = crate::catalog::my_open_shop().await?;
+    if action.needs_confirmation() {
+        crate::ui::confirmed(&confirm, action.as_str())?;
+    }
     let settings = use_context::<crate::checkout::OrderSettings>().unwrap_or_default();
     let input = backend::collection::ActionInput { minutes, carrier, tracking, cash };
     Ok(backend::collection::act(&pool, &me, shop.id, number.trim(), action, &input, &settings).await?)
@@ -215,15 +220,28 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
                 .into_any(),
                 _ => ().into_any(),
             };
-            let danger = matches!(action, MerchantAction::Cancel | MerchantAction::WithdrawRequest);
+            // What cannot be undone asks first (a dialog, or a step in the page without JavaScript).
+            let button = match confirmation(l, action, &number) {
+                Some((question, consequence, keep)) => view! {
+                    <ConfirmButton
+                        label=action_text(l, action)
+                        subject=action.as_str()
+                        question
+                        consequence
+                        keep
+                        asked=confirmation_asked(value, action.as_str())
+                        disabled=pending
+                    />
+                }
+                .into_any(),
+                None => view! { <button type="submit" class="button" disabled=move || pending.get()>{action_text(l, action)}</button> }.into_any(),
+            };
             view! {
                 <ActionForm action=act attr:class="action-form">
                     <input type="hidden" name="number" value=number/>
                     <input type="hidden" name="action" value=action.as_str()/>
                     {fields}
-                    <button type="submit" class=if danger { "button button-danger" } else { "button" } disabled=move || pending.get()>
-                        {action_text(l, action)}
-                    </button>
+                    {button}
                 </ActionForm>
             }
         })
@@ -240,4 +258,22 @@ fn Actions(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl
         </section>
     }
     .into_any()
+}
+
+/// For an action that cannot be undone: the question, what follows, and the safe button's words.
+fn confirmation(l: crate::i18n::Locale, action: MerchantAction, number: &str) -> Option<(String, String, String)> {
+    let n = [("number", number.to_string())];
+    match action {
+        MerchantAction::Cancel => Some((
+            fill(td_string!(l, merchant.confirm_cancel_question), &n),
+            td_string!(l, merchant.confirm_cancel_consequence).to_string(),
+            td_string!(l, merchant.confirm_cancel_keep).to_string(),
+        )),
+        MerchantAction::WithdrawRequest => Some((
+            fill(td_string!(l, merchant.confirm_withdraw_question), &n),
+            td_string!(l, merchant.confirm_withdraw_consequence).to_string(),
+            td_string!(l, merchant.confirm_withdraw_keep).to_string(),
+        )),
+        _ => None,
+    }
 }

@@ -17,7 +17,7 @@ use leptos_meta::Title;
 
 use crate::error::AppError;
 use crate::i18n::{t, t_string, td_string, use_i18n};
-use crate::ui::{Field, FormError, SelectField, field_error, fill, form_error};
+use crate::ui::{ConfirmButton, Field, FormError, SelectField, confirmation_asked, field_error, fill, form_error};
 use crate::words::wallets;
 pub use crate::words::{decline_text, method_label};
 
@@ -59,12 +59,14 @@ pub async fn set_default_method(id: i64) -> Result<(), AppError> {
     Ok(backend::payment_methods::set_default(&pool, &me, id, &session::request_meta()).await?)
 }
 
-/// Shoppers: remove one of their own methods.
+/// Shoppers: remove one of their own methods, once confirmed (`confirm=yes`, see
+/// `ui::ConfirmButton`).
 #[server(prefix = "/api", endpoint = "remove_method")]
-pub async fn remove_method(id: i64) -> Result<(), AppError> {
+pub async fn remove_method(id: i64, #[server(default)] confirm: String) -> Result<(), AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
     let (pool, me) = session::signed_in_as(Role::Shopper).await?;
+    crate::ui::confirmed(&confirm, id.to_string())?;
     Ok(backend::payment_methods::remove(&pool, &me, id, &session::request_meta()).await?)
 }
 
@@ -95,7 +97,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
     let list_error = Signal::derive(move || {
         remove
             .value()
-            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.text(l)))
+            .with(|v| v.as_ref().and_then(|r| r.as_ref().err()).filter(|e| e.message_for("confirm").is_none()).map(|e| e.text(l)))
             .or_else(|| make_default.value().with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(|e| e.text(l))))
     });
     // In the browser too, for comfort: the brand as it is typed, and a checksum message on blur.
@@ -138,6 +140,7 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                                     let label = method_label(l, &m.summary());
                                     let default_label = fill(td_string!(l, shop.pm_make_default), &[("method", label.clone())]);
                                     let remove_label = fill(td_string!(l, shop.pm_remove), &[("method", label.clone())]);
+                                    let remove_question = fill(td_string!(l, shop.pm_confirm_remove_question), &[("method", label.clone())]);
                                     let expiry = m
                                         .exp_month
                                         .zip(m.exp_year)
@@ -159,7 +162,15 @@ pub fn PaymentMethodsPage() -> impl IntoView {
                                             }}
                                             <ActionForm action=remove>
                                                 <input type="hidden" name="id" value=m.id/>
-                                                <button type="submit" class="link-button">{remove_label}</button>
+                                                <ConfirmButton
+                                                    label=remove_label
+                                                    subject=m.id.to_string()
+                                                    question=remove_question
+                                                    consequence=td_string!(l, shop.pm_confirm_remove_consequence)
+                                                    keep=td_string!(l, shop.pm_confirm_remove_keep)
+                                                    asked=confirmation_asked(remove.value(), m.id.to_string())
+                                                    class="link-button"
+                                                />
                                             </ActionForm>
                                         </li>
                                     }

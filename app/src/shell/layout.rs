@@ -39,6 +39,7 @@ fn staff_nav(l: Locale) -> Nav {
     vec![
         ("/staff/reviews", td_string!(l, common.nav_reviews)),
         ("/staff/tickets", td_string!(l, common.nav_tickets)),
+        ("/staff/status", td_string!(l, common.nav_status)),
         ("/", td_string!(l, common.nav_shopper_site)),
     ]
 }

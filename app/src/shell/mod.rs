@@ -19,6 +19,7 @@ use crate::cart::CartPage;
 use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
+use crate::health::StatusPage;
 use crate::i18n::I18nContextProvider;
 use crate::live::{Live, LiveChannel};
 use crate::merchant::QualificationPage;
@@ -120,6 +121,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("reviews/:merchant_id") view=ReviewDetailPage ssr=SsrMode::Async/>
                     <Route path=path!("tickets") view=TicketQueuePage ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("status") view=StatusPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=ShopperLayoutOutlet>
                     <Route path=path!("") view=ShopHome ssr=SsrMode::Async/>

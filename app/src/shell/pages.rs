@@ -17,7 +17,6 @@ pub fn ShopHome() -> impl IntoView {
             <p>{t!(i18n, shop.home_intro)}</p>
         </section>
         <OpenShops/>
-        <ConnectionCheck area=Area::Shop/>
     }
 }
 

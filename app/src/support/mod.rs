@@ -14,7 +14,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::error::AppError;
 use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
 use crate::ui::StatusTag;
-use crate::ui::{FormError, field_error, fill, form_error};
+use crate::ui::{ConfirmButton, FormError, confirmation_asked, field_error, fill, form_error};
 use domain::orders::Actor;
 
 // ---- Server functions -------------------------------------------------------------------
@@ -102,10 +102,15 @@ pub async fn staff_ticket(id: i64) -> Result<StaffTicketView, AppError> {
     Ok(StaffTicketView { ticket, messages, actions, order, attempts, activity })
 }
 
-/// Staff: close a ticket (`close`), or `freeze` / `unfreeze` the account of its user.
+/// Staff: close a ticket (`close`), or `freeze` (with `confirm=yes`) / `unfreeze` the account
+/// of its user.
 #[server(prefix = "/api", endpoint = "staff_ticket_action")]
-pub async fn staff_ticket_action(id: i64, action: String) -> Result<(), AppError> {
+pub async fn staff_ticket_action(id: i64, action: String, #[server(default)] confirm: String) -> Result<(), AppError> {
     let (pool, me) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
+    // Freezing signs the user out everywhere: it is confirmed first (see `ui::ConfirmButton`).
+    if action.trim() == "freeze" {
+        crate::ui::confirmed(&confirm, "freeze")?;
+    }
     Ok(backend::support::staff_act(&pool, &me, id, &action).await?)
 }
 
@@ -367,63 +372,111 @@ pub fn StaffTicketPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let s = data.await?;
                 let t = s.ticket.clone();
-                let button = move |action: &'static str, label: &'static str, danger: bool| view! {
+                let button = move |action: &'static str, label: &'static str| view! {
                     <ActionForm action=act>
                         <input type="hidden" name="id" value=t.id/>
                         <input type="hidden" name="action" value=action/>
-                        <button type="submit" class=if danger { "button button-danger" } else { "button secondary" }>{label}</button>
+                        <button type="submit" class="button secondary">{label}</button>
                     </ActionForm>
+                };
+                let freeze = {
+                    let question = fill(td_string!(l, staff.t_confirm_freeze_question), &[("email", t.user_email.clone())]);
+                    view! {
+                        <ActionForm action=act>
+                            <input type="hidden" name="id" value=t.id/>
+                            <input type="hidden" name="action" value="freeze"/>
+                            <ConfirmButton
+                                label=td_string!(l, staff.t_freeze)
+                                subject="freeze"
+                                question
+                                consequence=td_string!(l, staff.t_confirm_freeze_consequence)
+                                keep=td_string!(l, staff.t_confirm_freeze_keep)
+                                asked=confirmation_asked(act_value, "freeze")
+                            />
+                        </ActionForm>
+                    }
                 };
                 Ok::<_, AppError>(view! {
                     <h1>{fill(td_string!(l, staff.t_heading), &[("id", t.id.to_string()), ("category", category_text(l, t.category).to_string())])}</h1>
-                    <div class="support-grid">
-                        <section class="card" aria-labelledby="conversation-title">
-                            <h2 id="conversation-title">{t!(i18n, staff.t_conversation)}</h2>
-                            <p>{fill(td_string!(l, staff.t_from), &[("email", t.user_email.clone())])}<span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span>
-                                {t.user_frozen.then(|| view! { " "<span class="badge badge-rejected">{t!(i18n, staff.t_frozen)}</span> })}</p>
-                            <Conversation messages=s.messages.clone() staff_view=true/>
-                            {(t.status != TicketStatus::Closed).then(|| view! { <ReplyForm id=t.id reply/> })}
-                            <FormError error=form_error(act_value)/>
-                            <div class="actions">
-                                {(t.status != TicketStatus::Closed).then(|| button("close", td_string!(l, staff.t_close), false))}
-                                {if t.user_frozen {
-                                    button("unfreeze", td_string!(l, staff.t_unfreeze), false)
-                                } else {
-                                    button("freeze", td_string!(l, staff.t_freeze), true)
+                    // Two columns on a wide screen: what staff read and do on the left, the
+                    // facts they check on the right; one column on a phone.
+                    <div class="ticket-columns">
+                        <div class="ticket-main">
+                            <section class="card" aria-labelledby="conversation-title">
+                                <h2 id="conversation-title">{t!(i18n, staff.t_conversation)}</h2>
+                                <p>{fill(td_string!(l, staff.t_from), &[("email", t.user_email.clone())])}<span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span>
+                                    {t.user_frozen.then(|| view! { " "<span class="badge badge-rejected">{t!(i18n, staff.t_frozen)}</span> })}</p>
+                                <Conversation messages=s.messages.clone() staff_view=true/>
+                                {(t.status != TicketStatus::Closed).then(|| view! { <ReplyForm id=t.id reply/> })}
+                            </section>
+                            <section class="card" aria-labelledby="staff-actions-title">
+                                <h2 id="staff-actions-title">{t!(i18n, staff.t_actions)}</h2>
+                                <FormError error=form_error(act_value)/>
+                                <div class="actions">
+                                    {(t.status != TicketStatus::Closed).then(|| button("close", td_string!(l, staff.t_close)))}
+                                    {if t.user_frozen { button("unfreeze", td_string!(l, staff.t_unfreeze)).into_any() } else { freeze.into_any() }}
+                                </div>
+                                <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{staff_action_text(l, a)}</li> }).collect_view()}</ul>
+                            </section>
+                        </div>
+                        <div class="ticket-facts">
+                            <section class="card" aria-labelledby="order-title">
+                                <h2 id="order-title">{t!(i18n, staff.t_order)}</h2>
+                                {match s.order.clone() {
+                                    None => view! { <p class="muted">{t!(i18n, staff.t_no_order)}</p> }.into_any(),
+                                    Some(o) => view! {
+                                        <p>{format!("{} · {} · ", o.summary.number, crate::words::money(l, o.summary.total))}<StatusTag status=o.summary.status/></p>
+                                        <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(l, e, Actor::Staff)}</li> }).collect_view()}</ol>
+                                    }.into_any(),
                                 }}
-                            </div>
-                            <h3>{t!(i18n, staff.t_actions)}</h3>
-                            <ul class="history">{s.actions.iter().map(|a| view! { <li><time>{crate::ui::when(a.at)}</time>" — "{staff_action_text(l, a)}</li> }).collect_view()}</ul>
-                        </section>
-                        <section class="card" aria-labelledby="order-title">
-                            <h2 id="order-title">{t!(i18n, staff.t_order)}</h2>
-                            {match s.order.clone() {
-                                None => view! { <p class="muted">{t!(i18n, staff.t_no_order)}</p> }.into_any(),
-                                Some(o) => view! {
-                                    <p>{format!("{} · {} · ", o.summary.number, o.summary.total)}<StatusTag status=o.summary.status/></p>
-                                    <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(l, e, Actor::Staff)}</li> }).collect_view()}</ol>
-                                }.into_any(),
-                            }}
-                            <h3 id="attempts-title">{t!(i18n, staff.t_attempts)}</h3>
-                            <ul class="attempts">{s.attempts.iter().map(|a| view! {
-                                <li class:linked=t.attempt_id == Some(a.id)>
-                                    {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), crate::payments::method_label(l, &a.method), crate::ui::attempt_status_text(l, a.status))}
-                                    {a.reason.map(|r| format!(" — {}", crate::payments::decline_text(l, r)))}
-                                </li>
-                            }).collect_view()}</ul>
-                        </section>
-                        <section class="card" aria-labelledby="activity-title">
-                            <h2 id="activity-title">{t!(i18n, staff.t_activity)}</h2>
-                            <ul class="history">{s.activity.iter().map(|e| view! {
-                                <li><time>{crate::ui::when(e.at)}</time>" — "{crate::accounts::activity_text(l, &e.kind)}" · "{e.ip.clone()}" · "<span class="wrap" translate="no">{e.user_agent.clone()}</span></li>
-                            }).collect_view()}</ul>
-                        </section>
+                                <h3 id="attempts-title">{t!(i18n, staff.t_attempts)}</h3>
+                                <ul class="attempts">{s.attempts.iter().map(|a| view! {
+                                    <li class:linked=t.attempt_id == Some(a.id)>
+                                        {format!("#{} · {} · {} · {}", a.id, crate::ui::when(a.at), crate::payments::method_label(l, &a.method), crate::ui::attempt_status_text(l, a.status))}
+                                        {a.reason.map(|r| format!(" — {}", crate::payments::decline_text(l, r)))}
+                                    </li>
+                                }).collect_view()}</ul>
+                            </section>
+                            <section class="card" aria-labelledby="activity-title">
+                                <h2 id="activity-title">{t!(i18n, staff.t_activity)}</h2>
+                                <ul class="history activity">{s.activity.iter().map(|e| view! {
+                                    <li>
+                                        <time>{crate::ui::when(e.at)}</time>" — "{crate::accounts::activity_text(l, &e.kind)}" · "{e.ip.clone()}" · "
+                                        <strong class="device" translate="no">{device_text(l, &e.user_agent)}</strong>
+                                        {(!e.user_agent.is_empty()).then(|| view! {
+                                            <details class="raw-ua">
+                                                <summary>{t!(i18n, staff.t_show_raw)}</summary>
+                                                <code class="wrap" translate="no">{e.user_agent.clone()}</code>
+                                            </details>
+                                        })}
+                                    </li>
+                                }).collect_view()}</ul>
+                            </section>
+                        </div>
                     </div>
                 })
             })}
         </Transition>
     }
 }
+/// A user agent as staff read it — "Chrome on Android", "Safari on iPhone" — in the reader's
+/// language (the English is `domain::device::Device`'s, word for word).
+pub fn device_text(l: Locale, user_agent: &str) -> String {
+    use domain::device::{Browser, parse_user_agent};
+    let device = parse_user_agent(user_agent);
+    let browser = match device.browser {
+        None => td_string!(l, staff.d_unknown_browser),
+        Some(Browser::SamsungInternet) => td_string!(l, staff.d_samsung_internet),
+        Some(Browser::WeChat) => td_string!(l, staff.d_wechat),
+        Some(b) => b.name(),
+    };
+    match device.os {
+        None => browser.to_string(),
+        // Systems are brand names in every language.
+        Some(os) => fill(td_string!(l, staff.d_on), &[("browser", browser.to_string()), ("os", os.name().to_string())]),
+    }
+}
+
 /// A ticket's category in the reader's language.
 pub fn category_text(l: Locale, category: TicketCategory) -> &'static str {
     match category {
@@ -492,6 +545,20 @@ mod tests {
         assert_eq!(stuck_text(Locale::zh_CN, &item("reconcile")), "支付记录 #42：无法向支付渠道确认支付结果");
         assert_eq!(stuck_text(Locale::zh_CN, &item("complete")), "订单 #42：无法自动完成");
         assert_eq!(stuck_text(Locale::zh_CN, &item("something_new")), "后台任务 something_new #42");
+    }
+
+    #[test]
+    fn devices_read_as_the_domain_words_them_in_english_and_in_chinese_too() {
+        let android = "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36";
+        let wechat = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47 NetType/WIFI";
+        let windows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0";
+        for ua in [android, wechat, windows, "curl/8.5.0", "Mozilla/5.0 (Windows NT 10.0) SomeBot/1"] {
+            assert_eq!(device_text(Locale::en, ua), domain::device::parse_user_agent(ua).to_string(), "{ua}");
+        }
+        assert_eq!(device_text(Locale::zh_CN, android), "三星浏览器（Android）");
+        assert_eq!(device_text(Locale::zh_CN, wechat), "微信（iPhone）");
+        assert_eq!(device_text(Locale::zh_CN, windows), "Firefox（Windows）");
+        assert_eq!(device_text(Locale::zh_CN, "curl/8.5.0"), "未知浏览器");
     }
 
     #[test]

@@ -8,7 +8,8 @@ use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 
 async fn act(app: &Router, merchant: &str, number: &str, action: &str, extra: &str) -> Answer {
-    let form = format!("number={number}&action={action}{extra}");
+    // Cancelling and withdrawing are confirmed in the page first; here they are confirmed.
+    let form = format!("number={number}&action={action}{extra}&confirm=yes");
     call_as(app, "merchant_order_action", &form, Some(merchant), HOME).await
 }
 

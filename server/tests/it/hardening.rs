@@ -335,7 +335,7 @@ fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Ve
         ),
         ("bind_wallet", Who::Shopper, vec![("wallet", s("paypal")), ("account", s("li.wei@example.com"))]),
         ("set_default_method", Who::Shopper, vec![("id", n(o.method))]),
-        ("remove_method", Who::Shopper, vec![("id", n(o.method))]),
+        ("remove_method", Who::Shopper, vec![("id", n(o.method)), ("confirm", s("yes"))]),
         ("pay_order", Who::Shopper, vec![("number", o.number.clone()), ("method_id", n(o.method)), ("idempotency_key", new_key())]),
         ("verify_payment", Who::Shopper, vec![("attempt_id", n(attempt)), ("code", s("123456"))]),
         ("abandon_payment", Who::Shopper, vec![("attempt_id", n(attempt))]),
@@ -350,6 +350,7 @@ fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Ve
                 ("carrier", s("SF Express")),
                 ("tracking", s("SF123")),
                 ("cash", s("25.00")),
+                ("confirm", s("yes")),
             ],
         ),
         (
@@ -358,7 +359,7 @@ fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Ve
             vec![("category", s("other")), ("description", s("Where is it?")), ("order_number", o.number.clone()), ("attempt_id", n(attempt))],
         ),
         ("reply_ticket", Who::Shopper, vec![("id", n(ticket)), ("body", s("Any news?"))]),
-        ("staff_ticket_action", Who::Staff, vec![("id", n(ticket)), ("action", s("close"))]),
+        ("staff_ticket_action", Who::Staff, vec![("id", n(ticket)), ("action", s("close")), ("confirm", s("yes"))]),
         ("mark_notifications_read", Who::Shopper, vec![("id", s("1"))]),
         ("check_connection", Who::Merchant, vec![("area", s("merchant"))]),
         (

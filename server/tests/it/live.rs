@@ -165,7 +165,8 @@ async fn a_reconnecting_browser_is_replayed_what_it_missed(pool: PgPool) {
 
     // While the browser is away: the request is withdrawn and sent again.
     for action in ["withdraw_request", "request_payment"] {
-        let answer = call_as(&a.app, "merchant_order_action", &format!("number={}&action={action}", o.number), Some(&o.merchant), HOME).await;
+        let answer =
+            call_as(&a.app, "merchant_order_action", &format!("number={}&action={action}&confirm=yes", o.number), Some(&o.merchant), HOME).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
     }
     let mut again = open(&a.base, Some(&o.shopper), Some(last_seen)).await.unwrap();

@@ -11,6 +11,7 @@ mod accounts;
 mod architecture;
 mod checkout;
 mod collection;
+mod confirmation;
 mod connection_check;
 mod hardening;
 mod health;

@@ -6,14 +6,16 @@ use sqlx::PgPool;
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_shopper_shell_is_rendered_on_the_server(pool: PgPool) {
-    app::db::health::record_check(&pool, app::health::Area::Shop).await.unwrap();
-    let page = get(&app(pool), "/").await;
+    let app = app(pool.clone());
+    open_shop(&app, &pool, "rendered@example.com", "SG").await;
+    let page = get(&app, "/").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Shop and pay with confidence"));
     assert!(page.body.contains(r#"aria-label="Shopper""#));
-    assert!(page.body.contains("Check connection"));
+    // The connection check moved to the staff's status page (issue 17).
+    assert!(!page.body.contains("Check connection"));
     // Data read from Postgres during SSR is in the HTML.
-    assert!(page.body.contains("Last check: #"), "{}", page.body);
+    assert!(page.body.contains("Bright Gadgets"), "{}", page.body);
     assert!(page.body.contains("/pkg/paydesk.js"), "hydration script is linked");
 }
 

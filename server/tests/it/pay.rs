@@ -317,18 +317,18 @@ async fn a_method_in_use_by_an_open_payment_cannot_be_removed(pool: PgPool) {
     let (shopper, number, method) = order_to_pay(&app, &pool, "inuse", "4000000000003220").await;
     let waiting = call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await.json();
     assert_eq!(waiting["status"], "requires_verification");
-    let refused = call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await;
+    let refused = call_as(&app, "remove_method", &format!("id={method}&confirm=yes"), Some(&shopper), HOME).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.said().contains("still being processed"));
     let code = waiting["sandbox_code"].as_str().unwrap();
     call_as(&app, "verify_payment", &format!("attempt_id={}&code={code}", waiting["attempt_id"]), Some(&shopper), HOME).await;
-    assert_eq!(call_as(&app, "remove_method", &format!("id={method}"), Some(&shopper), HOME).await.status, StatusCode::OK);
+    assert_eq!(call_as(&app, "remove_method", &format!("id={method}&confirm=yes"), Some(&shopper), HOME).await.status, StatusCode::OK);
 }
 
 // ---- Issue 13: money and status under every interleaving ------------------------------------
 
 fn merchant_action(number: &str, action: &str) -> String {
-    format!("number={number}&action={action}")
+    format!("number={number}&action={action}&confirm=yes")
 }
 
 /// paid orders = succeeded attempts = payment postings; every unexpected charge was sent back;

@@ -83,11 +83,15 @@ async fn default_and_removal(pool: PgPool) {
     assert_eq!(list[1]["is_default"], false);
 
     // Removing the default hands the role to the remaining method.
-    assert_eq!(call_as(&app, "remove_method", &format!("id={second}"), Some(&me), HOME).await.status, StatusCode::OK);
+    assert_eq!(call_as(&app, "remove_method", &format!("id={second}&confirm=yes"), Some(&me), HOME).await.status, StatusCode::OK);
     let list = call_as(&app, "my_payment_methods", "", Some(&me), HOME).await.json();
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert_eq!((list[0]["id"].as_i64(), list[0]["is_default"].as_bool()), (Some(first), Some(true)));
-    assert_eq!(call_as(&app, "remove_method", &format!("id={second}"), Some(&me), HOME).await.status, StatusCode::NOT_FOUND, "already removed");
+    assert_eq!(
+        call_as(&app, "remove_method", &format!("id={second}&confirm=yes"), Some(&me), HOME).await.status,
+        StatusCode::NOT_FOUND,
+        "already removed"
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -100,7 +104,7 @@ async fn another_user_cannot_list_use_or_remove_a_method(pool: PgPool) {
 
     assert_eq!(call_as(&app, "my_payment_methods", "", Some(&thief), HOME).await.body, "[]");
     assert_eq!(call_as(&app, "set_default_method", &format!("id={id}"), Some(&thief), HOME).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call_as(&app, "remove_method", &format!("id={id}"), Some(&thief), HOME).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(call_as(&app, "remove_method", &format!("id={id}&confirm=yes"), Some(&thief), HOME).await.status, StatusCode::NOT_FOUND);
     for endpoint in ["my_payment_methods", "bind_wallet", "set_default_method", "remove_method"] {
         assert_eq!(
             call_as(&app, endpoint, &format!("id={id}&wallet=paypal&account=a%40b.co"), None, HOME).await.status,
@@ -178,7 +182,7 @@ async fn the_same_card_is_saved_once(pool: PgPool) {
     let other = signed_up(&app, "other-card@example.com", "shopper").await;
     assert_eq!(call_as(&app, "bind_card", card, Some(&other), HOME).await.status, StatusCode::OK);
     let id = listed[0]["id"].as_i64().unwrap();
-    assert_eq!(call_as(&app, "remove_method", &format!("id={id}"), Some(&shopper), HOME).await.status, StatusCode::OK);
+    assert_eq!(call_as(&app, "remove_method", &format!("id={id}&confirm=yes"), Some(&shopper), HOME).await.status, StatusCode::OK);
     assert_eq!(call_as(&app, "bind_card", card, Some(&shopper), HOME).await.status, StatusCode::OK);
 }
 

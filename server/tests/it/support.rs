@@ -115,7 +115,7 @@ async fn staff_freeze_ends_every_session_and_refuses_sign_in_until_unfrozen(pool
         .as_i64()
         .unwrap();
 
-    assert_eq!(call_as(&app, "staff_ticket_action", &format!("id={id}&action=freeze"), Some(&staff), HOME).await.status, StatusCode::OK);
+    assert_eq!(call_as(&app, "staff_ticket_action", &format!("id={id}&action=freeze&confirm=yes"), Some(&staff), HOME).await.status, StatusCode::OK);
     for cookie in [&victim, &other_device] {
         assert_eq!(call_as(&app, "my_tickets", "", Some(cookie), HOME).await.status, StatusCode::UNAUTHORIZED);
     }
@@ -123,7 +123,10 @@ async fn staff_freeze_ends_every_session_and_refuses_sign_in_until_unfrozen(pool
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(refused.said().contains("frozen") && refused.said().contains("Contact support"), "{}", refused.body);
     assert!(refused.session_cookie().is_none());
-    assert_eq!(call_as(&app, "staff_ticket_action", &format!("id={id}&action=freeze"), Some(&staff), HOME).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        call_as(&app, "staff_ticket_action", &format!("id={id}&action=freeze&confirm=yes"), Some(&staff), HOME).await.status,
+        StatusCode::CONFLICT
+    );
 
     assert_eq!(call_as(&app, "staff_ticket_action", &format!("id={id}&action=unfreeze"), Some(&staff), HOME).await.status, StatusCode::OK);
     let back = call_as(&app, "sign_in", "email=victim%40example.com&password=correct+horse+battery", None, HOME).await;
