@@ -29,8 +29,9 @@ const CACHE_BRIEFLY: &str = "public, max-age=300";
 
 /// `GET /images/products/{id}?v={version}&w={width}`: the stored width closest above `w`
 /// (the largest without one).
-pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>, query: Option<Query<ImageQuery>>, headers: HeaderMap) -> Response {
-    let Query(query) = query.unwrap_or_default();
+pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>, query: Result<Query<ImageQuery>, axum::extract::rejection::QueryRejection>, headers: HeaderMap) -> Response {
+    // A malformed query (`?w=big`) gets the largest image rather than an error.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
     let wanted = query.w.unwrap_or(u32::MAX);
     match backend::catalog::image_variant(&state.pool, id, wanted).await {
         Ok(Some(image)) => {
