@@ -170,7 +170,8 @@ fn SearchOutcome(query: String, found: usize, all_href: String, all_label: Strin
                 fill(td_string!(l, shop.search_found), &[("query", query), ("count", found.to_string())])
             }}
             " "
-            <A href=all_href>{all_label}</A>
+            // A plain link: the router's would mark it as the current page (the query aside).
+            <a href=all_href>{all_label}</a>
         </p>
     }
 }
