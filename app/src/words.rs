@@ -213,7 +213,10 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         ImageMissing => td_string!(l, messages.image_missing),
         ImageUnreadable => td_string!(l, messages.image_unreadable),
         ImageDimensions { max_side, max_megapixels } => {
-            return fill(td_string!(l, messages.image_dimensions), &[("max_side", thousands(*max_side as i64)), ("max_megapixels", n(max_megapixels))]);
+            return fill(
+                td_string!(l, messages.image_dimensions),
+                &[("max_side", thousands(*max_side as i64)), ("max_megapixels", n(max_megapixels))],
+            );
         }
         CheckoutUsedForOtherShop => td_string!(l, messages.checkout_used_for_other_shop),
         OrderStillBeingPlaced => td_string!(l, messages.order_still_being_placed),

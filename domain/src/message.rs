@@ -373,7 +373,11 @@ impl fmt::Display for Message {
             ImageMissing => "Choose an image to upload.",
             ImageUnreadable => "This image could not be read. Upload another PNG, JPEG or WebP file.",
             ImageDimensions { max_side, max_megapixels } => {
-                return write!(f, "The image has too many pixels: at most {} on a side and {max_megapixels} megapixels.", thousands(*max_side as i64));
+                return write!(
+                    f,
+                    "The image has too many pixels: at most {} on a side and {max_megapixels} megapixels.",
+                    thousands(*max_side as i64)
+                );
             }
             CheckoutUsedForOtherShop => "This checkout was already used for another shop. Reload the page.",
             OrderStillBeingPlaced => "This order is still being placed. Check “My orders” in a moment.",

@@ -29,7 +29,12 @@ const CACHE_BRIEFLY: &str = "public, max-age=300";
 
 /// `GET /images/products/{id}?v={version}&w={width}`: the stored width closest above `w`
 /// (the largest without one).
-pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>, query: Result<Query<ImageQuery>, axum::extract::rejection::QueryRejection>, headers: HeaderMap) -> Response {
+pub async fn product_image(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    query: Result<Query<ImageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
     // A malformed query (`?w=big`) gets the largest image rather than an error.
     let query = query.map(|Query(q)| q).unwrap_or_default();
     let wanted = query.w.unwrap_or(u32::MAX);
@@ -37,12 +42,13 @@ pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>, q
         Ok(Some(image)) => {
             let etag = format!("\"p{id}-v{}-w{}\"", image.version, image.width);
             let cache = if query.v == Some(image.version) { CACHE_FOR_GOOD } else { CACHE_BRIEFLY };
-            let mut response = if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
-                StatusCode::NOT_MODIFIED.into_response()
-            } else {
-                let content_type = HeaderValue::from_str(&image.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
-                ([(header::CONTENT_TYPE, content_type)], Body::from(image.bytes)).into_response()
-            };
+            let mut response =
+                if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+                    StatusCode::NOT_MODIFIED.into_response()
+                } else {
+                    let content_type = HeaderValue::from_str(&image.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                    ([(header::CONTENT_TYPE, content_type)], Body::from(image.bytes)).into_response()
+                };
             let out = response.headers_mut();
             out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
             out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

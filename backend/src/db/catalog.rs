@@ -134,7 +134,14 @@ pub async fn shop_has_product(pool: &PgPool, shop_id: i64, product_id: i64) -> R
 
 /// Stores an image for a product of `shop` with its variants, under a new version; false when
 /// the shop has no such product.
-pub async fn set_product_image(pool: &PgPool, shop: &Shop, id: i64, content_type: &str, bytes: &[u8], variants: &[Variant]) -> Result<bool, sqlx::Error> {
+pub async fn set_product_image(
+    pool: &PgPool,
+    shop: &Shop,
+    id: i64,
+    content_type: &str,
+    bytes: &[u8],
+    variants: &[Variant],
+) -> Result<bool, sqlx::Error> {
     let largest = variants.last().map(|v| (v.width as i32, v.height as i32));
     let mut tx = pool.begin().await?;
     let done = sqlx::query(

@@ -3,9 +3,9 @@
 //! product search in one shop and across shops.
 
 use crate::common::*;
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use axum::Router;
 use http_body_util::BodyExt;
 use image::{DynamicImage, ImageBuffer, ImageFormat, Rgb};
 use sqlx::PgPool;
@@ -94,7 +94,10 @@ async fn an_uploaded_image_is_served_at_each_width_under_a_versioned_url(pool: P
     assert_eq!(fetch_image(&app, &format!("/images/products/{item}?v=1&w=300")).await.2, Some((480, 320)));
     assert_eq!(fetch_image(&app, &format!("/images/products/{item}")).await.2, Some((960, 640)));
     // A repeated request with the ETag is answered without the bytes.
-    let again = Request::get(format!("/images/products/{item}?v=1&w=240")).header("if-none-match", format!("\"p{item}-v1-w240\"")).body(Body::empty()).unwrap();
+    let again = Request::get(format!("/images/products/{item}?v=1&w=240"))
+        .header("if-none-match", format!("\"p{item}-v1-w240\""))
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(send(&app, again).await.status, StatusCode::NOT_MODIFIED);
 
     // A new upload changes the URL; the old one is only cached briefly now. A small image is
@@ -143,7 +146,14 @@ async fn images_too_large_in_pixels_or_unreadable_are_refused(pool: PgPool) {
     let request = Request::post(format!("/merchant/products/{item}/image"))
         .header("content-type", "multipart/form-data; boundary=B")
         .header("cookie", format!("{merchant}; i18n_pref_locale=zh-CN"))
-        .body(Body::from([&b"--B\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\n"[..], &png_declaring(9_000, 10)[..], b"\r\n--B--\r\n"].concat()))
+        .body(Body::from(
+            [
+                &b"--B\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.png\"\r\n\r\n"[..],
+                &png_declaring(9_000, 10)[..],
+                b"\r\n--B--\r\n",
+            ]
+            .concat(),
+        ))
         .unwrap();
     assert!(send(&app, request).await.body.contains("图片像素过多"));
 
@@ -160,7 +170,12 @@ async fn images_uploaded_before_resizing_are_resized_when_first_asked_for(pool: 
     let second = add_product(&app, &merchant, "Older photo", "5.00", 4).await;
     // As stored before this change: the original only.
     for id in [first, second] {
-        sqlx::query("UPDATE products SET image = $2, image_type = 'image/png' WHERE id = $1").bind(id).bind(png(640, 480)).execute(&pool).await.unwrap();
+        sqlx::query("UPDATE products SET image = $2, image_type = 'image/png' WHERE id = $1")
+            .bind(id)
+            .bind(png(640, 480))
+            .execute(&pool)
+            .await
+            .unwrap();
     }
     assert!(product_json(&app, first).await["image"].is_null());
     assert_eq!(fetch_image(&app, &format!("/images/products/{first}?w=480")).await.2, Some((480, 360)));
