@@ -45,7 +45,7 @@ pub async fn search(pool: &PgPool, shop_id: Option<i64>, query: &str) -> Result<
 /// burst of uploads cannot starve the requests being served.
 static RESIZING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
-async fn resize(bytes: Vec<u8>) -> Result<Vec<images::Variant>, Error> {
+async fn resize(bytes: Vec<u8>) -> Result<Vec<domain::catalog::ImageVariant>, Error> {
     let _permit = RESIZING.acquire().await.map_err(Error::internal)?;
     tokio::task::spawn_blocking(move || images::variants(&bytes)).await.map_err(Error::internal)?
 }

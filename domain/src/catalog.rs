@@ -93,6 +93,15 @@ impl ProductImage {
     }
 }
 
+/// One stored size of a product image, encoded (made by the backend from an upload).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageVariant {
+    pub width: u32,
+    pub height: u32,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
 /// A product search as typed: trimmed, at most 100 characters; empty means "everything".
 pub fn search_terms(query: &str) -> String {
     query.trim().chars().filter(|c| !c.is_control()).take(100).collect()

@@ -13,22 +13,13 @@ use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader, Li
 
 use crate::Error;
 use domain::Message;
-use domain::catalog::{MAX_IMAGE_MEGAPIXELS, MAX_IMAGE_SIDE, image_widths, scaled_height};
+use domain::catalog::{ImageVariant as Variant, MAX_IMAGE_MEGAPIXELS, MAX_IMAGE_SIDE, image_widths, scaled_height};
 
 /// The largest upload accepted.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// What the decoder may allocate: the largest image accepted at 16 bits per RGBA channel.
 const MAX_DECODE_BYTES: u64 = MAX_IMAGE_MEGAPIXELS as u64 * 1_000_000 * 8 + (16 << 20);
 const JPEG_QUALITY: u8 = 82;
-
-/// One stored size of a product image.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Variant {
-    pub width: u32,
-    pub height: u32,
-    pub content_type: &'static str,
-    pub bytes: Vec<u8>,
-}
 
 /// Checks an uploaded image by its bytes (not by the name or the declared type) and returns
 /// its content type.

@@ -2,8 +2,7 @@
 
 use sqlx::PgPool;
 
-use crate::catalog::images::Variant;
-use domain::catalog::{Product, ProductImage, ProductInput, Shop};
+use domain::catalog::{ImageVariant as Variant, Product, ProductImage, ProductInput, Shop};
 use domain::money::{Currency, Money};
 
 type ProductRow = (i64, i64, String, String, String, i64, Currency, i32, bool, i32, Option<i32>, Option<i32>);
