@@ -89,7 +89,7 @@ async fn an_uploaded_image_is_served_at_each_width_under_a_versioned_url(pool: P
         assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
         assert_eq!(headers["etag"], format!("\"p{item}-v1-w{w}\""));
     }
-    // Another width gets the next one up (never a larger image than asked for than needed);
+    // Another width gets the next stored one up;
     // no width gets the largest.
     assert_eq!(fetch_image(&app, &format!("/images/products/{item}?v=1&w=300")).await.2, Some((480, 320)));
     assert_eq!(fetch_image(&app, &format!("/images/products/{item}")).await.2, Some((960, 640)));
