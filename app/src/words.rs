@@ -213,6 +213,13 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         ImageTooLarge => td_string!(l, messages.image_too_large),
         ImageType => td_string!(l, messages.image_type),
         ImageMissing => td_string!(l, messages.image_missing),
+        ImageUnreadable => td_string!(l, messages.image_unreadable),
+        ImageDimensions { max_side, max_megapixels } => {
+            return fill(
+                td_string!(l, messages.image_dimensions),
+                &[("max_side", thousands(*max_side as i64)), ("max_megapixels", n(max_megapixels))],
+            );
+        }
         CheckoutUsedForOtherShop => td_string!(l, messages.checkout_used_for_other_shop),
         OrderStillBeingPlaced => td_string!(l, messages.order_still_being_placed),
         NothingFromThisShop => td_string!(l, messages.nothing_from_this_shop),

@@ -130,6 +130,8 @@ pub enum Message {
     ImageTooLarge,
     ImageType,
     ImageMissing,
+    ImageUnreadable,
+    ImageDimensions { max_side: u32, max_megapixels: u32 },
 
     // Checkout and addresses.
     CheckoutUsedForOtherShop,
@@ -290,6 +292,8 @@ impl Message {
             Message::ImageTooLarge,
             Message::ImageType,
             Message::ImageMissing,
+            Message::ImageUnreadable,
+            Message::ImageDimensions { max_side: 8000, max_megapixels: 25 },
             Message::CheckoutUsedForOtherShop,
             Message::OrderStillBeingPlaced,
             Message::NothingFromThisShop,
@@ -429,6 +433,14 @@ impl fmt::Display for Message {
             ImageTooLarge => "The image is larger than 2 MB.",
             ImageType => "Upload a PNG, JPEG or WebP image.",
             ImageMissing => "Choose an image to upload.",
+            ImageUnreadable => "This image could not be read. Upload another PNG, JPEG or WebP file.",
+            ImageDimensions { max_side, max_megapixels } => {
+                return write!(
+                    f,
+                    "The image has too many pixels: at most {} on a side and {max_megapixels} megapixels.",
+                    thousands(*max_side as i64)
+                );
+            }
             CheckoutUsedForOtherShop => "This checkout was already used for another shop. Reload the page.",
             OrderStillBeingPlaced => "This order is still being placed. Check “My orders” in a moment.",
             NothingFromThisShop => "Your cart has nothing from this shop.",

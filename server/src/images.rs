@@ -1,31 +1,63 @@
 //! Product images: uploaded by the shop's merchant as a plain multipart form, checked by
-//! their bytes (PNG, JPEG or WebP, at most 2 MB), stored in Postgres and served from the app.
+//! their bytes (PNG, JPEG or WebP, at most 2 MB and 25 megapixels), resized to a few widths
+//! (`backend::catalog::images`), stored in Postgres and served from the app.
 
 use axum::{
     body::Body,
-    extract::{Multipart, Path, State},
+    extract::{Multipart, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
 };
+use serde::Deserialize;
 
 use crate::AppState;
 use app::accounts::session;
 use app::error::AppError;
 use domain::accounts::Role;
 
-/// `GET /images/products/{id}`.
-pub async fn product_image(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
-    match app::db::catalog::product_image(&state.pool, id).await {
-        Ok(Some((content_type, bytes))) => (
-            [
-                (header::CONTENT_TYPE, HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"))),
-                (header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")),
-                (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-            ],
-            Body::from(bytes),
-        )
-            .into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, "No image for this product.").into_response(),
+/// `?v=` the image's version (from the page that links it), `?w=` the width wanted.
+#[derive(Debug, Default, Deserialize)]
+pub struct ImageQuery {
+    v: Option<i32>,
+    w: Option<u32>,
+}
+
+/// A year: the URL names the version, and a new upload gets a new URL.
+const CACHE_FOR_GOOD: &str = "public, max-age=31536000, immutable";
+/// A URL without the current version may show another image tomorrow.
+const CACHE_BRIEFLY: &str = "public, max-age=300";
+
+/// `GET /images/products/{id}?v={version}&w={width}`: the stored width closest above `w`
+/// (the largest without one).
+pub async fn product_image(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    query: Result<Query<ImageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    // A malformed query (`?w=big`) gets the largest image rather than an error.
+    let query = query.map(|Query(q)| q).unwrap_or_default();
+    let wanted = query.w.unwrap_or(u32::MAX);
+    match backend::catalog::image_variant(&state.pool, id, wanted).await {
+        Ok(Some(image)) => {
+            let etag = format!("\"p{id}-v{}-w{}\"", image.version, image.width);
+            let cache = if query.v == Some(image.version) { CACHE_FOR_GOOD } else { CACHE_BRIEFLY };
+            let mut response =
+                if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag)) {
+                    StatusCode::NOT_MODIFIED.into_response()
+                } else {
+                    let content_type = HeaderValue::from_str(&image.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+                    ([(header::CONTENT_TYPE, content_type)], Body::from(image.bytes)).into_response()
+                };
+            let out = response.headers_mut();
+            out.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+            out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            if let Ok(etag) = HeaderValue::from_str(&etag) {
+                out.insert(header::ETAG, etag);
+            }
+            response
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, [(header::X_CONTENT_TYPE_OPTIONS, "nosniff")], "No image for this product.").into_response(),
         Err(err) => error_response(AppError::from(err), &headers),
     }
 }
@@ -71,10 +103,10 @@ async fn upload(state: &AppState, id: i64, headers: &HeaderMap, mut multipart: M
         }
     }
     let bytes = image.filter(|b| !b.is_empty()).ok_or_else(|| AppError::field("image", domain::Message::ImageMissing))?;
-    let content_type = backend::catalog::image_type(&bytes)?;
-    if !app::db::catalog::set_product_image(&state.pool, &shop, id, content_type, &bytes).await? {
+    let size = bytes.len();
+    if !backend::catalog::store_image(&state.pool, &shop, id, bytes.to_vec()).await? {
         return Err(AppError::NotFound("The product".into()));
     }
-    tracing::info!(product_id = id, bytes = bytes.len(), "product image stored");
+    tracing::info!(product_id = id, bytes = size, "product image stored and resized");
     Ok(())
 }

@@ -28,6 +28,18 @@ async fn run() -> Result<(), String> {
     let pool = server::pool(&config).map_err(|e| format!("database URL: {e}"))?;
     server::migrate(&pool).await.map_err(|e| format!("applying migrations: {e}"))?;
     tracing::info!("migrations applied");
+    // Images uploaded before they were resized: resized in the background (a request for one
+    // resizes it first if it comes sooner).
+    tokio::spawn({
+        let pool = pool.clone();
+        async move {
+            match backend::catalog::resize_pending(&pool).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(images = n, "earlier product images resized"),
+                Err(err) => tracing::warn!(error = %err, "resizing earlier product images"),
+            }
+        }
+    });
 
     if let Some((email, password)) = &config.staff {
         app::accounts::session::ensure_staff(&pool, email, password).await?;

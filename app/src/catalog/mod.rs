@@ -38,13 +38,29 @@ pub async fn save_product(#[server(default)] id: Option<i64>, product: ProductFo
     Ok(backend::catalog::save(&pool, &shop, id, &product).await?)
 }
 
-/// Anyone: an open shop with its active products.
+/// Anyone: an open shop with its active products, or those matching `q` (title or
+/// description, any case) when it is not empty.
 #[server(prefix = "/api", endpoint = "shop_page")]
-pub async fn shop_page(shop_id: i64) -> Result<ShopPageData, AppError> {
+pub async fn shop_page(shop_id: i64, #[server(default)] q: Option<String>) -> Result<ShopPageData, AppError> {
     let pool = crate::db::pool()?;
     let shop = crate::db::catalog::shop_by_id(&pool, shop_id).await?.ok_or_else(|| AppError::NotFound("The shop".into()))?;
-    let products = crate::db::catalog::products_of_shop(&pool, shop.id, false).await?;
-    Ok(ShopPageData { shop, products })
+    let query = domain::catalog::search_terms(q.as_deref().unwrap_or_default());
+    let products = if query.is_empty() {
+        crate::db::catalog::products_of_shop(&pool, shop.id, false).await?
+    } else {
+        backend::catalog::search(&pool, Some(shop.id), &query).await?
+    };
+    Ok(ShopPageData { shop, products, query })
+}
+
+/// Anyone: the active products of every shop matching `q` (title or description, any case).
+#[server(prefix = "/api", endpoint = "search_products")]
+pub async fn search_products(q: String) -> Result<Vec<Product>, AppError> {
+    let pool = crate::db::pool()?;
+    if domain::catalog::search_terms(&q).is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(backend::catalog::search(&pool, None, &q).await?)
 }
 
 /// Anyone: an active product (archived ones are not found).
@@ -56,28 +72,119 @@ pub async fn product_page(product_id: i64) -> Result<Product, AppError> {
 
 // ---- Pages ------------------------------------------------------------------------------
 
+/// How wide a card's image shows (the grid's columns: two on a phone, up to five at 60rem),
+/// so that the browser picks the smallest width that is sharp.
+const CARD_SIZES: &str = "(min-width: 60rem) 12rem, (min-width: 30rem) 33vw, 50vw";
+/// The product page's image: the left column on wide screens, the whole width on phones.
+const PRODUCT_SIZES: &str = "(min-width: 48rem) 28rem, 100vw";
+
+/// A product's image at the widths stored, or a placeholder drawn in CSS (no request) when it
+/// has none. `eager` for an image above the fold (the product page's).
 #[component]
-pub fn ProductCard(product: Product) -> impl IntoView {
+fn ProductPhoto(product: Product, sizes: &'static str, #[prop(optional)] eager: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    match product.image {
+        Some(image) => {
+            let width = image.width_for(if eager { 960 } else { 480 });
+            view! {
+                <img
+                    class="product-photo"
+                    src=image.src(product.id, width)
+                    srcset=image.srcset(product.id)
+                    sizes=sizes
+                    width=image.width
+                    height=image.height
+                    alt=product.title
+                    loading=if eager { "eager" } else { "lazy" }
+                    fetchpriority=eager.then_some("high")
+                    decoding="async"
+                />
+            }
+            .into_any()
+        }
+        None => view! {
+            <div class="product-photo product-placeholder" role="img" aria-label=t_string!(i18n, shop.no_photo)>
+                <span aria-hidden="true">{initial(&product.title)}</span>
+            </div>
+        }
+        .into_any(),
+    }
+}
+
+/// The first letter of a title, shown large on the placeholder.
+fn initial(title: &str) -> String {
+    title.chars().find(|c| c.is_alphanumeric()).map(|c| c.to_uppercase().collect()).unwrap_or_default()
+}
+
+/// A product in a grid: its image first, then title, price and stock. The title's link covers
+/// the whole card (CSS), so the card is one link with the title as its name.
+#[component]
+pub fn ProductCard(product: Product, #[prop(optional)] show_shop: bool) -> impl IntoView {
     let href = format!("/products/{}", product.id);
     let i18n = use_i18n();
+    let stock = product.stock;
     view! {
         <li class="product-card">
-            {product.image_url().map(|src| view! { <img src=src alt="" loading="lazy" width="160" height="160"/> })}
-            <A href=href>{product.title.clone()}</A>
-            <span class="price">{crate::words::money(i18n.get_locale_untracked(), product.price)}</span>
-            {(product.stock == 0).then(|| view! { <span class="muted">{t!(i18n, shop.product_sold_out)}</span> })}
+            <ProductPhoto product=product.clone() sizes=CARD_SIZES/>
+            <div class="product-card-body">
+                <A href=href attr:class="product-card-link">{product.title.clone()}</A>
+                {show_shop.then(|| view! { <span class="muted product-card-shop" translate="no">{product.shop_name.clone()}</span> })}
+                <span class="price">{crate::words::money(i18n.get_locale_untracked(), product.price)}</span>
+                {if stock == 0 {
+                    view! { <span class="badge product-sold-out">{t!(i18n, shop.product_sold_out)}</span> }.into_any()
+                } else {
+                    view! { <span class="muted product-stock">{t!(i18n, shop.in_stock, count = move || stock)}</span> }.into_any()
+                }}
+            </div>
         </li>
+    }
+}
+
+/// A search box: a plain GET form (works before hydration; after, the router navigates).
+#[component]
+fn ProductSearch(action: String, query: String, label: String) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div role="search" class="product-search">
+            <leptos_router::components::Form method="get" action=action>
+                <label for="product-search">{label}</label>
+                <div class="product-search-row">
+                    <input id="product-search" type="search" name="q" value=query maxlength="100" enterkeyhint="search" autocomplete="off"/>
+                    <button type="submit" class="button">{t!(i18n, shop.search_button)}</button>
+                </div>
+            </leptos_router::components::Form>
+        </div>
+    }
+}
+
+/// What a search found: "No products match “…”" with a way back, or the number of results.
+#[component]
+fn SearchOutcome(query: String, found: usize, all_href: String, all_label: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    view! {
+        <p role="status" class="search-outcome">
+            {if found == 0 {
+                fill(td_string!(l, shop.search_none), &[("query", query)])
+            } else {
+                fill(td_string!(l, shop.search_found), &[("query", query), ("count", found.to_string())])
+            }}
+            " "
+            // A plain link: the router's would mark it as the current page (the query aside).
+            <a href=all_href>{all_label}</a>
+        </p>
     }
 }
 
 #[component]
 pub fn ShopPage() -> impl IntoView {
     let params = use_params_map();
+    let query = leptos_router::hooks::use_query_map();
     let data = Resource::new(
-        move || params.with(|p| p.get("shop_id").and_then(|s| s.parse::<i64>().ok())),
-        |id| async move {
+        move || (params.with(|p| p.get("shop_id").and_then(|s| s.parse::<i64>().ok())), query.with(|q| q.get("q").unwrap_or_default())),
+        |(id, q)| async move {
             match id {
-                Some(id) => shop_page(id).await,
+                Some(id) => shop_page(id, Some(q)).await,
                 None => Err(AppError::NotFound("The shop".into())),
             }
         },
@@ -87,11 +194,17 @@ pub fn ShopPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.shop_loading)}</p> }>
             {move || Suspend::new(async move {
                 let data = data.await?;
+                let href = format!("/shops/{}", data.shop.id);
+                let searching = !data.query.is_empty();
                 Ok::<_, AppError>(view! {
                     <Title text=data.shop.name.clone()/>
-                    <h1>{data.shop.name.clone()}</h1>
+                    <div class="shop-head">
+                        <h1 translate="no">{data.shop.name.clone()}</h1>
+                        <ProductSearch action=href.clone() query=data.query.clone() label=t_string!(i18n, shop.search_shop).to_string()/>
+                    </div>
+                    {searching.then(|| view! { <SearchOutcome query=data.query.clone() found=data.products.len() all_href=href.clone() all_label=t_string!(i18n, shop.search_show_all).to_string()/> })}
                     {if data.products.is_empty() {
-                        view! { <p class="muted">{t!(i18n, shop.shop_no_products)}</p> }.into_any()
+                        (!searching).then(|| view! { <p class="muted">{t!(i18n, shop.shop_no_products)}</p> }).into_any()
                     } else {
                         view! {
                             <ul class="product-grid">
@@ -103,6 +216,40 @@ pub fn ShopPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// Products of every shop matching `?q=` (the home page's search box leads here).
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let data = Resource::new(
+        move || query.with(|q| q.get("q").unwrap_or_default()),
+        |q| async move { search_products(q.clone()).await.map(|found| (domain::catalog::search_terms(&q), found)) },
+    );
+    let i18n = use_i18n();
+    view! {
+        <Title text=t_string!(i18n, shop.search_title)/>
+        <h1>{t!(i18n, shop.search_title)}</h1>
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.loading)}</p> }>
+            {move || Suspend::new(async move {
+                let (terms, found) = data.await?;
+                Ok::<_, AppError>(view! {
+                    <ProductSearch action="/search".to_string() query=terms.clone() label=t_string!(i18n, shop.search_everywhere).to_string()/>
+                    {(!terms.is_empty()).then(|| view! { <SearchOutcome query=terms.clone() found=found.len() all_href="/".to_string() all_label=t_string!(i18n, shop.browse_shops).to_string()/> })}
+                    <ul class="product-grid">
+                        {found.into_iter().map(|p| view! { <ProductCard product=p show_shop=true/> }).collect_view()}
+                    </ul>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// The home page's search box: every shop's products.
+#[component]
+pub fn SearchEverywhere() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <ProductSearch action="/search".to_string() query=String::new() label=t_string!(i18n, shop.search_everywhere).to_string()/> }
 }
 
 #[component]
@@ -124,9 +271,11 @@ pub fn ProductPage() -> impl IntoView {
                 let p = data.await?;
                 Ok::<_, AppError>(view! {
                     <Title text=p.title.clone()/>
-                    <p><A href=format!("/shops/{}", p.shop_id)>{format!("← {}", p.shop_name)}</A></p>
+                    <p class="back-to-shop"><A href=format!("/shops/{}", p.shop_id)>{format!("← {}", p.shop_name)}</A></p>
                     <article class="card product">
-                        {p.image_url().map(|src| view! { <img src=src alt=p.title.clone() class="product-image"/> })}
+                        <div class="product-media">
+                            <ProductPhoto product=p.clone() sizes=PRODUCT_SIZES eager=true/>
+                        </div>
                         <div>
                             <h1>{p.title.clone()}</h1>
                             <p class="price big">{crate::words::money(i18n.get_locale_untracked(), p.price)}</p>

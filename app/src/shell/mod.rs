@@ -16,7 +16,7 @@ pub use layout::{MerchantLayout, ShopperLayout, StaffLayout};
 
 use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
 use crate::cart::CartPage;
-use crate::catalog::{MerchantProductsPage, ProductPage, ShopPage};
+use crate::catalog::{MerchantProductsPage, ProductPage, SearchPage, ShopPage};
 use crate::checkout::CheckoutPage;
 use crate::collection::{MerchantOrderPage, OrdersConsolePage};
 use crate::health::StatusPage;
@@ -131,6 +131,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("account/payment-methods") view=PaymentMethodsPage ssr=SsrMode::Async/>
                     <Route path=path!("shops/:shop_id") view=ShopPage ssr=SsrMode::Async/>
                     <Route path=path!("products/:product_id") view=ProductPage ssr=SsrMode::Async/>
+                    <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("cart") view=CartPage ssr=SsrMode::Async/>
                     <Route path=path!("checkout/:shop_id") view=CheckoutPage ssr=SsrMode::Async/>
                     <Route path=path!("orders") view=MyOrdersPage ssr=SsrMode::Async/>

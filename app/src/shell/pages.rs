@@ -16,6 +16,7 @@ pub fn ShopHome() -> impl IntoView {
             <h1>{t!(i18n, shop.home_heading)}</h1>
             <p>{t!(i18n, shop.home_intro)}</p>
         </section>
+        <crate::catalog::SearchEverywhere/>
         <OpenShops/>
     }
 }
