@@ -102,9 +102,13 @@ pub enum Message {
     PaymentRequestWithdrawn,
     ChoosePaymentMethod,
     EnterSixDigitCode,
-    WrongCode { tries_left: u32 },
+    WrongCode {
+        tries_left: u32,
+    },
     CodeNoLongerAwaited,
-    NewCodeTooSoon { seconds: u32 },
+    NewCodeTooSoon {
+        seconds: u32,
+    },
     PaymentInProgressShopper,
     PaymentInProgressMerchant,
     PaymentAlreadyUnderway,
@@ -131,7 +135,10 @@ pub enum Message {
     ImageType,
     ImageMissing,
     ImageUnreadable,
-    ImageDimensions { max_side: u32, max_megapixels: u32 },
+    ImageDimensions {
+        max_side: u32,
+        max_megapixels: u32,
+    },
 
     // Checkout and addresses.
     CheckoutUsedForOtherShop,

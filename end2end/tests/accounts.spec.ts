@@ -1,4 +1,4 @@
-import { expect, test, expectNoSidewaysScroll, openHydrated, PASSWORD, signIn, signUp, STAFF, uniqueEmail } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, openHydrated, PASSWORD, signIn, signUp, submitSignIn, STAFF, uniqueEmail } from "./helpers";
 
 test("a shopper signs up, signs out and signs in again", async ({ page }) => {
   const email = uniqueEmail("shopper");
@@ -38,7 +38,7 @@ test("sign-up errors appear next to their fields and keep what was typed", async
 });
 
 test("a wrong password does not say whether the account exists", async ({ page }) => {
-  await signIn(page, uniqueEmail("nobody"), "wrong password here");
+  await submitSignIn(page, uniqueEmail("nobody"), "wrong password here");
   await expect(page.getByText("Email or password is incorrect.")).toBeVisible();
 });
 

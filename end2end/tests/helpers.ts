@@ -69,11 +69,22 @@ export async function signUp(page: Page, email: string, role: "Shop" | "Sell as 
   await expect(page.getByRole("banner").getByRole("button", { name: /^(Sign out|退出登录)$/ })).toBeVisible();
 }
 
-export async function signIn(page: Page, email: string, password = PASSWORD) {
+/** Fills in and sends the sign-in form, whatever its answer. */
+export async function submitSignIn(page: Page, email: string, password = PASSWORD) {
   await openHydrated(page, "/signin");
   await page.getByLabel(/Email|邮箱/).fill(email);
   await page.getByLabel(/Password|密码/).fill(password);
   await page.getByRole("button", { name: /^(Sign in|登录)$/ }).click();
+}
+
+/**
+ * Signs in and waits until the browser has left the sign-in page: the session cookie is set only
+ * by the answer, so a test that opened another page right after the click raced it (it was
+ * still signed out there and saw "Please sign in to continue.").
+ */
+export async function signIn(page: Page, email: string, password = PASSWORD) {
+  await submitSignIn(page, email, password);
+  await expect(page).not.toHaveURL(/\/signin(\?|$)/, { timeout: 30_000 });
 }
 
 /**

@@ -146,13 +146,14 @@ fn ProductSearch(action: String, query: String, label: String) -> impl IntoView 
     let i18n = use_i18n();
     view! {
         <div role="search" class="product-search">
-            <leptos_router::components::Form method="get" action=action>
+            // A plain form: the router's `Form` sends its unnamed submit button too ("?q=tea&=").
+            <form method="get" action=action>
                 <label for="product-search">{label}</label>
                 <div class="product-search-row">
                     <input id="product-search" type="search" name="q" value=query maxlength="100" enterkeyhint="search" autocomplete="off"/>
                     <button type="submit" class="button">{t!(i18n, shop.search_button)}</button>
                 </div>
-            </leptos_router::components::Form>
+            </form>
         </div>
     }
 }

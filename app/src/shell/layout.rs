@@ -151,7 +151,13 @@ fn PageError(errors: ArcRwSignal<Errors>, locale: Locale) -> impl IntoView {
                 Some(app) => app.text(locale),
                 None => td_string!(locale, common.page_error_unknown).to_string(),
             })
-            .collect::<Vec<_>>()
+            // Two parts of a page failing for one reason ("Please sign in") say it once.
+            .fold(Vec::new(), |mut seen: Vec<String>, m| {
+                if !seen.contains(&m) {
+                    seen.push(m);
+                }
+                seen
+            })
     };
     #[cfg(feature = "ssr")]
     let seen = errors.get_untracked();
