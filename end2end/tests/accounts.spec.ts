@@ -1,16 +1,18 @@
-import { expect, test, expectNoSidewaysScroll, openHydrated, PASSWORD, signIn, signUp, submitSignIn, STAFF, uniqueEmail } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, menu, openHydrated, PASSWORD, signIn, signUp, submitSignIn, STAFF, uniqueEmail } from "./helpers";
 
 test("a shopper signs up, signs out and signs in again", async ({ page }) => {
   const email = uniqueEmail("shopper");
   await signUp(page, email, "Shop");
   await expect(page).toHaveURL(/\/$/);
-  const banner = page.getByRole("banner");
+  const banner = await menu(page);
   await expect(banner.getByRole("link", { name: email })).toBeVisible();
 
   await banner.getByRole("button", { name: "Sign out" }).click();
+  await menu(page);
   await expect(banner.getByRole("link", { name: "Sign in" })).toBeVisible();
 
   await signIn(page, email);
+  await menu(page);
   await expect(banner.getByRole("link", { name: email })).toBeVisible();
   await banner.getByRole("link", { name: email }).click();
   await expect(page.getByRole("heading", { name: "Your account" })).toBeVisible();
@@ -127,8 +129,10 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Create account" }).click();
+    await menu(page);
     await expect(page.getByRole("banner").getByRole("link", { name: email })).toBeVisible();
     await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+    await menu(page);
     await expect(page.getByRole("banner").getByRole("link", { name: "Sign in" })).toBeVisible();
 
     await page.goto("/signin");
@@ -140,6 +144,8 @@ test.describe("without JavaScript", () => {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).not.toHaveURL(/\/signin/);
+    await menu(page);
     await expect(page.getByRole("banner").getByRole("link", { name: email })).toBeVisible();
   });
 });

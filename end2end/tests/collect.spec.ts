@@ -1,9 +1,10 @@
-import { expect, test, expectNoSidewaysScroll, merchantAndShopperWithOrder, openHydrated, type Page } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, unfoldFilters, merchantAndShopperWithOrder, openHydrated, type Page } from "./helpers";
 
 /** The merchant finds the order in the console (awaiting payment comes first) and opens it. */
 async function openFromConsole(merchant: Page, number: string) {
   await openHydrated(merchant, "/merchant/orders");
   await expect(merchant.getByRole("link", { name: /^Awaiting payment/ })).toBeVisible();
+  await unfoldFilters(merchant);
   await merchant.getByLabel("Search").fill(number);
   await merchant.getByRole("button", { name: "Apply filters" }).click();
   await merchant.getByRole("link", { name: number, exact: true }).click();
@@ -70,6 +71,7 @@ test("cash on delivery: shipped unpaid, delivered with the exact cash", async ({
 
   // The console lists it under cash on delivery.
   await openHydrated(merchant, "/merchant/orders");
+  await unfoldFilters(merchant);
   await merchant.getByLabel("Collection method").selectOption({ label: "Cash on delivery" });
   await merchant.getByRole("button", { name: "Apply filters" }).click();
   await expect(merchant.getByRole("link", { name: number, exact: true })).toBeVisible();

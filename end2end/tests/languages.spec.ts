@@ -1,4 +1,4 @@
-import { expect, test, STAFF, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signIn, signUp, uniqueEmail } from "./helpers";
+import { expect, test, STAFF, menu, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signIn, signUp, uniqueEmail } from "./helpers";
 
 /** What the shop helpers type in English: product titles, descriptions and an address. */
 const TYPED = ["Sencha <b>green</b>", "Matcha whisk", "Sato Hana", "1-2-3 Shibuya", "Tokyo", "SF1234567890"];
@@ -17,7 +17,9 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
 
     await openHydrated(page, "/");
     await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
-    await expect(page.getByRole("navigation", { name: "买家导航" }).getByRole("link", { name: "购物车" })).toBeVisible();
+    await expect(page.getByRole("banner").getByRole("link", { name: "购物车" })).toBeVisible();
+    await menu(page);
+    await expect(page.getByRole("navigation", { name: "买家导航" }).getByRole("link", { name: "我的订单" })).toBeVisible();
     await expectNoEnglish(page, TYPED);
     await page.getByRole("link", { name: shopName }).click();
     await expect(page.getByRole("heading", { level: 1, name: shopName })).toBeVisible();
@@ -86,16 +88,20 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
 test("the header's switch turns the page to Chinese and back, and remembers it", async ({ page }) => {
   await openHydrated(page, "/signin?from=here");
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await menu(page);
   await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "简体中文" }).click();
   await expect(page).toHaveURL(/\/signin\?from=here$/);
   await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  await menu(page);
   await expect(page.getByRole("link", { name: "我的订单" })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "语言" }).getByRole("link", { name: "简体中文" })).toHaveAttribute("aria-current", "true");
   // Remembered: another page comes in Chinese too.
   await openHydrated(page, "/");
   await expect(page.getByRole("link", { name: "购物车" })).toBeVisible();
+  await menu(page);
   await page.getByRole("navigation", { name: "语言" }).getByRole("link", { name: "English" }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
+  await menu(page);
   await expect(page.getByRole("link", { name: "My orders" })).toBeVisible();
 });
 
@@ -103,6 +109,7 @@ test("a merchant who switched to Chinese collects: request, live payment, shippi
   test.slow();
   const { merchant, number } = await merchantAndShopperWithOrder(browser, page);
   await openHydrated(merchant, "/merchant/orders");
+  await menu(merchant);
   await merchant.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "简体中文" }).click();
   await expect(merchant.getByRole("heading", { level: 1, name: "订单管理" })).toBeVisible();
   await expect(merchant.getByRole("navigation", { name: "订单状态" }).getByRole("link", { name: /^待付款/ })).toBeVisible();

@@ -92,7 +92,7 @@ test("the console shows the channel is down while its server restarts, then catc
     const context = await browser.newContext({ baseURL: second.url });
     const console = await context.newPage();
     await signIn(console, merchantEmail);
-    await expect(console.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
+    await expect(console.getByRole("banner").getByRole("button", { name: "Sign out", includeHidden: true })).toBeAttached();
     await openHydrated(console, "/merchant/orders");
     const row = console.getByRole("row").filter({ has: console.getByRole("link", { name: number, exact: true }) });
     await expect(row.getByText("Awaiting payment")).toBeVisible();

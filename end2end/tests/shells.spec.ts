@@ -1,4 +1,4 @@
-import { expect, test, expectNoSidewaysScroll, openHydrated } from "./helpers";
+import { expect, test, expectNoSidewaysScroll, menu, openHydrated } from "./helpers";
 
 test.describe("shopper shell", () => {
   test("loads and hydrates, and no longer carries the connection check (staff have it)", async ({ page }) => {
@@ -10,6 +10,7 @@ test.describe("shopper shell", () => {
     await openHydrated(page, "/");
     expect(refused).toEqual([]);
     await expect(page.getByRole("heading", { level: 1, name: "Shop and pay with confidence" })).toBeVisible();
+    await menu(page);
     const nav = page.getByRole("navigation", { name: "Shopper" });
     await expect(nav.getByRole("link", { name: "Shop" })).toBeVisible();
     await expectNoSidewaysScroll(page);
@@ -21,6 +22,7 @@ test.describe("merchant console shell", () => {
   test("loads, hydrates and completes a round trip to Postgres", async ({ page }) => {
     await openHydrated(page, "/merchant");
     await expect(page.getByRole("heading", { level: 1, name: "Merchant console" })).toBeVisible();
+    await menu(page);
     await expect(page.getByRole("navigation", { name: "Merchant console" })).toBeVisible();
     await expectNoSidewaysScroll(page);
 
@@ -32,6 +34,7 @@ test.describe("merchant console shell", () => {
   test("navigates to the shopper side without a full reload", async ({ page }) => {
     await openHydrated(page, "/merchant");
     await page.evaluate(() => ((window as any).__sameDocument = true));
+    await menu(page);
     await page.getByRole("navigation", { name: "Merchant console" }).getByRole("link", { name: "Shopper site" }).click();
     await expect(page).toHaveURL(/\/$/);
     await expect(page.getByRole("heading", { level: 1, name: "Shop and pay with confidence" })).toBeVisible();

@@ -30,6 +30,7 @@ test("a shopper browses a shop, fills the cart, checks out and cancels another o
   await addToCart(page, shopName, "Matcha whisk", "1");
   await checkOut(page);
   await page.getByRole("button", { name: "Cancel order" }).click();
+  await page.getByRole("dialog", { name: /^Cancel order .+\?$/ }).getByRole("button", { name: "Confirm" }).click();
   await expect(page.getByText("Cancelled", { exact: true }).first()).toBeVisible();
   await expect(page.getByText("Awaiting payment → Cancelled by you")).toBeVisible();
 

@@ -12,7 +12,7 @@ test("a shopper reports an unrecognised payment; staff see it live, reply, and t
   const staffContext = await browser.newContext();
   const staff = await staffContext.newPage();
   await signIn(staff, STAFF.email, STAFF.password);
-  await expect(staff.getByRole("banner").getByRole("button", { name: "Sign out" })).toBeVisible();
+  await expect(staff.getByRole("banner").getByRole("button", { name: "Sign out", includeHidden: true })).toBeAttached();
   await openHydrated(staff, "/staff/tickets?status=open");
   await expect(staff.getByText("Live", { exact: true })).toBeVisible();
 

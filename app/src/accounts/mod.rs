@@ -190,6 +190,7 @@ pub fn AccountPage() -> impl IntoView {
                             <dt>{t!(i18n, account.account_type)}</dt><dd>{role_text(l, user.role)}</dd>
                         </dl>
                     </section>
+                    <safety::AccountSafety safety/>
                     <section class="card">
                         <h2>{t!(i18n, account.recent_activity)}</h2>
                         <table class="table">
@@ -197,16 +198,15 @@ pub fn AccountPage() -> impl IntoView {
                             <tbody>
                                 {entries.into_iter().map(|e| view! {
                                     <tr>
-                                        <td>{crate::ui::when(e.at)}</td>
-                                        <td>{activity_text(l, &e.kind)}</td>
-                                        <td>{e.ip.clone()}</td>
-                                        <td class="wrap" translate="no">{e.user_agent.clone()}</td>
+                                        <td class="card-title">{crate::ui::when(e.at)}</td>
+                                        <td data-label=t_string!(i18n, account.col_what)>{activity_text(l, &e.kind)}</td>
+                                        <td data-label=t_string!(i18n, account.col_address)>{e.ip.clone()}</td>
+                                        <td data-label=t_string!(i18n, account.col_device) title=e.user_agent.clone()>{crate::words::device_text(l, &e.user_agent)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
                     </section>
-                    <safety::AccountSafety safety/>
                     <p><A href="/support/new">{t!(i18n, account.report_account_problem)}</A></p>
                 })
             })}

@@ -1,6 +1,9 @@
 //! The cart: kept on the server for signed-in shoppers, so it survives reloads, devices and
 //! signing in again. Quantities are bounded by stock; checkout is per shop.
 
+mod count;
+
+pub use count::{CartTally, cart_count};
 pub use domain::cart::{CartGroup, CartLine, check_quantity, group};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,6 +47,11 @@ pub fn AddToCart(product_id: i64, stock: i32) -> impl IntoView {
     let value = add.value();
     let pending = add.pending();
     let added = move || value.with(|v| matches!(v, Some(Ok(()))));
+    Effect::new(move |_| {
+        if added() {
+            CartTally::bump();
+        }
+    });
     let i18n = use_i18n();
     view! {
         {if stock == 0 {
@@ -73,6 +81,11 @@ pub fn AddToCart(product_id: i64, stock: i32) -> impl IntoView {
 pub fn CartPage() -> impl IntoView {
     let update = ServerAction::<SetCartQuantity>::new();
     let cart = Resource::new(move || update.version().get(), |_| my_cart());
+    Effect::new(move |_| {
+        if update.version().get() > 0 {
+            CartTally::bump();
+        }
+    });
     let value = update.value();
     let i18n = use_i18n();
     view! {

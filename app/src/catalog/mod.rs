@@ -321,10 +321,10 @@ pub fn MerchantProductsPage() -> impl IntoView {
                                             let edit = p.clone();
                                             view! {
                                                 <tr>
-                                                    <td class="wrap">{p.title.clone()}</td>
-                                                    <td>{crate::words::money(i18n.get_locale_untracked(), p.price)}</td>
-                                                    <td>{p.stock}</td>
-                                                    <td>{if p.active { td_string!(l, merchant.p_active) } else { td_string!(l, merchant.p_archived) }}</td>
+                                                    <td class="wrap card-title">{p.title.clone()}</td>
+                                                    <td data-label=t_string!(i18n, merchant.p_col_price)>{crate::words::money(i18n.get_locale_untracked(), p.price)}</td>
+                                                    <td data-label=t_string!(i18n, merchant.p_col_stock)>{p.stock}</td>
+                                                    <td data-label=t_string!(i18n, merchant.p_col_state)>{if p.active { td_string!(l, merchant.p_active) } else { td_string!(l, merchant.p_archived) }}</td>
                                                     <td><button type="button" class="link-button" on:click=move |_| editing.set(Some(edit.clone()))>
                                                         {fill(td_string!(l, merchant.p_edit), &[("product", p.title.clone())])}
                                                     </button></td>

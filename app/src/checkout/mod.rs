@@ -69,7 +69,7 @@ pub fn CheckoutPage() -> impl IntoView {
                             <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_price)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {g.lines.iter().map(|l| view! {
-                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.line_total())}</td></tr>
+                                    <tr><td class="wrap card-title">{l.title.clone()}</td><td data-label=t_string!(i18n, shop.col_quantity)>{l.quantity}</td><td data-label=t_string!(i18n, shop.col_price)>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td data-label=t_string!(i18n, shop.col_total)>{crate::words::money(i18n.get_locale_untracked(), l.line_total())}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

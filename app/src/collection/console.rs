@@ -121,7 +121,17 @@ fn Tabs(f: ConsoleFilter, counts: Vec<(OrderStatus, i64)>) -> impl IntoView {
 fn Filters(f: ConsoleFilter) -> impl IntoView {
     let i18n = use_i18n();
     let methods = [("online", t_string!(i18n, merchant.online_payment)), ("cash_on_delivery", t_string!(i18n, merchant.cash_on_delivery))];
+    // On a phone the filters fold behind a button (open when some are in use), so the
+    // orders come first; wide screens show them always (see the stylesheet).
+    let active = [&f.method, &f.from, &f.to, &f.q].into_iter().filter(|v| !v.trim().is_empty()).count();
+    let summary = if active == 0 {
+        t_string!(i18n, merchant.filters).to_string()
+    } else {
+        crate::ui::fill(t_string!(i18n, merchant.filters_in_use), &[("count", active.to_string())])
+    };
     view! {
+        <details class="filters-fold" open=active > 0>
+        <summary class="button secondary">{summary}</summary>
         <Form method="GET" action="/merchant/orders" attr:class="card filters" attr:aria-label=t_string!(i18n, merchant.filter_orders)>
             <input type="hidden" name="status" value=f.status.clone()/>
             <div class="field">
@@ -148,6 +158,7 @@ fn Filters(f: ConsoleFilter) -> impl IntoView {
                 <a href="/merchant/orders">{t!(i18n, merchant.clear)}</a>
             </div>
         </Form>
+        </details>
     }
 }
 
@@ -175,14 +186,14 @@ fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
                     {rows.into_iter().map(|r| view! {
                         <tr>
                             <th scope="row"><A href=format!("/merchant/orders/{}", r.number)>{r.number.clone()}</A></th>
-                            <td class="wrap">{r.shopper_email.clone()}</td>
-                            <td>
+                            <td class="wrap" data-label=t_string!(i18n, merchant.col_shopper)>{r.shopper_email.clone()}</td>
+                            <td data-label=t_string!(i18n, merchant.col_status)>
                                 <StatusTag status=r.status/>
                                 {(r.status == OrderStatus::AwaitingPayment).then(|| view! { " "<Countdown due=r.payment_due_at/> })}
                             </td>
-                            <td>{if r.method == CollectionMethod::CashOnDelivery { t_string!(i18n, merchant.cash_on_delivery) } else { t_string!(i18n, merchant.online) }}</td>
-                            <td>{crate::words::money(i18n.get_locale_untracked(), r.total)}</td>
-                            <td>{crate::ui::when(r.created_at)}</td>
+                            <td data-label=t_string!(i18n, merchant.col_collection)>{if r.method == CollectionMethod::CashOnDelivery { t_string!(i18n, merchant.cash_on_delivery) } else { t_string!(i18n, merchant.online) }}</td>
+                            <td data-label=t_string!(i18n, merchant.col_amount)>{crate::words::money(i18n.get_locale_untracked(), r.total)}</td>
+                            <td data-label=t_string!(i18n, merchant.col_placed)>{crate::ui::when(r.created_at)}</td>
                         </tr>
                     }).collect_view()}
                 </tbody>

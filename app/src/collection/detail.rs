@@ -129,7 +129,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
                     <thead><tr><th scope="col">{t!(i18n, merchant.col_product)}</th><th scope="col">{t!(i18n, merchant.col_quantity)}</th><th scope="col">{t!(i18n, merchant.col_price)}</th><th scope="col">{t!(i18n, merchant.col_total)}</th></tr></thead>
                     <tbody>
                         {o.lines.iter().map(|l| view! {
-                            <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.line_total)}</td></tr>
+                            <tr><td class="wrap card-title">{l.title.clone()}</td><td data-label=t_string!(i18n, merchant.col_quantity)>{l.quantity}</td><td data-label=t_string!(i18n, merchant.col_price)>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td data-label=t_string!(i18n, merchant.col_total)>{crate::words::money(i18n.get_locale_untracked(), l.line_total)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>

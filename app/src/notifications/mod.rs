@@ -105,7 +105,10 @@ pub fn NotificationsLink(href: &'static str, unread: i64) -> impl IntoView {
     };
     view! {
         <A href=href attr:class="notifications-link" attr:aria-label=label>
-            {t!(i18n, common.notifications)}
+            <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                <path d="M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15zM10 20a2 2 0 0 0 4 0" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>
+            </svg>
+            <span class="label">{t!(i18n, common.notifications)}</span>
             {(unread > 0).then(|| view! { <span class="count" aria-hidden="true">{unread}</span> })}
         </A>
     }

@@ -11,8 +11,8 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_params_map};
 
 use crate::error::AppError;
-use crate::i18n::{t, t_string, use_i18n};
-use crate::ui::{FormError, form_error};
+use crate::i18n::{t, t_string, td_string, use_i18n};
+use crate::ui::{ConfirmButton, FormError, confirmation_asked, fill, form_error};
 use domain::collection::CollectionMethod;
 use domain::collection::RequestState;
 use domain::orders::{Actor, OrderStatus};
@@ -35,12 +35,15 @@ pub async fn order_detail(number: String) -> Result<Order, AppError> {
     crate::db::orders::shopper_order(&pool, me.id, &number).await?.ok_or_else(|| AppError::NotFound("The order".into()))
 }
 
-/// Shoppers: cancel one of their own orders while it awaits payment.
+/// Shoppers: cancel one of their own orders while it awaits payment, once confirmed
+/// (`confirm=yes`).
 #[server(prefix = "/api", endpoint = "cancel_order")]
-pub async fn cancel_order(number: String) -> Result<(), AppError> {
+pub async fn cancel_order(number: String, #[server(default)] confirm: String) -> Result<(), AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
     let (pool, me) = session::signed_in_as(Role::Shopper).await?;
+    // The order cannot be brought back: confirmed first (see `ui::ConfirmButton`).
+    crate::ui::confirmed(&confirm, "cancel")?;
     Ok(backend::orders::cancel_by_shopper(&pool, &me, &number).await?)
 }
 
@@ -100,6 +103,7 @@ pub fn OrderPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.order_loading)}</p> }>
             {move || Suspend::new(async move {
                 let o = order.await?;
+                let l = i18n.get_locale_untracked();
                 let s = o.summary.clone();
                 let a = o.address.clone();
                 let number = s.number.clone();
@@ -131,7 +135,15 @@ pub fn OrderPage() -> impl IntoView {
                             })}
                             <ActionForm action=cancel>
                                 <input type="hidden" name="number" value=s.number.clone()/>
-                                <button type="submit" class="button button-danger" disabled=move || pending.get()>{t!(i18n, shop.cancel_order)}</button>
+                                <ConfirmButton
+                                    label=t_string!(i18n, shop.cancel_order)
+                                    subject="cancel"
+                                    question=fill(td_string!(l, shop.confirm_cancel_question), &[("number", s.number.clone())])
+                                    consequence=td_string!(l, shop.confirm_cancel_consequence)
+                                    keep=td_string!(l, shop.confirm_cancel_keep)
+                                    asked=confirmation_asked(value, "cancel")
+                                    disabled=pending
+                                />
                             </ActionForm>
                             <FormError error=form_error(value)/>
                         })}
@@ -142,7 +154,7 @@ pub fn OrderPage() -> impl IntoView {
                             <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_price)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {o.lines.iter().map(|l| view! {
-                                    <tr><td class="wrap">{l.title.clone()}</td><td>{l.quantity}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td>{crate::words::money(i18n.get_locale_untracked(), l.line_total)}</td></tr>
+                                    <tr><td class="wrap card-title">{l.title.clone()}</td><td data-label=t_string!(i18n, shop.col_quantity)>{l.quantity}</td><td data-label=t_string!(i18n, shop.col_price)>{crate::words::money(i18n.get_locale_untracked(), l.unit_price)}</td><td data-label=t_string!(i18n, shop.col_total)>{crate::words::money(i18n.get_locale_untracked(), l.line_total)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

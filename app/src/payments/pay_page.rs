@@ -234,7 +234,7 @@ pub fn PayPage() -> impl IntoView {
                             <thead><tr><th scope="col">{t!(i18n, shop.col_product)}</th><th scope="col">{t!(i18n, shop.col_quantity)}</th><th scope="col">{t!(i18n, shop.col_total)}</th></tr></thead>
                             <tbody>
                                 {d.lines.iter().map(|line| view! {
-                                    <tr><td class="wrap">{line.title.clone()}</td><td>{line.quantity}</td><td>{crate::words::money(l, line.line_total)}</td></tr>
+                                    <tr><td class="wrap card-title">{line.title.clone()}</td><td data-label=t_string!(i18n, shop.col_quantity)>{line.quantity}</td><td data-label=t_string!(i18n, shop.col_total)>{crate::words::money(l, line.line_total)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use crate::accounts::Auth;
+use crate::cart::CartTally;
 use crate::error::AppError;
 use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
 use crate::live::{LiveIndicator, Toasts};
@@ -17,7 +18,6 @@ type Nav = Vec<(&'static str, &'static str)>;
 fn shopper_nav(l: Locale) -> Nav {
     vec![
         ("/", td_string!(l, common.nav_shop)),
-        ("/cart", td_string!(l, common.nav_cart)),
         ("/orders", td_string!(l, common.nav_my_orders)),
         ("/account/payment-methods", td_string!(l, common.nav_payment_methods)),
         ("/support", td_string!(l, common.nav_support)),
@@ -44,24 +44,36 @@ fn staff_nav(l: Locale) -> Nav {
     ]
 }
 
+/// The header, phone first: the brand, what needs to stay in sight (live status, the
+/// notifications badge, the cart with its count) and a "Menu" disclosure holding the
+/// navigation, the account and the language. A `<details>`, so it opens before the script has
+/// loaded (and without it); on wide screens the stylesheet shows its content inline.
 #[component]
 fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: Nav, class: &'static str, children: Children) -> impl IntoView {
     let i18n = use_i18n();
     // The error boundary's fallback is rendered where the i18n context cannot be found: it is
     // handed the page's language instead.
     let locale = i18n.get_locale_untracked();
+    let menu = NodeRef::<leptos::html::Details>::new();
+    close_on_navigation(menu);
     view! {
         <div class=format!("frame {class}")>
             <a class="skip-link" href="#content">{t!(i18n, common.skip_to_content)}</a>
             <header class="topbar">
                 <a class="brand" href=home>{brand}</a>
-                <nav aria-label=nav_label>
-                    <ul>
-                        {nav.into_iter().map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> }).collect_view()}
-                    </ul>
-                </nav>
-                <AccountMenu/>
-                <LanguageSwitch/>
+                <HeaderQuick with_cart=class == "shopper"/>
+                <details class="menu" node_ref=menu>
+                    <summary class="menu-button"><span class="menu-icon" aria-hidden="true"></span>{t!(i18n, common.menu)}</summary>
+                    <div class="menu-panel">
+                        <nav aria-label=nav_label>
+                            <ul>
+                                {nav.into_iter().map(|(href, label)| view! { <li><A href=href exact=true>{label}</A></li> }).collect_view()}
+                            </ul>
+                        </nav>
+                        <AccountMenu/>
+                        <LanguageSwitch/>
+                    </div>
+                </details>
             </header>
             <main id="content" tabindex="-1">
                 <ErrorBoundary fallback=move |errors| view! { <PageError errors locale/> }>{children()}</ErrorBoundary>
@@ -193,6 +205,71 @@ fn PageError(errors: ArcRwSignal<Errors>, locale: Locale) -> impl IntoView {
     }
 }
 
+/// The menu folds again when a link in it took the reader to another page.
+fn close_on_navigation(menu: NodeRef<leptos::html::Details>) {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |seen: Option<String>| {
+        let path = location.pathname.get();
+        if seen.is_some_and(|before| before != path)
+            && let Some(el) = menu.get_untracked()
+        {
+            let _ = el.remove_attribute("open");
+        }
+        path
+    });
+}
+
+/// What stays in sight in the header on every screen: the live status, the notifications
+/// badge and (on the shopper side, for visitors too) the cart with its count.
+#[component]
+fn HeaderQuick(with_cart: bool) -> impl IntoView {
+    let auth = Auth::get();
+    let i18n = use_i18n();
+    view! {
+        <div class="quick">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let user = auth.user.await.ok().flatten();
+                    let unread = Notices::unread().await;
+                    let in_cart = if with_cart { CartTally::get().await } else { 0 };
+                    let role = user.as_ref().map(|u| u.role);
+                    let l = i18n.get_locale_untracked();
+                    view! {
+                        {user.is_some().then(|| view! { <LiveIndicator/> })}
+                        {match role {
+                            Some(domain::accounts::Role::Shopper) => Some(view! { <NotificationsLink href="/notifications" unread/> }),
+                            Some(domain::accounts::Role::Merchant) => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
+                            _ => None,
+                        }}
+                        {(with_cart && matches!(role, None | Some(domain::accounts::Role::Shopper))).then(|| view! { <CartLink count=in_cart l/> })}
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// The header's cart link: "Cart" and the number of items in it.
+#[component]
+fn CartLink(count: i64, l: Locale) -> impl IntoView {
+    let label = match count {
+        0 => td_string!(l, common.nav_cart).to_string(),
+        1 => td_string!(l, common.cart_single_item).to_string(),
+        n => crate::ui::fill(td_string!(l, common.cart_items), &[("count", n.to_string())]),
+    };
+    view! {
+        <A href="/cart" attr:class="cart-link" attr:aria-label=label>
+            <svg class="icon" viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false">
+                <path d="M3 4h2l2.4 10.2a1 1 0 0 0 1 .8h8.9a1 1 0 0 0 1-.8L20 7H6.2" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>
+                <circle cx="9.5" cy="19.5" r="1.5" fill="currentColor"/>
+                <circle cx="17" cy="19.5" r="1.5" fill="currentColor"/>
+            </svg>
+            <span class="label">{td_string!(l, common.nav_cart)}</span>
+            {(count > 0).then(|| view! { <span class="count" aria-hidden="true">{count}</span> })}
+        </A>
+    }
+}
+
 /// The header's account links: sign in / sign up, or who is signed in and sign out.
 #[component]
 pub fn AccountMenu() -> impl IntoView {
@@ -202,16 +279,9 @@ pub fn AccountMenu() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 let user = auth.user.await;
-                let unread = Notices::unread().await;
                 match user {
                     Ok(Some(user)) => view! {
                         <div class="account-menu">
-                            {match user.role {
-                                domain::accounts::Role::Shopper => Some(view! { <NotificationsLink href="/notifications" unread/> }),
-                                domain::accounts::Role::Merchant => Some(view! { <NotificationsLink href="/merchant/notifications" unread/> }),
-                                domain::accounts::Role::Staff => None,
-                            }}
-                            <LiveIndicator/>
                             <A href="/account">{user.email.to_string()}</A>
                             <ActionForm action=auth.sign_out>
                                 <button type="submit" class="link-button">{t!(i18n, common.sign_out)}</button>

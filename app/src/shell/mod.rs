@@ -104,6 +104,7 @@ fn Pages() -> impl IntoView {
     let auth = Auth::provide();
     Live::provide();
     Notices::provide();
+    crate::cart::CartTally::provide();
     let signed_in = Signal::derive(move || matches!(auth.user.get(), Some(Ok(Some(_)))));
     view! {
         <LiveChannel signed_in/>

@@ -65,10 +65,10 @@ pub fn ReviewQueuePage() -> impl IntoView {
                                 <tbody>
                                     {entries.into_iter().map(|e| view! {
                                         <tr>
-                                            <td><A href=format!("/staff/reviews/{}", e.merchant_id)>{e.legal_name.clone()}</A></td>
-                                            <td class="wrap">{e.merchant_email.clone()}</td>
-                                            <td>{country_name(l, &e.country)}</td>
-                                            <td>{e.submitted_at.map(crate::ui::when).unwrap_or_default()}</td>
+                                            <td class="card-title"><A href=format!("/staff/reviews/{}", e.merchant_id)>{e.legal_name.clone()}</A></td>
+                                            <td class="wrap" data-label=t_string!(i18n, staff.r_col_merchant)>{e.merchant_email.clone()}</td>
+                                            <td data-label=t_string!(i18n, staff.r_col_country)>{country_name(l, &e.country)}</td>
+                                            <td data-label=t_string!(i18n, staff.r_col_submitted)>{e.submitted_at.map(crate::ui::when).unwrap_or_default()}</td>
                                         </tr>
                                     }).collect_view()}
                                 </tbody>

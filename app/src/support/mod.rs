@@ -315,9 +315,9 @@ pub fn TicketQueuePage() -> impl IntoView {
                         <tbody>{tickets.into_iter().map(|t| view! {
                             <tr>
                                 <th scope="row"><A href=format!("/staff/tickets/{}", t.id)>{format!("#{} {}", t.id, category_text(l, t.category))}</A></th>
-                                <td class="wrap">{t.user_email.clone()}</td>
-                                <td><span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span></td>
-                                <td>{crate::ui::when(t.waiting_since)}</td>
+                                <td class="wrap" data-label=t_string!(i18n, staff.q_col_from)>{t.user_email.clone()}</td>
+                                <td data-label=t_string!(i18n, staff.q_col_status)><span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span></td>
+                                <td data-label=t_string!(i18n, staff.q_col_waiting)>{crate::ui::when(t.waiting_since)}</td>
                             </tr>
                         }).collect_view()}</tbody>
                     </table></div> }.into_any()
@@ -459,23 +459,7 @@ pub fn StaffTicketPage() -> impl IntoView {
         </Transition>
     }
 }
-/// A user agent as staff read it — "Chrome on Android", "Safari on iPhone" — in the reader's
-/// language (the English is `domain::device::Device`'s, word for word).
-pub fn device_text(l: Locale, user_agent: &str) -> String {
-    use domain::device::{Browser, parse_user_agent};
-    let device = parse_user_agent(user_agent);
-    let browser = match device.browser {
-        None => td_string!(l, staff.d_unknown_browser),
-        Some(Browser::SamsungInternet) => td_string!(l, staff.d_samsung_internet),
-        Some(Browser::WeChat) => td_string!(l, staff.d_wechat),
-        Some(b) => b.name(),
-    };
-    match device.os {
-        None => browser.to_string(),
-        // Systems are brand names in every language.
-        Some(os) => fill(td_string!(l, staff.d_on), &[("browser", browser.to_string()), ("os", os.name().to_string())]),
-    }
-}
+pub use crate::words::device_text;
 
 /// A ticket's category in the reader's language.
 pub fn category_text(l: Locale, category: TicketCategory) -> &'static str {

@@ -135,11 +135,11 @@ async fn cancelling_an_unpaid_order_gives_the_stock_back(pool: PgPool) {
 
     // Another shopper can neither see nor cancel it.
     assert_eq!(call_as(&app, "order_detail", &format!("number={number}"), Some(&other), HOME).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call_as(&app, "cancel_order", &format!("number={number}"), Some(&other), HOME).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call_as(&app, "cancel_order", &format!("number={number}"), Some(&merchant), HOME).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call_as(&app, "cancel_order", &format!("number={number}&confirm=yes"), Some(&other), HOME).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(call_as(&app, "cancel_order", &format!("number={number}&confirm=yes"), Some(&merchant), HOME).await.status, StatusCode::FORBIDDEN);
     assert_eq!(stock(&pool, item).await, 0);
 
-    assert_eq!(call_as(&app, "cancel_order", &format!("number={number}"), Some(&shopper), HOME).await.status, StatusCode::OK);
+    assert_eq!(call_as(&app, "cancel_order", &format!("number={number}&confirm=yes"), Some(&shopper), HOME).await.status, StatusCode::OK);
     assert_eq!(stock(&pool, item).await, 3);
     let order = call_as(&app, "order_detail", &format!("number={number}"), Some(&shopper), HOME).await.json();
     assert_eq!(order["summary"]["status"], "cancelled");
@@ -147,7 +147,7 @@ async fn cancelling_an_unpaid_order_gives_the_stock_back(pool: PgPool) {
     assert_eq!(order["events"][1]["from"], "awaiting_payment");
 
     // Cancelling twice is refused with a reason, and gives nothing back twice.
-    let twice = call_as(&app, "cancel_order", &format!("number={number}"), Some(&shopper), HOME).await;
+    let twice = call_as(&app, "cancel_order", &format!("number={number}&confirm=yes"), Some(&shopper), HOME).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
     assert!(twice.said().contains("cancelled cannot be cancelled"), "{}", twice.body);
     assert_eq!(stock(&pool, item).await, 3);

@@ -193,3 +193,26 @@ async fn the_status_page_is_for_staff_only(pool: PgPool) {
     let home = get(&app, "/").await;
     assert!(!home.body.contains("Check connection"));
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_shopper_cancelling_their_order_is_asked_first_too(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "shopper-cancel", "4242424242424242").await;
+    let page = format!("/orders/{}", o.number);
+    let stock_before = stock(&pool, o.product).await;
+
+    let first = post_form(&app, "cancel_order", &format!("number={}", o.number), &o.shopper, &page).await;
+    let back = back_to(&first);
+    assert_eq!(order_status(&pool, &o.number).await, "awaiting_payment", "nothing changed");
+    let step = get_as(&app, &back, &o.shopper).await;
+    assert_eq!(step.body.matches("class=\"confirm-step\"").count(), 1, "{}", step.body);
+    assert!(step.body.contains(&format!("Cancel order {}?", o.number)), "{}", step.body);
+
+    // API clients get the code; with `confirm=yes` the order is cancelled and its stock is back.
+    let refused = call_as(&app, "cancel_order", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    let confirmed = post_form(&app, "cancel_order", &format!("number={}&confirm=yes", o.number), &o.shopper, &back).await;
+    assert!(!back_to(&confirmed).contains("__err="));
+    assert_eq!(order_status(&pool, &o.number).await, "cancelled");
+    assert_eq!(stock(&pool, o.product).await, stock_before + 1);
+}

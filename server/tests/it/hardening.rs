@@ -340,7 +340,7 @@ fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Ve
         ("verify_payment", Who::Shopper, vec![("attempt_id", n(attempt)), ("code", s("123456"))]),
         ("abandon_payment", Who::Shopper, vec![("attempt_id", n(attempt))]),
         ("resend_verification_code", Who::Shopper, vec![("attempt_id", n(attempt))]),
-        ("cancel_order", Who::Shopper, vec![("number", o.number.clone())]),
+        ("cancel_order", Who::Shopper, vec![("number", o.number.clone()), ("confirm", s("yes"))]),
         (
             "merchant_order_action",
             Who::Merchant,

@@ -171,7 +171,7 @@ async fn refused_payments_write_nothing(pool: PgPool) {
     assert!(late.said().contains("deadline"));
     // Cancelled.
     sqlx::query("UPDATE orders SET payment_due_at = now() + interval '10 minutes' WHERE number = $1").bind(&number).execute(&pool).await.unwrap();
-    call_as(&app, "cancel_order", &format!("number={number}"), Some(&shopper), HOME).await;
+    call_as(&app, "cancel_order", &format!("number={number}&confirm=yes"), Some(&shopper), HOME).await;
     let cancelled = call_as(&app, "pay_order", &pay_form(&number, method, &new_key()), Some(&shopper), HOME).await;
     assert_eq!(cancelled.status, StatusCode::CONFLICT);
     assert!(cancelled.said().contains("cancelled"));
@@ -354,7 +354,7 @@ async fn nothing_closes_an_order_while_its_payment_is_in_flight(pool: PgPool) {
     let paying = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await;
     assert_eq!(paying.json()["status"], "processing", "{}", paying.body);
 
-    let cancel = call_as(&app, "cancel_order", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
+    let cancel = call_as(&app, "cancel_order", &format!("number={}&confirm=yes", o.number), Some(&o.shopper), HOME).await;
     assert_eq!(cancel.status, StatusCode::CONFLICT, "{}", cancel.body);
     assert!(cancel.said().contains("still in progress"), "{}", cancel.body);
     for action in ["cancel", "withdraw_request", "choose_cash_on_delivery"] {
@@ -425,7 +425,7 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
     let attempt = waiting["attempt_id"].as_i64().unwrap();
     let stopped = call_as(&app, "abandon_payment", &format!("attempt_id={attempt}"), Some(&o.shopper), HOME).await;
     assert_eq!(stopped.json()["status"], "failed", "{}", stopped.body);
-    let cancel = call_as(&app, "cancel_order", &format!("number={}", o.number), Some(&o.shopper), HOME).await;
+    let cancel = call_as(&app, "cancel_order", &format!("number={}&confirm=yes", o.number), Some(&o.shopper), HOME).await;
     assert_eq!(cancel.status, StatusCode::OK, "{}", cancel.body);
 
     // The provider completes the charge anyway and says so, twice.
@@ -827,7 +827,7 @@ async fn run_step(
     };
     let answer = match step {
         Step::Pay(card) => Some(call_as(app, "pay_order", &pay_form(number, cards[card], &new_key()), Some(shopper), HOME).await),
-        Step::ShopperCancel => Some(call_as(app, "cancel_order", &format!("number={number}"), Some(shopper), HOME).await),
+        Step::ShopperCancel => Some(call_as(app, "cancel_order", &format!("number={number}&confirm=yes"), Some(shopper), HOME).await),
         Step::MerchantCancel => Some(call_as(app, "merchant_order_action", &merchant_action(number, "cancel"), Some(merchant), HOME).await),
         Step::Request => Some(call_as(app, "merchant_order_action", &merchant_action(number, "request_payment"), Some(merchant), HOME).await),
         Step::Withdraw => Some(call_as(app, "merchant_order_action", &merchant_action(number, "withdraw_request"), Some(merchant), HOME).await),
