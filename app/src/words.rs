@@ -281,6 +281,24 @@ fn change_text(l: Locale, change: OrderChange) -> &'static str {
     }
 }
 
+/// A user agent as people read it — "Chrome on Android", "Safari on iPhone" — in the reader's
+/// language (the English is `domain::device::Device`'s, word for word).
+pub fn device_text(l: Locale, user_agent: &str) -> String {
+    use domain::device::{Browser, parse_user_agent};
+    let device = parse_user_agent(user_agent);
+    let browser = match device.browser {
+        None => td_string!(l, staff.d_unknown_browser),
+        Some(Browser::SamsungInternet) => td_string!(l, staff.d_samsung_internet),
+        Some(Browser::WeChat) => td_string!(l, staff.d_wechat),
+        Some(b) => b.name(),
+    };
+    match device.os {
+        None => browser.to_string(),
+        // Systems are brand names in every language.
+        Some(os) => fill(td_string!(l, staff.d_on), &[("browser", browser.to_string()), ("os", os.name().to_string())]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,23 +332,5 @@ mod tests {
         assert_eq!(money(Locale::zh_CN, Money::new(-123_456, Currency::USD)), "-US$1,234.56");
         assert_eq!(money(Locale::zh_CN, Money::new(8800, Currency::CNY)), "¥88.00");
         assert_eq!(money(Locale::zh_CN, Money::new(4990, Currency::SGD)), "SGD\u{a0}49.90");
-    }
-}
-
-/// A user agent as people read it — "Chrome on Android", "Safari on iPhone" — in the reader's
-/// language (the English is `domain::device::Device`'s, word for word).
-pub fn device_text(l: Locale, user_agent: &str) -> String {
-    use domain::device::{Browser, parse_user_agent};
-    let device = parse_user_agent(user_agent);
-    let browser = match device.browser {
-        None => td_string!(l, staff.d_unknown_browser),
-        Some(Browser::SamsungInternet) => td_string!(l, staff.d_samsung_internet),
-        Some(Browser::WeChat) => td_string!(l, staff.d_wechat),
-        Some(b) => b.name(),
-    };
-    match device.os {
-        None => browser.to_string(),
-        // Systems are brand names in every language.
-        Some(os) => fill(td_string!(l, staff.d_on), &[("browser", browser.to_string()), ("os", os.name().to_string())]),
     }
 }
