@@ -521,3 +521,22 @@ mod tests {
         assert_eq!(super::escape_html("Sencha 緑茶 · 1,500 JPY"), "Sencha 緑茶 · 1,500 JPY");
     }
 }
+
+/// An email address that, when it must wrap on a narrow screen, wraps after its "@" or a dot
+/// rather than in the middle of a word (`<wbr>`: a break allowed there, nothing shown).
+#[component]
+pub fn Email(#[prop(into)] address: String) -> impl IntoView {
+    let mut parts = Vec::new();
+    let mut rest = address.as_str();
+    while let Some(i) = rest.find(['@', '.']) {
+        parts.push(rest[..=i].to_string());
+        rest = &rest[i + 1..];
+    }
+    parts.push(rest.to_string());
+    let last = parts.len() - 1;
+    view! {
+        <span class="email" translate="no">
+            {parts.into_iter().enumerate().map(|(i, p)| view! { {p}{(i < last).then(|| view! { <wbr/> })} }).collect_view()}
+        </span>
+    }
+}

@@ -186,7 +186,7 @@ pub fn AccountPage() -> impl IntoView {
                     <section class="card">
                         <h1>{t!(i18n, account.account_title)}</h1>
                         <dl class="facts">
-                            <dt>{t!(i18n, account.email)}</dt><dd>{user.email.to_string()}</dd>
+                            <dt>{t!(i18n, account.email)}</dt><dd><crate::ui::Email address=user.email.to_string()/></dd>
                             <dt>{t!(i18n, account.account_type)}</dt><dd>{role_text(l, user.role)}</dd>
                         </dl>
                     </section>

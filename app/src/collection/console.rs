@@ -186,7 +186,7 @@ fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
                     {rows.into_iter().map(|r| view! {
                         <tr>
                             <th scope="row"><A href=format!("/merchant/orders/{}", r.number)>{r.number.clone()}</A></th>
-                            <td class="wrap" data-label=t_string!(i18n, merchant.col_shopper)>{r.shopper_email.clone()}</td>
+                            <td class="wrap" data-label=t_string!(i18n, merchant.col_shopper)><crate::ui::Email address=r.shopper_email.clone()/></td>
                             <td data-label=t_string!(i18n, merchant.col_status)>
                                 <StatusTag status=r.status/>
                                 {(r.status == OrderStatus::AwaitingPayment).then(|| view! { " "<Countdown due=r.payment_due_at/> })}

@@ -105,7 +105,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             <h2 id="status-title" class="visually-hidden">{t!(i18n, merchant.status)}</h2>
             <p class="status-line">{t!(i18n, merchant.status_line)} <StatusTag status=s.status/></p>
             <dl class="facts">
-                <dt>{t!(i18n, merchant.fact_shopper)}</dt><dd>{o.shopper_email.clone()}</dd>
+                <dt>{t!(i18n, merchant.fact_shopper)}</dt><dd><crate::ui::Email address=o.shopper_email.clone()/></dd>
                 <dt>{t!(i18n, merchant.fact_amount_due)}</dt><dd><strong>{crate::words::money(i18n.get_locale_untracked(), s.total)}</strong></dd>
                 <dt>{t!(i18n, merchant.fact_collection)}</dt><dd>{if o.method == CollectionMethod::CashOnDelivery { td_string!(l, merchant.cash_on_delivery) } else { td_string!(l, merchant.online_payment) }}</dd>
                 <dt>{t!(i18n, merchant.fact_placed)}</dt><dd>{crate::ui::when(s.created_at)}</dd>

@@ -282,7 +282,7 @@ pub fn AccountMenu() -> impl IntoView {
                 match user {
                     Ok(Some(user)) => view! {
                         <div class="account-menu">
-                            <A href="/account">{user.email.to_string()}</A>
+                            <A href="/account"><crate::ui::Email address=user.email.to_string()/></A>
                             <ActionForm action=auth.sign_out>
                                 <button type="submit" class="link-button">{t!(i18n, common.sign_out)}</button>
                             </ActionForm>

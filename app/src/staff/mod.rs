@@ -66,7 +66,7 @@ pub fn ReviewQueuePage() -> impl IntoView {
                                     {entries.into_iter().map(|e| view! {
                                         <tr>
                                             <td class="card-title"><A href=format!("/staff/reviews/{}", e.merchant_id)>{e.legal_name.clone()}</A></td>
-                                            <td class="wrap" data-label=t_string!(i18n, staff.r_col_merchant)>{e.merchant_email.clone()}</td>
+                                            <td class="wrap" data-label=t_string!(i18n, staff.r_col_merchant)><crate::ui::Email address=e.merchant_email.clone()/></td>
                                             <td data-label=t_string!(i18n, staff.r_col_country)>{country_name(l, &e.country)}</td>
                                             <td data-label=t_string!(i18n, staff.r_col_submitted)>{e.submitted_at.map(crate::ui::when).unwrap_or_default()}</td>
                                         </tr>

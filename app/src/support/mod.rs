@@ -315,7 +315,7 @@ pub fn TicketQueuePage() -> impl IntoView {
                         <tbody>{tickets.into_iter().map(|t| view! {
                             <tr>
                                 <th scope="row"><A href=format!("/staff/tickets/{}", t.id)>{format!("#{} {}", t.id, category_text(l, t.category))}</A></th>
-                                <td class="wrap" data-label=t_string!(i18n, staff.q_col_from)>{t.user_email.clone()}</td>
+                                <td class="wrap" data-label=t_string!(i18n, staff.q_col_from)><crate::ui::Email address=t.user_email.clone()/></td>
                                 <td data-label=t_string!(i18n, staff.q_col_status)><span class=format!("badge ticket-{}", t.status.as_str())>{ticket_status_text(l, t.status)}</span></td>
                                 <td data-label=t_string!(i18n, staff.q_col_waiting)>{crate::ui::when(t.waiting_since)}</td>
                             </tr>
