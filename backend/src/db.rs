@@ -4,6 +4,7 @@
 //! against a real Postgres.
 
 pub mod accounts;
+pub mod cart;
 pub mod catalog;
 pub mod collection;
 pub mod health;

@@ -1,10 +1,11 @@
-//! The background worker: runs the payment jobs (`pay::run_jobs`), expires unpaid orders whose deadline passed (the order is cancelled,
-//! its stock released, its request closed, both sides notified) and completes orders delivered
-//! long enough ago. The database is the source of truth: rows are claimed one per transaction
-//! with `FOR UPDATE SKIP LOCKED`, so any number of server instances can run it at once, and a
-//! restart loses nothing. Each order is handled on its own: one that fails is logged, retried
-//! with back-off (`db::jobs`) and shown to staff after repeated failures; it never blocks the
-//! orders behind it.
+//! The background worker: runs the payment jobs (`pay::run_jobs`), expires unpaid orders whose
+//! deadline passed (the order is cancelled, its stock released, its request closed, both sides
+//! notified), completes orders delivered long enough ago, and prunes what is left over (live
+//! events, forgotten guest carts). The database is the source of truth: rows are claimed one per
+//! transaction with `FOR UPDATE SKIP LOCKED`, so any number of server instances can run it at
+//! once, and a restart loses nothing. Each order is handled on its own: one that fails is
+//! logged, retried with back-off (`db::jobs`) and shown to staff after repeated failures; it
+//! never blocks the orders behind it.
 
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
@@ -22,9 +23,9 @@ use domain::orders::{Actor, OrderEvent};
 /// attempts left in "processing" for more than 10 s (a crash between the provider's answer
 /// and the database write, or a lost callback), stops verification steps past their time,
 /// sends back unexpected charges whose refund failed, expires unpaid orders past their
-/// deadline, completes delivered orders, and prunes live events older than a day. Each item is
-/// handled on its own (see `db::jobs`), and every step claims its rows in Postgres (`SKIP
-/// LOCKED`), so several instances may run it at once.
+/// deadline, completes delivered orders, prunes live events older than a day and guest carts
+/// untouched for 30 days. Each item is handled on its own (see `db::jobs`), and every step
+/// claims its rows in Postgres (`SKIP LOCKED`), so several instances may run it at once.
 pub async fn run(pool: PgPool, provider: Provider, settings: OrderSettings, interval: std::time::Duration) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -53,6 +54,11 @@ pub async fn run_once(pool: &PgPool, provider: &Provider, settings: &OrderSettin
     }
     if let Err(err) = db::live::prune(pool).await {
         tracing::warn!(error = %err, "worker: pruning live events");
+    }
+    match crate::cart::prune_guest_carts(pool, now, BATCH as i64).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(pruned = n, "worker pruned guest carts"),
+        Err(err) => tracing::warn!(error = %err, "worker: pruning guest carts"),
     }
 }
 

@@ -155,6 +155,53 @@ impl Role {
     }
 }
 
+/// A page of this site to go to next (after signing in, say): a path that starts with one `/`.
+/// Nothing that a browser could read as another site — `//evil.example`, `/\evil.example`
+/// (browsers treat `\` as `/`), `https://…`, `javascript:…`. Visible ASCII only: no spaces or
+/// control characters (browsers drop tabs and line breaks from URLs, so `/\t/evil` would become
+/// `//evil`), and nothing a `Location` header cannot carry (other text comes percent-encoded).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct LocalPath(String);
+
+impl LocalPath {
+    pub const MAX_LEN: usize = 1000;
+
+    /// The path, or `None` for anything that is not a plain path on this site.
+    pub fn parse(raw: &str) -> Option<LocalPath> {
+        let mut chars = raw.chars();
+        let local = chars.next() == Some('/') && chars.next() != Some('/');
+        let clean = raw.chars().all(|c| c.is_ascii_graphic() && c != '\\');
+        (local && clean && raw.len() <= Self::MAX_LEN).then(|| LocalPath(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The path as a query parameter's value (`/signin?next=…`): percent-encoded but for the
+    /// characters a query value may hold as they are, so `/checkout/7` stays readable.
+    pub fn to_query_value(&self) -> String {
+        let mut out = String::with_capacity(self.0.len());
+        for b in self.0.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+}
+
+/// Where an account lands after signing in or up (`new_account`): the page it was on its way
+/// to when that is a page of this site ([`LocalPath`]), else its role's home. A new merchant
+/// goes to its qualification whatever it was heading for: nothing else is open to it before.
+pub fn landing(role: Role, next: Option<&str>, new_account: bool) -> String {
+    if new_account && role == Role::Merchant {
+        return "/merchant/qualification".into();
+    }
+    next.and_then(LocalPath::parse).map_or_else(|| role.home().to_string(), |p| p.0)
+}
+
 /// The signed-in user as the app sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrentUser {
@@ -244,6 +291,61 @@ mod tests {
         // No place is 20 hours ahead: a forged cookie shows UTC, never a wrong clock.
         assert_eq!(format_at(t, 1200), "2026-11-30 23:45 UTC");
         assert_eq!(format_at(t, i16::MIN), "2026-11-30 23:45 UTC");
+    }
+
+    #[test]
+    fn local_paths_are_paths_of_this_site_only() {
+        for good in ["/", "/checkout/7", "/orders?page=2&x=%2F", "/search?q=%E7%BB%BF%E8%8C%B6", "/a/b/../c", "/@evil.example"] {
+            assert_eq!(LocalPath::parse(good).map(|p| p.as_str().to_string()), Some(good.to_string()), "{good:?}");
+        }
+        for evil in [
+            "",
+            "//evil.example",
+            "//evil.example/checkout",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/x\\y",
+            "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "JAVASCRIPT:alert(1)",
+            "data:text/html,hi",
+            "evil.example",
+            "checkout/7",
+            " /checkout/7",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r/evil.example",
+            "/ /evil.example",
+            "/\u{0}x",
+            "/\u{2028}x",
+            "/search?q=绿茶",
+        ] {
+            assert_eq!(LocalPath::parse(evil), None, "{evil:?}");
+        }
+        assert_eq!(LocalPath::parse(&format!("/{}", "a".repeat(LocalPath::MAX_LEN))), None, "too long");
+    }
+
+    #[test]
+    fn local_paths_travel_in_a_query_value() {
+        assert_eq!(LocalPath::parse("/checkout/7").unwrap().to_query_value(), "/checkout/7");
+        assert_eq!(LocalPath::parse("/orders?page=2&q=a+b").unwrap().to_query_value(), "/orders%3Fpage%3D2%26q%3Da%2Bb");
+        assert_eq!(LocalPath::parse("/search?q=%E7%BB%BF").unwrap().to_query_value(), "/search%3Fq%3D%25E7%25BB%25BF");
+    }
+
+    #[test]
+    fn signing_in_lands_on_the_next_page_of_this_site_or_the_roles_home() {
+        assert_eq!(landing(Role::Shopper, Some("/checkout/7"), false), "/checkout/7");
+        assert_eq!(landing(Role::Shopper, Some("/checkout/7"), true), "/checkout/7");
+        assert_eq!(landing(Role::Merchant, Some("/merchant/orders"), false), "/merchant/orders");
+        assert_eq!(landing(Role::Merchant, Some("/checkout/7"), true), "/merchant/qualification", "a new merchant qualifies first");
+        assert_eq!(landing(Role::Merchant, None, true), "/merchant/qualification");
+        for (role, home) in [(Role::Shopper, "/"), (Role::Merchant, "/merchant"), (Role::Staff, "/staff/reviews")] {
+            assert_eq!(landing(role, None, false), home);
+            for evil in ["//evil.example", "/\\evil.example", "https://evil.example", "javascript:alert(1)", ""] {
+                assert_eq!(landing(role, Some(evil), false), home, "{evil:?}");
+            }
+        }
     }
 
     #[test]

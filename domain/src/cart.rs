@@ -65,8 +65,8 @@ pub fn check_quantity(quantity: i32, stock: i32) -> Result<i32, Refusal> {
     if quantity < 1 {
         return Err(Refusal::field("quantity", Message::ChooseAtLeastOne));
     }
-    if quantity > 999 {
-        return Err(Refusal::field("quantity", Message::AtMostPerOrder { max: 999 }));
+    if quantity > MAX_PER_LINE {
+        return Err(Refusal::field("quantity", Message::AtMostPerOrder { max: MAX_PER_LINE }));
     }
     if stock == 0 {
         return Err(Refusal::field("quantity", Message::ProductSoldOut));
@@ -75,6 +75,18 @@ pub fn check_quantity(quantity: i32, stock: i32) -> Result<i32, Refusal> {
         return Err(Refusal::field("quantity", Message::OnlyLeft { stock }));
     }
     Ok(quantity)
+}
+
+/// The most of one product a cart line may hold (the schema's bound too).
+pub const MAX_PER_LINE: i32 = 999;
+
+/// A line's quantity once a guest cart is merged into a shopper's cart: the two added up, but
+/// no more than the stock and [`MAX_PER_LINE`] — and never less than the shopper already had
+/// (a merge only adds; a line already over the stock says so in the cart as before). Zero
+/// means no line.
+pub fn merged_quantity(existing: i32, guest: i32, stock: i32) -> i32 {
+    let bounded = existing.saturating_add(guest.max(0)).min(stock).min(MAX_PER_LINE);
+    bounded.max(existing).max(0)
 }
 
 #[cfg(test)]
@@ -111,6 +123,18 @@ mod tests {
         assert_eq!(check_quantity(6, 5).unwrap_err().message_for("quantity"), Some(&Message::OnlyLeft { stock: 5 }));
         assert!(check_quantity(1, 0).is_err());
         assert!(check_quantity(1000, 5000).is_err());
+    }
+
+    #[test]
+    fn a_merge_adds_up_within_stock_and_the_line_limit_and_never_takes_away() {
+        assert_eq!(merged_quantity(0, 2, 5), 2);
+        assert_eq!(merged_quantity(2, 2, 5), 4);
+        assert_eq!(merged_quantity(3, 4, 5), 5, "capped by stock");
+        assert_eq!(merged_quantity(0, 9, 0), 0, "sold out: no line");
+        assert_eq!(merged_quantity(900, 900, 5000), MAX_PER_LINE);
+        assert_eq!(merged_quantity(4, 1, 2), 4, "what the shopper had stays");
+        assert_eq!(merged_quantity(1, i32::MAX, i32::MAX), MAX_PER_LINE, "no overflow");
+        assert_eq!(merged_quantity(0, -3, 5), 0);
     }
 
     #[test]

@@ -190,14 +190,17 @@ pub fn check_form(body: &[u8]) -> Result<(), app::error::AppError> {
     if errors.is_empty() { Ok(()) } else { Err(AppError::Validation(errors)) }
 }
 
-/// What belongs to a signed-in user — every page and server-function answer of a request that
-/// carries a session, and every server-function answer anyway — is never stored by a browser
-/// or a shared cache (`Cache-Control: no-store`). Static assets stay cacheable.
+/// What belongs to a signed-in user or to a browser's guest cart — every page and
+/// server-function answer of a request that carries a session or a guest cart's cookie, and
+/// every server-function answer anyway — is never stored by a browser or a shared cache
+/// (`Cache-Control: no-store`). Static assets stay cacheable.
 pub async fn no_store_for_users(req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path();
     let private = path.starts_with("/api/")
         || path == "/live"
-        || (!path.starts_with("/pkg/") && !path.starts_with("/images/") && app::accounts::session::token_from_headers(req.headers()).is_some());
+        || (!path.starts_with("/pkg/")
+            && !path.starts_with("/images/")
+            && (app::accounts::session::token_from_headers(req.headers()).is_some() || app::accounts::session::has_guest_cart(req.headers())));
     let mut response = next.run(req).await;
     if private {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

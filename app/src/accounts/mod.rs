@@ -13,40 +13,42 @@ use leptos_router::components::A;
 use crate::error::AppError;
 use crate::i18n::{t, t_string, td_string, use_i18n};
 use crate::ui::{Field, FormError, field_error, form_error, with_url_error};
-use domain::accounts::CurrentUser;
-#[cfg(feature = "ssr")]
-use domain::accounts::Role;
+use domain::accounts::{CurrentUser, LocalPath};
 
 // ---- Server functions -------------------------------------------------------------------
 
-/// Anyone: creates a shopper or merchant account and signs it in.
+/// Anyone: creates a shopper or merchant account and signs it in. A shopper takes along the
+/// cart this browser filled while signed out; `next` is the page to land on (this site's only).
 #[server(prefix = "/api", endpoint = "sign_up")]
-pub async fn sign_up(email: String, password: String, role: String) -> Result<(), AppError> {
+pub async fn sign_up(email: String, password: String, role: String, #[server(default)] next: Option<String>) -> Result<(), AppError> {
     let pool = crate::db::pool()?;
     let new = session::sign_up(&pool, &session::hash_gate(), &email, &password, &role, &session::request_meta()).await?;
+    session::adopt_guest_cart(&pool, &new.user).await?;
     session::set_session_cookie(&new.token);
     // A language chosen in this browser before signing up becomes the account's.
     if let Some(language) = session::language_cookie() {
         session::remember_language(&pool, &new.user, language).await?;
     }
-    let next = if new.user.role == Role::Merchant { "/merchant/qualification" } else { new.user.role.home() };
-    leptos_axum::redirect(next);
+    leptos_axum::redirect(&domain::accounts::landing(new.user.role, next.as_deref(), true));
     Ok(())
 }
 
-/// Anyone: signs in with email and password (throttled). The account's language comes along
-/// into this browser: the answer names the page to load afresh when it is not the one shown.
+/// Anyone: signs in with email and password (throttled). A shopper takes along the cart this
+/// browser filled while signed out; `next` is the page to land on (this site's only). The
+/// account's language comes along into this browser: the answer names the page to load afresh
+/// when it is not the one shown.
 #[server(prefix = "/api", endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<Option<String>, AppError> {
+pub async fn sign_in(email: String, password: String, #[server(default)] next: Option<String>) -> Result<Option<String>, AppError> {
     let pool = crate::db::pool()?;
     let new = session::sign_in(&pool, &session::hash_gate(), &email, &password, &session::request_meta()).await?;
+    session::adopt_guest_cart(&pool, &new.user).await?;
     session::set_session_cookie(&new.token);
-    let home = new.user.role.home();
-    leptos_axum::redirect(home);
+    let landing = domain::accounts::landing(new.user.role, next.as_deref(), false);
+    leptos_axum::redirect(&landing);
     match session::language_of(&pool, &new.user).await? {
         Some(language) if session::language_cookie() != Some(language) => {
             session::set_cookie(session::language_cookie_value(language));
-            Ok(Some(home.to_string()))
+            Ok(Some(landing))
         }
         _ => Ok(None),
     }
@@ -112,6 +114,7 @@ pub fn SignUpPage() -> impl IntoView {
     let action = Auth::get().sign_up;
     let value = with_url_error::<SignUp, _>(action.value());
     let pending = action.pending();
+    let next = next_page();
     let i18n = use_i18n();
     view! {
         <Title text=t_string!(i18n, account.create_title)/>
@@ -128,12 +131,13 @@ pub fn SignUpPage() -> impl IntoView {
                     error=field_error(value, "email")/>
                 <Field label=t_string!(i18n, account.password) name="password" kind="password" autocomplete="new-password" required=true
                     hint=t_string!(i18n, account.password_hint) maxlength=128 error=field_error(value, "password")/>
+                <NextField next/>
                 <FormError error=form_error(value)/>
                 <button type="submit" class="button" disabled=move || pending.get()>
                     {move || if pending.get() { t_string!(i18n, account.creating) } else { t_string!(i18n, account.create) }}
                 </button>
             </ActionForm>
-            <p class="muted">{t!(i18n, account.have_account)} <A href="/signin">{t!(i18n, account.sign_in)}</A></p>
+            <p class="muted">{t!(i18n, account.have_account)} <A href=move || with_next("/signin", next.get().as_ref())>{t!(i18n, account.sign_in)}</A></p>
         </section>
     }
 }
@@ -149,6 +153,7 @@ pub fn SignInPage() -> impl IntoView {
         }
     });
     let pending = action.pending();
+    let next = next_page();
     let i18n = use_i18n();
     view! {
         <Title text=t_string!(i18n, account.sign_in)/>
@@ -159,13 +164,35 @@ pub fn SignInPage() -> impl IntoView {
                     error=field_error(value, "email")/>
                 <Field label=t_string!(i18n, account.password) name="password" kind="password" autocomplete="current-password" required=true
                     maxlength=128 error=field_error(value, "password")/>
+                <NextField next/>
                 <FormError error=form_error(value)/>
                 <button type="submit" class="button" disabled=move || pending.get()>
                     {move || if pending.get() { t_string!(i18n, account.signing_in) } else { t_string!(i18n, account.sign_in) }}
                 </button>
             </ActionForm>
-            <p class="muted">{t!(i18n, account.new_here)} <A href="/signup">{t!(i18n, account.create_link)}</A></p>
+            <p class="muted">{t!(i18n, account.new_here)} <A href=move || with_next("/signup", next.get().as_ref())>{t!(i18n, account.create_link)}</A></p>
         </section>
+    }
+}
+
+/// The page a sign-in or sign-up page was asked to go on to (`?next=/checkout/7`), when it is
+/// a page of this site. The server checks it again: this only carries it along.
+fn next_page() -> Signal<Option<LocalPath>> {
+    let query = leptos_router::hooks::use_query_map();
+    Signal::derive(move || query.with(|q| q.get_str("next").and_then(LocalPath::parse)))
+}
+
+/// The form's `next`, sent along with the email and password (with and without JavaScript).
+#[component]
+fn NextField(next: Signal<Option<LocalPath>>) -> impl IntoView {
+    move || next.get().map(|n| view! { <input type="hidden" name="next" value=n.as_str().to_string()/> })
+}
+
+/// `page` (`/signin`, `/signup`) with `?next=` when there is a page to go on to.
+pub fn with_next(page: &str, next: Option<&LocalPath>) -> String {
+    match next {
+        Some(n) => format!("{page}?next={}", n.to_query_value()),
+        None => page.to_string(),
     }
 }
 

@@ -87,6 +87,48 @@ pub fn set_session_cookie(token: &str) {
     ));
 }
 
+// ---- The guest cart's cookie ------------------------------------------------------------
+
+/// The guest cart token this browser sent, if any.
+pub fn guest_cart_token() -> Option<String> {
+    crate::cookies::value(&request_parts()?.headers, backend::cart::GUEST_CART_COOKIE).map(str::to_string)
+}
+
+/// Whether a request's `Cookie` headers carry a guest cart token, for plain Axum layers.
+pub fn has_guest_cart(headers: &http::HeaderMap) -> bool {
+    crate::cookies::value(headers, backend::cart::GUEST_CART_COOKIE).is_some()
+}
+
+/// Keeps a guest cart's token in this browser for [`backend::cart::GUEST_CART_LIFETIME`]: out of
+/// reach of scripts, sent along with top-level navigation from other sites (so a link to the
+/// cart works) but not with their form posts, `Secure` exactly when the session cookie is.
+pub fn set_guest_cart_cookie(token: &str) {
+    set_cookie(guest_cart_cookie(token, backend::cart::GUEST_CART_LIFETIME.whole_seconds()));
+}
+
+/// Forgets the guest cart's token in this browser (its cart was merged).
+pub fn clear_guest_cart_cookie() {
+    set_cookie(guest_cart_cookie("", 0));
+}
+
+fn guest_cart_cookie(token: &str, max_age: i64) -> String {
+    let secure = use_context::<SessionSettings>().unwrap_or_default().secure_cookies;
+    let name = backend::cart::GUEST_CART_COOKIE;
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{}", if secure { "; Secure" } else { "" })
+}
+
+/// After signing in or up: a shopper takes this browser's guest cart into their own cart, and
+/// the browser forgets it. Merchants and staff have no cart: the guest cart stays with the
+/// browser (for whoever shops in it next, signed out or as a shopper; pruned when forgotten).
+pub async fn adopt_guest_cart(pool: &PgPool, user: &CurrentUser) -> Result<(), AppError> {
+    let Some(token) = guest_cart_token().filter(|_| user.role == Role::Shopper) else {
+        return Ok(());
+    };
+    backend::cart::merge_guest_cart(pool, &token, user).await?;
+    clear_guest_cart_cookie();
+    Ok(())
+}
+
 /// The cookie that remembers the page language in this browser (the name leptos_i18n reads).
 pub const LANGUAGE_COOKIE: &str = "i18n_pref_locale";
 

@@ -3,19 +3,8 @@
 
 use leptos::prelude::*;
 
+use super::cart_count;
 use crate::error::AppError;
-
-/// Everyone: how many items their cart holds (0 without a cart, and for merchants and staff,
-/// who have none).
-#[server(prefix = "/api", endpoint = "cart_count")]
-pub async fn cart_count() -> Result<i64, AppError> {
-    use domain::accounts::Role;
-    let pool = crate::db::pool()?;
-    match crate::accounts::session::current_user(&pool).await? {
-        Some(me) if me.role == Role::Shopper => Ok(crate::db::orders::cart_lines(&pool, me.id).await?.iter().map(|l| i64::from(l.quantity)).sum()),
-        _ => Ok(0),
-    }
-}
 
 #[derive(Clone, Copy)]
 pub struct CartTally {
@@ -27,7 +16,10 @@ impl CartTally {
     pub fn provide() {
         let location = leptos_router::hooks::use_location();
         let changed = RwSignal::new(0u64);
-        let count = Resource::new(move || (location.pathname.get(), changed.get()), |_| cart_count());
+        // Signing in merges a guest cart, signing out leaves the shopper's behind: count again.
+        let auth = crate::accounts::Auth::get();
+        let who = move || (auth.sign_in.version().get(), auth.sign_up.version().get(), auth.sign_out.version().get());
+        let count = Resource::new(move || (location.pathname.get(), changed.get(), who()), |_| cart_count());
         provide_context(CartTally { changed, count });
     }
 

@@ -1,9 +1,11 @@
-//! The cart: kept on the server for signed-in shoppers, so it survives reloads, devices and
-//! signing in again. Quantities are bounded by stock; checkout is per shop.
+//! The cart: kept on the server — a signed-in shopper's with their account, so it survives
+//! reloads, devices and signing in again; a signed-out browser's as a guest cart under an
+//! HttpOnly cookie, taken into the shopper's cart at sign-in or sign-up
+//! (`backend::cart`). Quantities are bounded by stock; checkout is per shop, signed in.
 
 mod count;
 
-pub use count::{CartTally, cart_count};
+pub use count::CartTally;
 pub use domain::cart::{CartGroup, CartLine, check_quantity, group};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -14,31 +16,64 @@ use crate::i18n::{t, t_string, use_i18n};
 use crate::ui::{FormError, form_error};
 use crate::words::{message_text, money};
 
-/// Shoppers: their cart, grouped by shop.
+/// Whose cart this request is about: the signed-in shopper's, or this browser's guest cart
+/// (`None` when it has none yet). Signed-in merchants and staff have no cart (`Forbidden`).
+#[cfg(feature = "ssr")]
+async fn cart_owner() -> Result<(sqlx::PgPool, Option<backend::cart::CartOwner>), AppError> {
+    use crate::accounts::session;
+    use backend::cart::CartOwner;
+    use domain::accounts::Role;
+    let pool = crate::db::pool()?;
+    let owner = match session::current_user(&pool).await? {
+        Some(me) if me.role == Role::Shopper => Some(CartOwner::Shopper(me.id)),
+        Some(_) => return Err(AppError::Forbidden),
+        None => match session::guest_cart_token() {
+            Some(token) => backend::cart::guest_cart(&pool, &token).await?,
+            None => None,
+        },
+    };
+    Ok((pool, owner))
+}
+
+/// Shoppers and signed-out visitors: their cart, grouped by shop.
 #[server(prefix = "/api", endpoint = "my_cart")]
 pub async fn my_cart() -> Result<Vec<CartGroup>, AppError> {
-    use crate::accounts::session;
-    use domain::accounts::Role;
-    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
-    Ok(group(crate::db::orders::cart_lines(&pool, me.id).await?))
+    let (pool, owner) = cart_owner().await?;
+    Ok(group(backend::cart::lines(&pool, owner).await?))
 }
 
-/// Shoppers: add `quantity` of a product to their cart.
+/// Shoppers and signed-out visitors: how many units their cart holds (for the header). 0 for
+/// merchants and staff, who have no cart.
+#[server(prefix = "/api", endpoint = "cart_count")]
+pub async fn cart_count() -> Result<i64, AppError> {
+    match cart_owner().await {
+        Ok((pool, owner)) => Ok(backend::cart::count(&pool, owner).await?),
+        Err(AppError::Forbidden) => Ok(0),
+        Err(err) => Err(err),
+    }
+}
+
+/// Shoppers and signed-out visitors: add `quantity` of a product to their cart (a signed-out
+/// browser's first add makes its guest cart and sets the cookie).
 #[server(prefix = "/api", endpoint = "add_to_cart")]
 pub async fn add_to_cart(product_id: i64, quantity: i32) -> Result<(), AppError> {
-    use crate::accounts::session;
-    use domain::accounts::Role;
-    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
-    Ok(backend::cart::set_quantity(&pool, &me, product_id, quantity, true).await?)
+    change_cart(product_id, quantity, true).await
 }
 
-/// Shoppers: change the quantity of a product in their cart (0 removes it).
+/// Shoppers and signed-out visitors: change the quantity of a product in their cart (0
+/// removes it).
 #[server(prefix = "/api", endpoint = "set_cart_quantity")]
 pub async fn set_cart_quantity(product_id: i64, quantity: i32) -> Result<(), AppError> {
-    use crate::accounts::session;
-    use domain::accounts::Role;
-    let (pool, me) = session::signed_in_as(Role::Shopper).await?;
-    Ok(backend::cart::set_quantity(&pool, &me, product_id, quantity, false).await?)
+    change_cart(product_id, quantity, false).await
+}
+
+#[cfg(feature = "ssr")]
+async fn change_cart(product_id: i64, quantity: i32, add: bool) -> Result<(), AppError> {
+    let (pool, owner) = cart_owner().await?;
+    if let Some(new) = backend::cart::set_quantity(&pool, owner, product_id, quantity, add).await? {
+        crate::accounts::session::set_guest_cart_cookie(&new.token);
+    }
+    Ok(())
 }
 
 #[component]
@@ -86,6 +121,7 @@ pub fn CartPage() -> impl IntoView {
             CartTally::bump();
         }
     });
+    let auth = crate::accounts::Auth::get();
     let value = update.value();
     let i18n = use_i18n();
     view! {
@@ -98,10 +134,15 @@ pub fn CartPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, shop.cart_loading)}</p> }>
             {move || Suspend::new(async move {
                 let groups = cart.await?;
+                // Signed out: the guest cart, checked out after signing in or up.
+                let guest = matches!(auth.user.await, Ok(None));
                 Ok::<_, AppError>(if groups.is_empty() {
                     view! { <section class="card"><p>{t!(i18n, shop.cart_empty)}</p><p><A href="/">{t!(i18n, shop.browse_shops)}</A></p></section> }.into_any()
                 } else {
-                    groups.into_iter().map(|g| view! { <CartGroupView group=g update/> }).collect_view().into_any()
+                    view! {
+                        {guest.then(|| view! { <p class="muted">{t!(i18n, shop.guest_cart_note)}</p> })}
+                        {groups.into_iter().map(|g| view! { <CartGroupView group=g update guest/> }).collect_view()}
+                    }.into_any()
                 })
             })}
         </Transition>
@@ -109,7 +150,7 @@ pub fn CartPage() -> impl IntoView {
 }
 
 #[component]
-fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> impl IntoView {
+fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>, guest: bool) -> impl IntoView {
     let orderable = group.lines.iter().all(|l| l.problem().is_none());
     let heading_id = format!("cart-shop-{}", group.shop_id);
     let i18n = use_i18n();
@@ -150,11 +191,28 @@ fn CartGroupView(group: CartGroup, update: ServerAction<SetCartQuantity>) -> imp
                 }).collect_view()}
             </ul>
             <p class="subtotal">{t!(i18n, shop.subtotal)} <strong>{money(l, group.subtotal)}</strong></p>
-            {if orderable {
+            {if orderable && guest {
+                view! { <GuestCheckOut shop_id=group.shop_id/> }.into_any()
+            } else if orderable {
                 view! { <A href=format!("/checkout/{}", group.shop_id) attr:class="button">{t!(i18n, shop.check_out)}</A> }.into_any()
             } else {
                 view! { <p class="field-error">{t!(i18n, shop.correct_lines)}</p> }.into_any()
             }}
         </section>
+    }
+}
+
+/// Checking out needs an account: sign in, or create one, and land on this shop's checkout
+/// with the guest cart merged.
+#[component]
+fn GuestCheckOut(shop_id: i64) -> impl IntoView {
+    use crate::accounts::with_next;
+    let next = domain::accounts::LocalPath::parse(&format!("/checkout/{shop_id}"));
+    let i18n = use_i18n();
+    view! {
+        <p class="guest-checkout">
+            <A href=with_next("/signin", next.as_ref()) attr:class="button">{t!(i18n, shop.sign_in_to_check_out)}</A>
+            <A href=with_next("/signup", next.as_ref()) attr:class="button secondary">{t!(i18n, shop.create_account_to_check_out)}</A>
+        </p>
     }
 }

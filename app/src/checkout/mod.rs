@@ -18,7 +18,7 @@ pub async fn checkout_data(shop_id: i64) -> Result<CheckoutInfo, AppError> {
     use crate::accounts::session;
     use domain::accounts::Role;
     let (pool, me) = session::signed_in_as(Role::Shopper).await?;
-    let group = crate::cart::group(crate::db::orders::cart_lines(&pool, me.id).await?)
+    let group = crate::cart::group(backend::cart::lines(&pool, Some(backend::cart::CartOwner::Shopper(me.id))).await?)
         .into_iter()
         .find(|g| g.shop_id == shop_id)
         .ok_or(AppError::Conflict(domain::Message::NothingFromThisShop))?;

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::accounts::Auth;
+use crate::accounts::{Auth, with_next};
 use crate::cart::CartTally;
 use crate::error::AppError;
 use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
@@ -56,6 +56,9 @@ fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: 
     let locale = i18n.get_locale_untracked();
     let menu = NodeRef::<leptos::html::Details>::new();
     close_on_navigation(menu);
+    // So is the router's: the fallback is handed the page shown, for "sign in and come back".
+    let location = leptos_router::hooks::use_location();
+    let here = Signal::derive(move || current_page(location.pathname, location.search));
     view! {
         <div class=format!("frame {class}")>
             <a class="skip-link" href="#content">{t!(i18n, common.skip_to_content)}</a>
@@ -76,7 +79,7 @@ fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: 
                 </details>
             </header>
             <main id="content" tabindex="-1">
-                <ErrorBoundary fallback=move |errors| view! { <PageError errors locale/> }>{children()}</ErrorBoundary>
+                <ErrorBoundary fallback=move |errors| view! { <PageError errors locale here/> }>{children()}</ErrorBoundary>
             </main>
             <Toasts/>
             <footer class="footer">{t!(i18n, common.footer)}</footer>
@@ -133,11 +136,7 @@ pub fn StaffLayout(children: Children) -> impl IntoView {
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
     let location = leptos_router::hooks::use_location();
-    let here = move || {
-        let query = location.search.get();
-        let query = query.trim_start_matches('?');
-        if query.is_empty() { location.pathname.get() } else { format!("{}?{query}", location.pathname.get()) }
-    };
+    let here = move || current_page(location.pathname, location.search);
     let link = move |locale: Locale, name: &'static str| {
         let href = move || format!("/lang/{}?next={}", locale.as_str(), crate::ui::url_encode(&here()));
         let current = move || (i18n.get_locale() == locale).then_some("true");
@@ -152,9 +151,16 @@ fn LanguageSwitch() -> impl IntoView {
     }
 }
 
+/// The page shown: its path and query.
+fn current_page(pathname: Memo<String>, search: Memo<String>) -> String {
+    let query = search.get();
+    let query = query.trim_start_matches('?');
+    if query.is_empty() { pathname.get() } else { format!("{}?{query}", pathname.get()) }
+}
+
 /// What a page shows instead of its content when something on it failed.
 #[component]
-fn PageError(errors: ArcRwSignal<Errors>, locale: Locale) -> impl IntoView {
+fn PageError(errors: ArcRwSignal<Errors>, locale: Locale, here: Signal<String>) -> impl IntoView {
     let all = errors.clone();
     let messages = move || {
         all.get()
@@ -190,11 +196,13 @@ fn PageError(errors: ArcRwSignal<Errors>, locale: Locale) -> impl IntoView {
             <h1>{td_string!(locale, common.page_error_title)}</h1>
             <ul>{move || messages().into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
             {move || if needs_sign_in() {
+                // Back to this page once signed in.
+                let back = domain::accounts::LocalPath::parse(&here.get());
                 view! {
                     <p>
-                        <a href="/signin">{td_string!(locale, common.sign_in)}</a>
+                        <a href=with_next("/signin", back.as_ref())>{td_string!(locale, common.sign_in)}</a>
                         {td_string!(locale, common.or)}
-                        <a href="/signup">{td_string!(locale, common.create_an_account)}</a>
+                        <a href=with_next("/signup", back.as_ref())>{td_string!(locale, common.create_an_account)}</a>
                     </p>
                 }
                 .into_any()

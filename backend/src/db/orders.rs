@@ -14,48 +14,10 @@ use domain::orders::{EventDetail, Order, OrderEventView, OrderLine, OrderSummary
 
 // ---- Cart ---------------------------------------------------------------------------------
 
-type CartRow = (i64, i64, String, String, i64, Currency, i32, i32, bool);
+pub(super) type CartRow = (i64, i64, String, String, i64, Currency, i32, i32, bool);
 
-fn cart_line((product_id, shop_id, shop_name, title, price, currency, stock, quantity, active): CartRow) -> CartLine {
+pub(super) fn cart_line((product_id, shop_id, shop_name, title, price, currency, stock, quantity, active): CartRow) -> CartLine {
     CartLine { product_id, shop_id, shop_name, title, unit_price: Money::new(price, currency), stock, quantity, available: active }
-}
-
-pub async fn cart_lines(pool: &PgPool, shopper_id: i64) -> Result<Vec<CartLine>, sqlx::Error> {
-    let rows: Vec<CartRow> = sqlx::query_as(
-        "SELECT p.id, s.id, s.name, p.title, p.price_minor, p.currency, p.stock, c.quantity, p.active
-         FROM cart_items c JOIN products p ON p.id = c.product_id JOIN shops s ON s.id = p.shop_id
-         WHERE c.shopper_id = $1 ORDER BY s.id, c.added_at, p.id",
-    )
-    .bind(shopper_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(cart_line).collect())
-}
-
-pub async fn cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64) -> Result<i32, sqlx::Error> {
-    let q: Option<i32> = sqlx::query_scalar("SELECT quantity FROM cart_items WHERE shopper_id = $1 AND product_id = $2")
-        .bind(shopper_id)
-        .bind(product_id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(q.unwrap_or(0))
-}
-
-pub async fn set_cart_quantity(pool: &PgPool, shopper_id: i64, product_id: i64, quantity: i32) -> Result<(), sqlx::Error> {
-    if quantity == 0 {
-        sqlx::query("DELETE FROM cart_items WHERE shopper_id = $1 AND product_id = $2").bind(shopper_id).bind(product_id).execute(pool).await?;
-    } else {
-        sqlx::query(
-            "INSERT INTO cart_items (shopper_id, product_id, quantity) VALUES ($1, $2, $3)
-             ON CONFLICT (shopper_id, product_id) DO UPDATE SET quantity = EXCLUDED.quantity",
-        )
-        .bind(shopper_id)
-        .bind(product_id)
-        .bind(quantity)
-        .execute(pool)
-        .await?;
-    }
-    Ok(())
 }
 
 // ---- Placing an order -----------------------------------------------------------------

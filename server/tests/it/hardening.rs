@@ -273,8 +273,12 @@ fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Ve
     let s = |v: &str| v.to_string();
     let n = |v: i64| v.to_string();
     vec![
-        ("sign_up", Who::Nobody, vec![("email", s("new@example.com")), ("password", s("correct horse battery")), ("role", s("shopper"))]),
-        ("sign_in", Who::Nobody, vec![("email", s("new@example.com")), ("password", s("correct horse battery"))]),
+        (
+            "sign_up",
+            Who::Nobody,
+            vec![("email", s("new@example.com")), ("password", s("correct horse battery")), ("role", s("shopper")), ("next", s("/checkout/1"))],
+        ),
+        ("sign_in", Who::Nobody, vec![("email", s("new@example.com")), ("password", s("correct horse battery")), ("next", s("/checkout/1"))]),
         ("change_password", Who::Shopper, vec![("current_password", s("correct horse battery")), ("new_password", s("another horse battery"))]),
         (
             "submit_qualification",
@@ -307,6 +311,9 @@ fn write_calls(o: &ShopOrder, attempt: i64, ticket: i64, merchant_id: i64) -> Ve
         ),
         ("add_to_cart", Who::Shopper, vec![("product_id", n(o.product)), ("quantity", s("1"))]),
         ("set_cart_quantity", Who::Shopper, vec![("product_id", n(o.product)), ("quantity", s("2"))]),
+        // Signed out, the cart is a guest cart (issue 17): a refusal makes no cart.
+        ("add_to_cart", Who::Nobody, vec![("product_id", n(o.product)), ("quantity", s("1"))]),
+        ("set_cart_quantity", Who::Nobody, vec![("product_id", n(o.product)), ("quantity", s("2"))]),
         (
             "place_order",
             Who::Shopper,
