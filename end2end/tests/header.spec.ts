@@ -38,7 +38,7 @@ test("the header's cart shows how many items the cart holds, and the merchant's 
   const shopName = await openShopWithProducts(browser);
   await signUp(page, uniqueEmail("count"), "Shop");
   await expect(page.getByRole("banner").getByRole("link", { name: "Cart", exact: true })).toBeVisible();
-  await addToCart(page, shopName, "Matcha whisk", "2");
+  await addToCart(page, shopName, "Sencha <b>green</b>", "2");
   // Counted as soon as it is added, without a reload.
   await expect(page.getByRole("banner").getByRole("link", { name: "Cart, 2 items" })).toBeVisible();
   await openHydrated(page, "/merchant");
