@@ -14,6 +14,7 @@ mod checkout;
 mod collection;
 mod confirmation;
 mod connection_check;
+mod dashboard;
 mod hardening;
 mod health;
 mod languages;
