@@ -11,6 +11,7 @@ pub mod checkout;
 pub mod collection;
 #[cfg(feature = "ssr")]
 pub mod cookies;
+pub mod dashboard;
 pub mod error;
 pub mod health;
 pub mod live;

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod cart;
 pub mod catalog;
 pub mod collection;
+pub mod dashboard;
 pub mod health;
 pub mod jobs;
 pub mod live;

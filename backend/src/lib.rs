@@ -14,7 +14,8 @@
 //! 3. `orders` (the guard every change that ends an order's chance to be paid goes through);
 //! 4. `checkout`, `payment_methods`;
 //! 5. `pay` (paying, verification, callbacks, reconciling, unexpected charges);
-//! 6. `collection` (the merchant's actions), `worker` (deadlines, completion).
+//! 6. `collection` (the merchant's actions), `worker` (deadlines, completion);
+//! 7. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
 
 pub mod error;
 pub use error::Error;
@@ -38,3 +39,5 @@ pub mod pay;
 
 pub mod collection;
 pub mod worker;
+
+pub mod dashboard;

@@ -12,6 +12,7 @@ pub mod cart;
 pub mod catalog;
 pub mod checkout;
 pub mod collection;
+pub mod dashboard;
 pub mod device;
 pub mod health;
 pub mod live;

@@ -21,6 +21,8 @@ test("every text on the merchant console's pages is readable against its backgro
   await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
   await openHydrated(merchant, "/merchant");
   await expect(merchant.getByRole("link", { name: "Notifications, 1 unread" })).toBeVisible();
+  // The dashboard lists the payment (and its chart and table are part of the scan below).
+  await expect(merchant.getByRole("region", { name: "Payments received" }).getByRole("link", { name: number })).toBeVisible();
   await expectReadable(merchant, "/merchant/notifications");
   await expect(merchant.getByRole("button", { name: /^Mark read/ }).first()).toBeVisible();
   await expectReadable(merchant, "/merchant/products");

@@ -1,7 +1,8 @@
 //! "Check connection": a button that calls a server function which writes to and reads from
 //! Postgres, then shows the answer. It proves that SSR, hydration, server functions and the
 //! database work together. It sits on the staff's "System status" page (with the last checks
-//! of the other sides and what is waiting for staff), and on the merchant console's overview.
+//! of the other sides and what is waiting for staff); the merchant console's overview is the
+//! merchant's dashboard since issue 17.
 
 pub use domain::health::{Area, ConnectionReport, StatusReport};
 use leptos::prelude::*;

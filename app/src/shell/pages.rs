@@ -1,9 +1,9 @@
-//! The landing pages of both shells and the 404 page.
+//! The landing pages of both shells (the merchant's is their dashboard) and the 404 page.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::health::{Area, ConnectionCheck};
+use crate::dashboard::MerchantDashboard;
 use crate::i18n::{t, t_string, use_i18n};
 use crate::merchant::open_shops;
 
@@ -54,7 +54,7 @@ pub fn MerchantHome() -> impl IntoView {
             <h1>{t!(i18n, common.merchant_home_title)}</h1>
             <p>{t!(i18n, common.merchant_home_intro)}</p>
         </section>
-        <ConnectionCheck area=Area::Merchant/>
+        <MerchantDashboard/>
     }
 }
 

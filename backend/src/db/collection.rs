@@ -124,8 +124,8 @@ pub async fn explain_console_page(pool: &PgPool, shop_id: i64, q: &ConsoleQuery,
 
 /// Orders per status of a shop, kept by a trigger in up to 16 slots per status (never a count
 /// over the orders table).
-pub async fn status_counts(pool: &PgPool, shop_id: i64) -> Result<Vec<(OrderStatus, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT status, sum(count)::bigint FROM shop_order_counts WHERE shop_id = $1 GROUP BY status").bind(shop_id).fetch_all(pool).await
+pub async fn status_counts<'e>(db: impl sqlx::PgExecutor<'e>, shop_id: i64) -> Result<Vec<(OrderStatus, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT status, sum(count)::bigint FROM shop_order_counts WHERE shop_id = $1 GROUP BY status").bind(shop_id).fetch_all(db).await
 }
 
 // ---- One order, for the merchant --------------------------------------------------------

@@ -14,6 +14,7 @@ mod checkout;
 mod collection;
 mod confirmation;
 mod connection_check;
+mod dashboard;
 mod guest_cart;
 mod hardening;
 mod health;
