@@ -5,8 +5,12 @@ CREATE TABLE guest_carts (
     id          BIGSERIAL   PRIMARY KEY,
     token_hash  BYTEA       NOT NULL UNIQUE CHECK (octet_length(token_hash) = 32),
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
-    touched_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+    touched_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- Where it was made from: new guest carts are limited per address (a script must not fill
+    -- the table with carts).
+    created_ip  TEXT        NOT NULL DEFAULT ''
 );
+CREATE INDEX guest_carts_created_ip ON guest_carts (created_ip, created_at);
 -- The worker's pruning walks the oldest first.
 CREATE INDEX guest_carts_touched ON guest_carts (touched_at);
 

@@ -54,7 +54,14 @@ pub async fn count(pool: &PgPool, owner: Option<CartOwner>) -> Result<i64, Error
 /// `add` removes the line). Everything is checked before anything is written. A signed-out
 /// browser without a cart (`owner` is `None`) gets one here: its token is returned, for the
 /// cookie.
-pub async fn set_quantity(pool: &PgPool, owner: Option<CartOwner>, product_id: i64, quantity: i32, add: bool) -> Result<Option<NewGuestCart>, Error> {
+pub async fn set_quantity(
+    pool: &PgPool,
+    owner: Option<CartOwner>,
+    product_id: i64,
+    quantity: i32,
+    add: bool,
+    ip: &str,
+) -> Result<Option<NewGuestCart>, Error> {
     let wanted = wanted_quantity(pool, owner, product_id, quantity, add).await?;
     match owner {
         Some(owner) => {
@@ -63,7 +70,7 @@ pub async fn set_quantity(pool: &PgPool, owner: Option<CartOwner>, product_id: i
             Ok(None)
         }
         None if wanted == 0 => Ok(None),
-        None => start_guest_cart(pool, product_id, wanted).await.map(Some),
+        None => start_guest_cart(pool, product_id, wanted, ip).await.map(Some),
     }
 }
 
@@ -83,12 +90,24 @@ async fn wanted_quantity(pool: &PgPool, owner: Option<CartOwner>, product_id: i6
     Ok(domain::cart::check_quantity(current.saturating_add(quantity), product.stock)?)
 }
 
+/// New guest carts one address may make per [`crate::accounts::THROTTLE_WINDOW`]: a family
+/// behind one router never gets near it; a script adding to carts without keeping the cookie
+/// does. (Checked before the insert, not under a lock: two racing requests may both pass at
+/// the limit — a bound on growth, not an exact count.)
+pub const GUEST_CARTS_PER_ADDRESS: i64 = 30;
+
 /// A new guest cart holding its first line, in one transaction (no empty cart is left behind
 /// if the line cannot be written).
-async fn start_guest_cart(pool: &PgPool, product_id: i64, quantity: i32) -> Result<NewGuestCart, Error> {
+async fn start_guest_cart(pool: &PgPool, product_id: i64, quantity: i32, ip: &str) -> Result<NewGuestCart, Error> {
+    let window = crate::accounts::THROTTLE_WINDOW;
+    let (made, oldest) = db::cart::guest_carts_made_from(pool, ip, window.whole_seconds()).await?;
+    if made >= GUEST_CARTS_PER_ADDRESS {
+        let wait = oldest.map(|t| (t + window - OffsetDateTime::now_utc()).whole_seconds().max(1) as u64).unwrap_or(1);
+        return Err(Error::RateLimited(wait));
+    }
     let token = new_token();
     let mut tx = pool.begin().await?;
-    let cart_id = db::cart::insert_guest_cart(&mut *tx, &token_hash(&token)).await?;
+    let cart_id = db::cart::insert_guest_cart(&mut *tx, &token_hash(&token), ip).await?;
     db::cart::set_quantity(&mut *tx, CartOwner::Guest(cart_id), product_id, quantity).await?;
     tx.commit().await?;
     Ok(NewGuestCart { token })

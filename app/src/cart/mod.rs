@@ -70,7 +70,8 @@ pub async fn set_cart_quantity(product_id: i64, quantity: i32) -> Result<(), App
 #[cfg(feature = "ssr")]
 async fn change_cart(product_id: i64, quantity: i32, add: bool) -> Result<(), AppError> {
     let (pool, owner) = cart_owner().await?;
-    if let Some(new) = backend::cart::set_quantity(&pool, owner, product_id, quantity, add).await? {
+    let ip = crate::accounts::session::request_meta().ip;
+    if let Some(new) = backend::cart::set_quantity(&pool, owner, product_id, quantity, add, &ip).await? {
         crate::accounts::session::set_guest_cart_cookie(&new.token);
     }
     Ok(())

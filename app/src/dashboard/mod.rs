@@ -61,9 +61,9 @@ fn SignInFirst() -> impl IntoView {
             <h2 id="dash-sign-in">{t!(i18n, merchant.d_sign_in_heading)}</h2>
             <p>{t!(i18n, merchant.d_sign_in_text)}</p>
             <p>
-                <a href="/signin">{t!(i18n, common.sign_in)}</a>
+                <a href="/signin?next=/merchant">{t!(i18n, common.sign_in)}</a>
                 {t!(i18n, common.or)}
-                <a href="/signup">{t!(i18n, common.create_an_account)}</a>
+                <a href="/signup?next=/merchant">{t!(i18n, common.create_an_account)}</a>
             </p>
         </section>
     }

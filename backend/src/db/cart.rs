@@ -69,9 +69,18 @@ pub async fn total_quantity(db: impl PgExecutor<'_>, owner: CartOwner) -> Result
 
 // ---- Guest carts --------------------------------------------------------------------------
 
-/// A new, empty guest cart under `token_hash`; its id.
-pub async fn insert_guest_cart(db: impl PgExecutor<'_>, token_hash: &[u8]) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("INSERT INTO guest_carts (token_hash) VALUES ($1) RETURNING id").bind(token_hash).fetch_one(db).await
+/// A new, empty guest cart under `token_hash`, made from `ip`; its id.
+pub async fn insert_guest_cart(db: impl PgExecutor<'_>, token_hash: &[u8], ip: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO guest_carts (token_hash, created_ip) VALUES ($1, $2) RETURNING id").bind(token_hash).bind(ip).fetch_one(db).await
+}
+
+/// How many guest carts `ip` made in the last `seconds`, and when the oldest of them was made.
+pub async fn guest_carts_made_from(db: impl PgExecutor<'_>, ip: &str, seconds: i64) -> Result<(i64, Option<OffsetDateTime>), sqlx::Error> {
+    sqlx::query_as("SELECT count(*), min(created_at) FROM guest_carts WHERE created_ip = $1 AND created_at > now() - make_interval(secs => $2)")
+        .bind(ip)
+        .bind(seconds as f64)
+        .fetch_one(db)
+        .await
 }
 
 /// The guest cart under `token_hash`, if there is one.

@@ -415,3 +415,24 @@ async fn the_worker_prunes_guest_carts_untouched_for_30_days(pool: PgPool) {
     backend::worker::run_once(&pool, &provider, &Default::default(), now).await;
     assert_eq!(cart(&app, Some(&recent)).await, [(tea, 2)]);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn one_address_cannot_fill_the_table_with_guest_carts(pool: PgPool) {
+    let app = app(pool.clone());
+    let (merchant, _) = open_shop(&app, &pool, "g-flood@example.com", "US").await;
+    let tea = add_product(&app, &merchant, "Sencha", "8.00", 10).await;
+    let form = format!("product_id={tea}&quantity=1");
+    // A script that never keeps the cookie makes a new cart with every add…
+    for _ in 0..backend::cart::GUEST_CARTS_PER_ADDRESS {
+        assert_eq!(call_as(&app, "add_to_cart", &form, None, [198, 51, 100, 7]).await.status, StatusCode::OK);
+    }
+    // …until its address is told to wait; nothing more is written.
+    let refused = call_as(&app, "add_to_cart", &form, None, [198, 51, 100, 7]).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert_eq!(guest_carts(&pool).await, backend::cart::GUEST_CARTS_PER_ADDRESS);
+    // Another address, and a browser that kept its cookie, are not held up.
+    assert_eq!(call_as(&app, "add_to_cart", &form, None, [203, 0, 113, 9]).await.status, StatusCode::OK);
+    let kept = call_as(&app, "add_to_cart", &form, None, [192, 0, 2, 1]).await;
+    let cookie = guest_cookie(&kept);
+    assert_eq!(add(&app, Some(&cookie), tea, 1).await.status, StatusCode::OK);
+}
