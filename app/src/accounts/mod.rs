@@ -228,7 +228,7 @@ pub fn AccountPage() -> impl IntoView {
                                         <td class="card-title">{crate::ui::when(e.at)}</td>
                                         <td data-label=t_string!(i18n, account.col_what)>{activity_text(l, &e.kind)}</td>
                                         <td data-label=t_string!(i18n, account.col_address)>{e.ip.clone()}</td>
-                                        <td data-label=t_string!(i18n, account.col_device) title=e.user_agent.clone()>{crate::words::device_text(l, &e.user_agent)}</td>
+                                        <td data-label=t_string!(i18n, account.col_device) title=e.user_agent.clone() translate="no">{crate::words::device_text(l, &e.user_agent)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
