@@ -50,6 +50,14 @@ export async function menu(page: Page) {
   return banner;
 }
 
+/** Folds the header's menu again if it is open (on a phone it lies over the page). */
+export async function foldMenu(page: Page) {
+  const banner = page.getByRole("banner");
+  if ((await banner.locator("details[open]").count()) > 0 && (await banner.getByText(/^(Menu|菜单)$/).isVisible())) {
+    await banner.getByText(/^(Menu|菜单)$/).click();
+  }
+}
+
 /** The console's filters, unfolded when they are folded (on a phone). */
 export async function unfoldFilters(page: Page) {
   const button = page.getByText(/^(Filters|筛选)/);

@@ -1,4 +1,4 @@
-import { expect, test, STAFF, menu, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signIn, signUp, uniqueEmail } from "./helpers";
+import { expect, test, STAFF, foldMenu, menu, bindCard, expectNoEnglish, merchantAndShopperWithOrder, openHydrated, openShopWithProducts, signIn, signUp, uniqueEmail } from "./helpers";
 
 /** What the shop helpers type in English: product titles, descriptions and an address. */
 const TYPED = ["Sencha <b>green</b>", "Matcha whisk", "Sato Hana", "1-2-3 Shibuya", "Tokyo", "SF1234567890"];
@@ -20,6 +20,7 @@ test.describe("in Simplified Chinese, from the browser's language", () => {
     await expect(page.getByRole("banner").getByRole("link", { name: "购物车" })).toBeVisible();
     await menu(page);
     await expect(page.getByRole("navigation", { name: "买家导航" }).getByRole("link", { name: "我的订单" })).toBeVisible();
+    await foldMenu(page);
     await expectNoEnglish(page, TYPED);
     await page.getByRole("link", { name: shopName }).click();
     await expect(page.getByRole("heading", { level: 1, name: shopName })).toBeVisible();
