@@ -130,7 +130,7 @@ fn Filters(f: ConsoleFilter) -> impl IntoView {
         crate::ui::fill(t_string!(i18n, merchant.filters_in_use), &[("count", active.to_string())])
     };
     view! {
-        <details class="filters-fold" open=active > 0>
+        <details class="filters-fold" open={active > 0}>
         <summary class="button secondary">{summary}</summary>
         <Form method="GET" action="/merchant/orders" attr:class="card filters" attr:aria-label=t_string!(i18n, merchant.filter_orders)>
             <input type="hidden" name="status" value=f.status.clone()/>
