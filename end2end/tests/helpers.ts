@@ -203,6 +203,11 @@ export async function checkOut(page: Page) {
   await openHydrated(page, "/cart");
   await page.getByRole("link", { name: "Check out" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Checkout" })).toBeVisible();
+  await placeOrder(page);
+}
+
+/** On the checkout page: fills in the shipping address and places the order. */
+export async function placeOrder(page: Page) {
   await page.getByLabel("Recipient name").fill("Sato Hana");
   await page.getByLabel("Phone").fill("+81 90 1234 5678");
   await page.getByLabel("Street address").fill("1-2-3 Shibuya");
