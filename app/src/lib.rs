@@ -19,6 +19,7 @@ pub mod merchant;
 pub mod notifications;
 pub mod orders;
 pub mod payments;
+pub mod refunds;
 pub mod shell;
 pub mod staff;
 pub mod support;

@@ -11,6 +11,7 @@ use domain::message::thousands;
 use domain::money::{Currency, Money};
 use domain::orders::{OrderChange, OrderStatus};
 use domain::payments::instrument::{WALLETS, WalletKind};
+use domain::refunds::{RefundStatus, RequestStatus};
 
 /// An order's status in the page's language (the names Chinese sellers know: 待付款, 待发货…).
 pub fn order_status_text(l: Locale, status: OrderStatus) -> &'static str {
@@ -23,6 +24,30 @@ pub fn order_status_text(l: Locale, status: OrderStatus) -> &'static str {
         OrderStatus::Delivered => td_string!(l, shop.status_delivered),
         OrderStatus::Completed => td_string!(l, shop.status_completed),
         OrderStatus::Cancelled => td_string!(l, shop.status_cancelled),
+    }
+}
+
+/// Where a refund request stands, in the page's language.
+pub fn request_status_text(l: Locale, status: RequestStatus) -> &'static str {
+    match status {
+        RequestStatus::AwaitingAnswer => td_string!(l, refunds.rs_awaiting_answer),
+        RequestStatus::Refused => td_string!(l, refunds.rs_refused),
+        RequestStatus::Escalated => td_string!(l, refunds.rs_escalated),
+        RequestStatus::AwaitingReturn => td_string!(l, refunds.rs_awaiting_return),
+        RequestStatus::ReturnInTransit => td_string!(l, refunds.rs_return_in_transit),
+        RequestStatus::Refunding => td_string!(l, refunds.rs_refunding),
+        RequestStatus::Refunded => td_string!(l, refunds.rs_refunded),
+        RequestStatus::Closed => td_string!(l, refunds.rs_closed),
+    }
+}
+
+/// Where a refund's money stands, in the page's language.
+pub fn refund_status_text(l: Locale, status: RefundStatus) -> &'static str {
+    match status {
+        RefundStatus::Pending => td_string!(l, refunds.r_pending),
+        RefundStatus::Failed => td_string!(l, refunds.r_failed),
+        RefundStatus::Succeeded => td_string!(l, refunds.r_succeeded),
+        RefundStatus::Canceled => td_string!(l, refunds.r_canceled),
     }
 }
 
@@ -263,6 +288,21 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         ChooseProblemKind => td_string!(l, messages.choose_problem_kind),
         AccountAlreadyFrozen => td_string!(l, messages.account_already_frozen),
         AccountNotFrozen => td_string!(l, messages.account_not_frozen),
+        RefundRequestCannot { status } => {
+            return fill(td_string!(l, messages.refund_request_cannot), &[("status", request_status_text(l, *status).into())]);
+        }
+        RefundCannot { status } => return fill(td_string!(l, messages.refund_cannot), &[("status", refund_status_text(l, *status).to_lowercase())]),
+        RefundQuantityTooMany { left } => return fill(td_string!(l, messages.refund_quantity_too_many), &[("left", n(left))]),
+        ChooseRefundItems => td_string!(l, messages.choose_refund_items),
+        RefundExceedsPaid { left } => return fill(td_string!(l, messages.refund_exceeds_paid), &[("left", money(l, *left))]),
+        RefundNotNow { status } => return fill(td_string!(l, messages.refund_not_now), &[("status", order_status_text(l, *status).to_lowercase())]),
+        ReturnNeedsDelivery => td_string!(l, messages.return_needs_delivery),
+        RefundRequestAlreadyOpen => td_string!(l, messages.refund_request_already_open),
+        RefundSentWithOtherDetails => td_string!(l, messages.refund_sent_with_other_details),
+        NothingPaidToRefund => td_string!(l, messages.nothing_paid_to_refund),
+        OrderFullyRefunded => td_string!(l, messages.order_fully_refunded),
+        PaidInCashRecordIt => td_string!(l, messages.paid_in_cash_record_it),
+        PaidOnlineNoCashRecord => td_string!(l, messages.paid_online_no_cash_record),
         ConfirmFirst { .. } => td_string!(l, messages.confirm_first),
     };
     text.to_string()

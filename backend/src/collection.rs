@@ -93,6 +93,11 @@ async fn apply(
         MerchantAction::Ship => {
             let shipment = Shipment::parse(&input.carrier, &input.tracking)?;
             let to = order.status.apply(OrderEvent::Ship)?;
+            // Refunded in full before it left: there is nothing left to send.
+            let (paid, committed, _) = db::refunds::money_of(&mut *tx, order.id, order.amount.currency).await?;
+            if paid.minor > 0 && committed.minor >= paid.minor {
+                return Err(Error::Conflict(domain::Message::OrderFullyRefunded));
+            }
             db::orders::set_status(&mut *tx, order.id, to).await?;
             db::collection::set_shipment(&mut *tx, order.id, &shipment).await?;
             let detail = EventDetail::Shipment { carrier: shipment.carrier.clone(), tracking: shipment.tracking_number.clone() };

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod payment_methods;
 pub mod payments;
 pub mod qualification;
+pub mod refunds;
 pub mod support;
 
 use sqlx::PgPool;

@@ -14,7 +14,8 @@
 //! 3. `orders` (the guard every change that ends an order's chance to be paid goes through);
 //! 4. `checkout`, `payment_methods`;
 //! 5. `pay` (paying, verification, callbacks, reconciling, unexpected charges);
-//! 6. `collection` (the merchant's actions), `worker` (deadlines, completion);
+//! 6. `collection` (the merchant's actions), `refunds` (after-sales: requests, refunds, their
+//!    deadlines), `worker` (deadlines, completion);
 //! 7. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
 
 pub mod error;
@@ -38,6 +39,7 @@ pub mod payment_methods;
 pub mod pay;
 
 pub mod collection;
+pub mod refunds;
 pub mod worker;
 
 pub mod dashboard;

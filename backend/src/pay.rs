@@ -23,7 +23,7 @@ use crate::db;
 use crate::db::jobs::Job;
 use crate::db::orders::LockedOrder;
 use crate::db::payments::AttemptRow;
-use crate::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, Token};
+use crate::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, RefundOutcome, Token};
 use domain::Message;
 use domain::accounts::CurrentUser;
 use domain::checkout::OrderSettings;
@@ -535,7 +535,12 @@ pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i
         return Ok(false);
     };
     let key = format!("paydesk-unexpected-{attempt_id}");
-    let refund_reference = provider.refund(&charge.reference, charge.amount, &key).await?;
+    let refund_reference = match provider.refund(&charge.reference, charge.amount, &key).await? {
+        RefundOutcome::Succeeded { reference } => reference,
+        // Not done yet: the worker asks again with the same key.
+        RefundOutcome::Pending { .. } => return Ok(false),
+        RefundOutcome::Failed { reason, .. } => return Err(Error::internal(format!("the provider refused the refund: {reason}"))),
+    };
     let mut tx = pool.begin().await?;
     // The order first, as everywhere else.
     let order = db::orders::lock_order(&mut tx, charge.order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;

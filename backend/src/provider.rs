@@ -68,6 +68,23 @@ pub enum ChargeOutcome {
     },
 }
 
+/// Where a refund stands at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefundOutcome {
+    Succeeded {
+        reference: String,
+    },
+    /// Settles later; the outcome arrives through the signed callback (or `query_refund`).
+    Pending {
+        reference: String,
+    },
+    /// The provider refused it (the card was closed, say); asking again may succeed later.
+    Failed {
+        reference: String,
+        reason: String,
+    },
+}
+
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
@@ -88,8 +105,11 @@ pub trait PaymentProvider: Send + Sync + 'static {
     /// charge's state afterwards: `Declined { reason: Cancelled, .. }`, or `Succeeded` when it
     /// had completed already — then the money was taken and must be dealt with.
     async fn cancel(&self, reference: &str) -> Result<ChargeOutcome, ProviderError>;
-    /// Refunds (part of) a succeeded charge. The same idempotency key is the same refund.
-    async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError>;
+    /// Refunds (part of) a succeeded charge. The same idempotency key is the same refund: asking
+    /// again answers where that refund stands (and tries a failed one once more).
+    async fn refund(&self, charge_reference: &str, amount: Money, idempotency_key: &str) -> Result<RefundOutcome, ProviderError>;
+    /// The current state of a refund (for a slow one, or after a crash).
+    async fn query_refund(&self, reference: &str) -> Result<RefundOutcome, ProviderError>;
 }
 
 pub type Provider = Arc<dyn PaymentProvider>;

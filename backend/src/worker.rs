@@ -42,6 +42,11 @@ pub async fn run_once(pool: &PgPool, provider: &Provider, settings: &OrderSettin
         Ok(report) => tracing::info!(?report, "worker: payment jobs"),
         Err(err) => tracing::warn!(error = %err, "worker: payment jobs"),
     }
+    match crate::refunds::run_jobs(pool, provider, &settings.after_sales, now, 10.0).await {
+        Ok(report) if report == Default::default() => {}
+        Ok(report) => tracing::info!(?report, "worker: after-sales jobs"),
+        Err(err) => tracing::warn!(error = %err, "worker: after-sales jobs"),
+    }
     match expire_overdue(pool, now).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(expired = n, "worker expired overdue orders"),

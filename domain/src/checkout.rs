@@ -16,6 +16,8 @@ pub struct OrderSettings {
     pub complete_after_hours: i64,
     /// How long a payment may wait for its one-time verification code.
     pub verification_timeout_minutes: i64,
+    /// The after-sales windows: the merchant's answer, the return's receipt.
+    pub after_sales: crate::refunds::AfterSalesSettings,
 }
 
 impl Default for OrderSettings {
@@ -26,6 +28,7 @@ impl Default for OrderSettings {
             request_max_minutes: 7 * 24 * 60,
             complete_after_hours: 7 * 24,
             verification_timeout_minutes: 10,
+            after_sales: Default::default(),
         }
     }
 }

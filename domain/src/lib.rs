@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod qualification;
+pub mod refunds;
 #[cfg(feature = "sqlx")]
 mod stored;
 pub mod support;

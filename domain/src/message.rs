@@ -9,6 +9,7 @@ use crate::money::{Currency, Money, MoneyError};
 use crate::orders::{OrderChange, OrderStatus};
 use crate::payments::instrument::WalletKind;
 use crate::payments::{DeclineReason, MethodSummary};
+use crate::refunds::{RefundStatus, RequestStatus};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -198,6 +199,31 @@ pub enum Message {
     AccountAlreadyFrozen,
     AccountNotFrozen,
 
+    // Refunds and after-sales.
+    RefundRequestCannot {
+        status: RequestStatus,
+    },
+    RefundCannot {
+        status: RefundStatus,
+    },
+    RefundQuantityTooMany {
+        left: u32,
+    },
+    ChooseRefundItems,
+    RefundExceedsPaid {
+        left: Money,
+    },
+    RefundNotNow {
+        status: OrderStatus,
+    },
+    ReturnNeedsDelivery,
+    RefundRequestAlreadyOpen,
+    RefundSentWithOtherDetails,
+    NothingPaidToRefund,
+    OrderFullyRefunded,
+    PaidInCashRecordIt,
+    PaidOnlineNoCashRecord,
+
     // Anything that cannot be undone.
     /// A destructive action was sent without its confirmation; `subject` names what was to be
     /// done (an action, a method's id), so that the page shows the confirmation step beside it.
@@ -334,6 +360,19 @@ impl Message {
             Message::ChooseProblemKind,
             Message::AccountAlreadyFrozen,
             Message::AccountNotFrozen,
+            Message::RefundRequestCannot { status: RequestStatus::Refused },
+            Message::RefundCannot { status: RefundStatus::Succeeded },
+            Message::RefundQuantityTooMany { left: 2 },
+            Message::ChooseRefundItems,
+            Message::RefundExceedsPaid { left: due },
+            Message::RefundNotNow { status: OrderStatus::Shipped },
+            Message::ReturnNeedsDelivery,
+            Message::RefundRequestAlreadyOpen,
+            Message::RefundSentWithOtherDetails,
+            Message::NothingPaidToRefund,
+            Message::OrderFullyRefunded,
+            Message::PaidInCashRecordIt,
+            Message::PaidOnlineNoCashRecord,
             Message::ConfirmFirst { subject: "cancel".into() },
         ];
         debug_assert_eq!(all.len(), <Message as strum::EnumCount>::COUNT);
@@ -485,6 +524,23 @@ impl fmt::Display for Message {
             ChooseProblemKind => "Choose what the problem is about.",
             AccountAlreadyFrozen => "The account is already frozen.",
             AccountNotFrozen => "The account is not frozen.",
+            RefundRequestCannot { status } => {
+                return write!(f, "This refund request is “{}”: that step is not possible now.", status.label());
+            }
+            RefundCannot { status } => return write!(f, "This refund is {}: that step is not possible now.", status.label().to_lowercase()),
+            RefundQuantityTooMany { left } => return write!(f, "At most {left} of this item can still be refunded."),
+            ChooseRefundItems => "Choose at least one item to refund.",
+            RefundExceedsPaid { left } => return write!(f, "That is more than can still be refunded: at most {left}."),
+            RefundNotNow { status } => {
+                return write!(f, "An order that is {} cannot take a refund request.", status.label().to_lowercase());
+            }
+            ReturnNeedsDelivery => "Items can be sent back once the order has been delivered.",
+            RefundRequestAlreadyOpen => "A refund request of this order is already open.",
+            RefundSentWithOtherDetails => "This refund was already sent with other details. Reload the page and try again.",
+            NothingPaidToRefund => "Nothing has been paid for this order, so there is nothing to refund.",
+            OrderFullyRefunded => "This order was refunded in full; it cannot be shipped.",
+            PaidInCashRecordIt => "This order was paid in cash on delivery: record how the cash went back.",
+            PaidOnlineNoCashRecord => "This order was paid online: the refund goes back through the payment provider.",
             ConfirmFirst { .. } => "Please confirm: this cannot be undone.",
         };
         f.write_str(fixed)

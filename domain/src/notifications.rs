@@ -16,6 +16,20 @@ pub enum NotificationKind {
     NewDeviceSignIn,
     /// Money that arrived for an order that could no longer take it was sent back.
     UnexpectedChargeRefunded,
+    /// To the merchant: a shopper asks for a refund (deadline: the answer's).
+    RefundRequested,
+    /// To the shopper: the shop refused their request (they may escalate).
+    RefundRefused,
+    /// To the shopper: the return was approved; send the items back.
+    ReturnApproved,
+    /// To the merchant: the items are on their way back (deadline: the receipt's).
+    ReturnShipped,
+    /// To the merchant: the shopper took a refusal to the platform.
+    RefundEscalated,
+    /// To both: money went back to the shopper.
+    RefundSucceeded,
+    /// To the merchant: the provider refused a refund; Paydesk tries again.
+    RefundFailed,
 }
 
 impl NotificationKind {
@@ -28,14 +42,37 @@ impl NotificationKind {
             NotificationKind::OrderShipped => "order_shipped",
             NotificationKind::NewDeviceSignIn => "new_device_sign_in",
             NotificationKind::UnexpectedChargeRefunded => "unexpected_charge_refunded",
+            NotificationKind::RefundRequested => "refund_requested",
+            NotificationKind::RefundRefused => "refund_refused",
+            NotificationKind::ReturnApproved => "return_approved",
+            NotificationKind::ReturnShipped => "return_shipped",
+            NotificationKind::RefundEscalated => "refund_escalated",
+            NotificationKind::RefundSucceeded => "refund_succeeded",
+            NotificationKind::RefundFailed => "refund_failed",
         }
     }
     pub fn parse(raw: &str) -> Option<NotificationKind> {
-        use NotificationKind::*;
-        [PaymentReceived, PaymentRequested, PaymentRequestWithdrawn, OrderExpired, OrderShipped, NewDeviceSignIn, UnexpectedChargeRefunded]
-            .into_iter()
-            .find(|k| k.as_str() == raw)
+        NotificationKind::ALL.into_iter().find(|k| k.as_str() == raw)
     }
+    pub const ALL: [NotificationKind; 14] = {
+        use NotificationKind::*;
+        [
+            PaymentReceived,
+            PaymentRequested,
+            PaymentRequestWithdrawn,
+            OrderExpired,
+            OrderShipped,
+            NewDeviceSignIn,
+            UnexpectedChargeRefunded,
+            RefundRequested,
+            RefundRefused,
+            ReturnApproved,
+            ReturnShipped,
+            RefundEscalated,
+            RefundSucceeded,
+            RefundFailed,
+        ]
+    };
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

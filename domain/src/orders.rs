@@ -259,6 +259,10 @@ pub enum EventDetail {
     UnexpectedCharge { amount: Money },
     /// That money, sent back to the shopper.
     UnexpectedChargeRefunded { amount: Money },
+    /// An after-sales step about this much money (asked, approved, refunded, failed).
+    Refund { amount: Money },
+    /// Items sent back by the shopper with this carrier under this tracking number.
+    ReturnShipment { carrier: String, tracking: String },
     /// Text stored before details were kept as parameters (shown as it was written).
     Note { text: String },
 }

@@ -41,4 +41,9 @@ stored_as_text! {
     crate::payments::MethodKind => as_str,
     crate::payments::attempt::AttemptStatus => as_str,
     crate::qualification::QualificationStatus => as_str,
+    crate::refunds::RefundKind => as_str,
+    crate::refunds::RefundReason => as_str,
+    crate::refunds::RequestStatus => as_str,
+    crate::refunds::RefundStatus => as_str,
+    crate::refunds::RefundMethod => as_str,
 }

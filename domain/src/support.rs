@@ -17,6 +17,8 @@ pub enum TicketCategory {
     Other,
     /// Filed by the platform itself: money arrived for an order that could not take it.
     UnexpectedCharge,
+    /// A refund request the shop refused, escalated by the shopper: staff decide.
+    RefundDispute,
 }
 
 pub const CATEGORIES: &[(TicketCategory, &str)] = &[
@@ -36,6 +38,7 @@ impl TicketCategory {
             TicketCategory::AccountAccessed => "account_accessed",
             TicketCategory::Other => "other",
             TicketCategory::UnexpectedCharge => "unexpected_charge",
+            TicketCategory::RefundDispute => "refund_dispute",
         }
     }
     /// A category a user may choose (the platform's own are refused).
@@ -44,11 +47,16 @@ impl TicketCategory {
     }
     /// Any stored category, the platform's own included.
     pub fn parse_stored(raw: &str) -> Option<TicketCategory> {
-        Self::parse(raw).or((raw == "unexpected_charge").then_some(TicketCategory::UnexpectedCharge))
+        Self::parse(raw).or(match raw {
+            "unexpected_charge" => Some(TicketCategory::UnexpectedCharge),
+            "refund_dispute" => Some(TicketCategory::RefundDispute),
+            _ => None,
+        })
     }
     pub fn label(self) -> &'static str {
         match self {
             TicketCategory::UnexpectedCharge => "Money received after the order closed (filed by Paydesk)",
+            TicketCategory::RefundDispute => "A refused refund request, escalated",
             other => CATEGORIES.iter().find(|(c, _)| *c == other).map(|(_, l)| *l).unwrap_or("Something else"),
         }
     }
@@ -132,6 +140,8 @@ impl StaffAction {
             "closed" => "closed the ticket",
             "froze_account" => "froze the account",
             "unfroze_account" => "unfroze the account",
+            "approved_refund" => "approved the refund",
+            "upheld_refusal" => "upheld the shop's refusal",
             _ => "acted",
         };
         format!("{} {what}", self.staff)
@@ -177,6 +187,8 @@ impl StuckWork {
             "unexpected_refund" => format!("Payment attempt {}: an unexpected charge could not be refunded", self.item_id),
             "expire" => format!("Order #{}: could not be expired after its deadline", self.item_id),
             "complete" => format!("Order #{}: could not be completed", self.item_id),
+            "refund" => format!("Refund #{}: the provider has not refunded it yet", self.item_id),
+            "after_sales_deadline" => format!("Refund request #{}: could not be acted on after its deadline", self.item_id),
             other => format!("{other} #{}", self.item_id),
         }
     }

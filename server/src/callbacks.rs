@@ -36,12 +36,17 @@ pub async fn provider_callback(State(state): State<AppState>, headers: HeaderMap
         Ok(done) => {
             let duplicate = done.rows_affected() == 0;
             tracing::info!(%event_id, duplicate, "provider callback received");
-            if !duplicate
-                && let Some(reference) = event.get("reference").and_then(Value::as_str)
-                && let Err(err) = backend::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await
-            {
-                // The event is stored; the reconciler finishes the attempt later.
-                tracing::warn!(%event_id, error = %err, "applying a provider callback");
+            let is_refund = event.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("refund."));
+            if !duplicate && let Some(reference) = event.get("reference").and_then(Value::as_str) {
+                let applied = if is_refund {
+                    backend::refunds::on_callback(&state.pool, &state.provider, reference).await
+                } else {
+                    backend::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await
+                };
+                // The event is stored; the reconciler (or the refund retry) finishes it later.
+                if let Err(err) = applied {
+                    tracing::warn!(%event_id, error = %err, "applying a provider callback");
+                }
             }
             (StatusCode::OK, Json(json!({ "received": true, "duplicate": duplicate })))
         }

@@ -122,6 +122,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             }}
         </section>
         <Actions m=m.clone() act/>
+        {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=s.number.clone() viewer=Actor::Merchant/> })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t!(i18n, merchant.items)}</h2>
             <div class="table-scroll">

@@ -87,6 +87,13 @@ pub fn notification_text(l: Locale, n: &Notification) -> String {
         NotificationKind::OrderShipped => td_string!(l, common.n_order_shipped),
         NotificationKind::UnexpectedChargeRefunded => td_string!(l, common.n_unexpected_refunded),
         NotificationKind::NewDeviceSignIn => td_string!(l, common.n_new_device),
+        NotificationKind::RefundRequested => td_string!(l, common.n_refund_requested),
+        NotificationKind::RefundRefused => td_string!(l, common.n_refund_refused),
+        NotificationKind::ReturnApproved => td_string!(l, common.n_return_approved),
+        NotificationKind::ReturnShipped => td_string!(l, common.n_return_shipped),
+        NotificationKind::RefundEscalated => td_string!(l, common.n_refund_escalated),
+        NotificationKind::RefundSucceeded => td_string!(l, common.n_refund_succeeded),
+        NotificationKind::RefundFailed => td_string!(l, common.n_refund_failed),
     };
     let device = n.detail.clone().unwrap_or_else(|| td_string!(l, common.n_a_new_device).to_string());
     let deadline = n.deadline.map(crate::ui::when).unwrap_or_default();

@@ -25,6 +25,20 @@ pub fn event_text(l: Locale, e: &OrderEventView, viewer: Actor) -> String {
         ("expired", Some(_)) => td_string!(l, common.event_expired),
         ("unexpected_charge", _) => td_string!(l, common.event_unexpected_charge),
         ("unexpected_charge_refunded", _) => td_string!(l, common.event_unexpected_refunded),
+        ("refund_requested", _) => td_string!(l, common.event_refund_requested),
+        ("refund_approved", _) => td_string!(l, common.event_refund_approved),
+        ("refund_auto_approved", _) => td_string!(l, common.event_refund_auto_approved),
+        ("refund_approved_by_staff", _) => td_string!(l, common.event_refund_approved_by_staff),
+        ("refund_refused", _) => td_string!(l, common.event_refund_refused),
+        ("refund_escalated", _) => td_string!(l, common.event_refund_escalated),
+        ("refund_refusal_upheld", _) => td_string!(l, common.event_refund_refusal_upheld),
+        ("return_shipped", _) => td_string!(l, common.event_return_shipped),
+        ("return_received", _) => td_string!(l, common.event_return_received),
+        ("return_received_auto", _) => td_string!(l, common.event_return_received_auto),
+        ("refund_withdrawn", _) => td_string!(l, common.event_refund_withdrawn),
+        ("refund_started", _) => td_string!(l, common.event_refund_started),
+        ("refunded", _) => td_string!(l, common.event_refunded),
+        ("refund_failed", _) => td_string!(l, common.event_refund_failed),
         (_, Some(_)) => td_string!(l, common.event_status_changed),
     };
     let from = e.from.map(|s| order_status_text(l, s)).unwrap_or_default();
@@ -44,6 +58,10 @@ fn detail_text(l: Locale, detail: &EventDetail) -> String {
         }
         EventDetail::UnexpectedChargeRefunded { amount } => {
             fill(td_string!(l, common.detail_unexpected_refunded), &[("amount", crate::words::money(l, *amount))])
+        }
+        EventDetail::Refund { amount } => fill(td_string!(l, common.detail_refund), &[("amount", crate::words::money(l, *amount))]),
+        EventDetail::ReturnShipment { carrier, tracking } => {
+            fill(td_string!(l, common.detail_return_shipment), &[("carrier", carrier.clone()), ("tracking", tracking.clone())])
         }
         EventDetail::Note { text } => fill(td_string!(l, common.detail_note), &[("text", text.clone())]),
     }

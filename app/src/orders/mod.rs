@@ -168,6 +168,7 @@ pub fn OrderPage() -> impl IntoView {
                             {format!("{} {}", a.postcode, a.city)}<br/>{crate::ui::country_name(i18n.get_locale_untracked(), &a.country)}<br/>{a.phone.clone()}
                         </address>
                     </section>
+                    {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=number.clone() viewer=Actor::Shopper/> })}
                     <p><crate::ui::ReportProblemLink order=number/></p>
                     <section class="card" aria-labelledby="history-title">
                         <h2 id="history-title">{t!(i18n, shop.history)}</h2>

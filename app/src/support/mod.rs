@@ -429,6 +429,9 @@ pub fn StaffTicketPage() -> impl IntoView {
                                         <ol class="history">{o.events.iter().rev().map(|e| view! { <li><time>{crate::ui::when(e.at)}</time>" — "{crate::orders::history::event_text(l, e, Actor::Staff)}</li> }).collect_view()}</ol>
                                     }.into_any(),
                                 }}
+                                {(t.category == TicketCategory::RefundDispute).then(|| s.order.clone().map(|o| view! {
+                                    <crate::refunds::AfterSales number=o.summary.number.clone() viewer=Actor::Staff ticket=t.id/>
+                                }))}
                                 <h3 id="attempts-title">{t!(i18n, staff.t_attempts)}</h3>
                                 <ul class="attempts">{s.attempts.iter().map(|a| view! {
                                     <li class:linked=t.attempt_id == Some(a.id)>
@@ -470,6 +473,7 @@ pub fn category_text(l: Locale, category: TicketCategory) -> &'static str {
         TicketCategory::AccountAccessed => td_string!(l, common.t_cat_account),
         TicketCategory::Other => td_string!(l, common.t_cat_other),
         TicketCategory::UnexpectedCharge => td_string!(l, common.t_cat_unexpected),
+        TicketCategory::RefundDispute => td_string!(l, common.t_cat_refund_dispute),
     }
 }
 
@@ -491,6 +495,8 @@ pub fn stuck_text(l: Locale, item: &StuckWork) -> String {
         "unexpected_refund" => td_string!(l, staff.s_unexpected_refund),
         "expire" => td_string!(l, staff.s_expire),
         "complete" => td_string!(l, staff.s_complete),
+        "refund" => td_string!(l, staff.s_refund),
+        "after_sales_deadline" => td_string!(l, staff.s_after_sales_deadline),
         _ => td_string!(l, staff.s_other),
     };
     fill(template, &[("id", item.item_id.to_string()), ("job", item.job.clone())])
@@ -504,6 +510,8 @@ pub fn staff_action_text(l: Locale, action: &StaffAction) -> String {
         "closed" => td_string!(l, staff.t_action_closed),
         "froze_account" => td_string!(l, staff.t_action_froze),
         "unfroze_account" => td_string!(l, staff.t_action_unfroze),
+        "approved_refund" => td_string!(l, staff.t_action_approved_refund),
+        "upheld_refusal" => td_string!(l, staff.t_action_upheld_refusal),
         _ => td_string!(l, staff.t_action_other),
     };
     fill(template, &[("staff", action.staff.clone())])
@@ -523,7 +531,8 @@ mod tests {
             last_error: "timeout".into(),
             next_try: datetime!(2026-11-30 09:30 UTC),
         };
-        for job in ["reconcile", "verification_timeout", "unexpected_refund", "expire", "complete", "something_new"] {
+        for job in ["reconcile", "verification_timeout", "unexpected_refund", "expire", "complete", "refund", "after_sales_deadline", "something_new"]
+        {
             assert_eq!(stuck_text(Locale::en, &item(job)), item(job).describe(), "{job}");
         }
         assert_eq!(stuck_text(Locale::zh_CN, &item("reconcile")), "支付记录 #42：无法向支付渠道确认支付结果");

@@ -22,6 +22,10 @@ pub enum Job {
     Expire,
     /// Completing a delivered order.
     Complete,
+    /// Sending a refund to the provider (again).
+    Refund,
+    /// Acting on a refund request whose deadline passed (approving it, confirming a return).
+    AfterSalesDeadline,
 }
 
 impl Job {
@@ -32,6 +36,8 @@ impl Job {
             Job::UnexpectedRefund => "unexpected_refund",
             Job::Expire => "expire",
             Job::Complete => "complete",
+            Job::Refund => "refund",
+            Job::AfterSalesDeadline => "after_sales_deadline",
         }
     }
 }

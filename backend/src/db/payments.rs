@@ -319,10 +319,34 @@ pub async fn verifications_due(pool: &PgPool, now: OffsetDateTime, limit: i64) -
 /// written in one statement. Postgres checks at commit that it balances; unique indexes make a
 /// payment (per attempt), cash on delivery (per order) and an unexpected charge or its refund
 /// (per attempt) postable once.
+/// Books a refund's posting (`refund` or `cash_refund`), once per refund.
+pub async fn post_refund(
+    db: &mut PgConnection,
+    kind: &str,
+    refund_id: i64,
+    order_id: i64,
+    currency: Currency,
+    entries: &[(Account, i64)],
+) -> Result<(), sqlx::Error> {
+    post_with(db, kind, None, Some(refund_id), order_id, currency, entries).await
+}
+
 pub async fn post(
     db: &mut PgConnection,
     kind: &str,
     attempt_id: Option<i64>,
+    order_id: i64,
+    currency: Currency,
+    entries: &[(Account, i64)],
+) -> Result<(), sqlx::Error> {
+    post_with(db, kind, attempt_id, None, order_id, currency, entries).await
+}
+
+async fn post_with(
+    db: &mut PgConnection,
+    kind: &str,
+    attempt_id: Option<i64>,
+    refund_id: Option<i64>,
     order_id: i64,
     currency: Currency,
     entries: &[(Account, i64)],
@@ -343,7 +367,7 @@ pub async fn post(
     .execute(&mut *db)
     .await?;
     sqlx::query(
-        "WITH tx AS (INSERT INTO ledger_transactions (kind, attempt_id, order_id) VALUES ($1, $2, $7) RETURNING id)
+        "WITH tx AS (INSERT INTO ledger_transactions (kind, attempt_id, order_id, refund_id) VALUES ($1, $2, $7, $8) RETURNING id)
          INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency)
          SELECT tx.id, a.id, e.m, $6
          FROM tx, unnest($3::text[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS e (k, o, m, n)
@@ -357,6 +381,7 @@ pub async fn post(
     .bind(&amounts)
     .bind(currency.code())
     .bind(order_id)
+    .bind(refund_id)
     .execute(db)
     .await
     .map(|_| ())
@@ -506,7 +531,7 @@ pub async fn count_payments(pool: &PgPool) -> Result<PaymentCounts, sqlx::Error>
 
 /// The ledger's health: transactions that do not balance, currencies whose entries do not sum
 /// to zero, and whether what shops are owed or hold (cash on delivery) equals what paid orders
-/// are worth.
+/// are worth less what was refunded (`paid_orders_minor` is that net amount).
 #[derive(Debug, PartialEq, Eq)]
 pub struct LedgerCheck {
     pub unbalanced_transactions: i64,
@@ -522,7 +547,8 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
             (SELECT count(*) FROM (SELECT 1 FROM ledger_entries GROUP BY currency HAVING sum(amount_minor) <> 0) c),
             (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
              WHERE a.kind IN ('merchant_pending', 'merchant_cash')),
-            (SELECT coalesce(sum(total_minor), 0)::bigint FROM orders WHERE status IN ('paid', 'shipped', 'delivered', 'completed'))",
+            (SELECT coalesce(sum(total_minor), 0)::bigint FROM orders WHERE status IN ('paid', 'shipped', 'delivered', 'completed'))
+              - (SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE status = 'succeeded')",
     )
     .fetch_one(pool)
     .await?;

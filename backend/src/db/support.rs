@@ -62,6 +62,18 @@ pub async fn insert_system_ticket(
     Ok(ticket_id)
 }
 
+/// The ticket of an escalated refund request, filed for the shopper about their order, with
+/// its first message (no human author).
+pub async fn insert_dispute_ticket(db: &mut PgConnection, user_id: i64, order_id: i64, body: &str) -> Result<i64, sqlx::Error> {
+    let ticket_id = insert_ticket(db, user_id, TicketCategory::RefundDispute, Some(order_id), None).await?;
+    sqlx::query("INSERT INTO ticket_messages (ticket_id, author_id, from_staff, body) VALUES ($1, NULL, false, $2)")
+        .bind(ticket_id)
+        .bind(body)
+        .execute(db)
+        .await?;
+    Ok(ticket_id)
+}
+
 pub async fn insert_message(db: &mut PgConnection, ticket_id: i64, author_id: i64, from_staff: bool, body: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO ticket_messages (ticket_id, author_id, from_staff, body) VALUES ($1, $2, $3, $4)")
         .bind(ticket_id)

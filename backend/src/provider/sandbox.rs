@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, Token};
+use super::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, RefundOutcome, Token};
 use domain::money::Money;
 
 /// How a sandbox instrument behaves when it is charged.
@@ -19,6 +19,10 @@ pub enum Behaviour {
     Slow,
     /// Processing at first; a few seconds later it is declined (said by a callback).
     SlowDecline,
+    /// Charges succeed; each refund fails the first time and succeeds when asked again.
+    RefundFailsOnce,
+    /// Charges succeed; refunds stay pending a few seconds, then succeed (said by a callback).
+    RefundSlow,
 }
 
 impl Behaviour {
@@ -32,6 +36,8 @@ impl Behaviour {
             Behaviour::NeedsVerification => "needs_verification",
             Behaviour::Slow => "slow",
             Behaviour::SlowDecline => "slow_decline",
+            Behaviour::RefundFailsOnce => "refund_fails_once",
+            Behaviour::RefundSlow => "refund_slow",
         }
     }
     fn parse(raw: &str) -> Behaviour {
@@ -42,6 +48,8 @@ impl Behaviour {
             "needs_verification" => Behaviour::NeedsVerification,
             "slow" => Behaviour::Slow,
             "slow_decline" => Behaviour::SlowDecline,
+            "refund_fails_once" => Behaviour::RefundFailsOnce,
+            "refund_slow" => Behaviour::RefundSlow,
             _ => Behaviour::Succeed,
         }
     }
@@ -58,6 +66,8 @@ pub fn behaviour_of(instrument: &InstrumentDetails) -> Result<Behaviour, Decline
             "4000000000003220" => Ok(Behaviour::NeedsVerification),
             "4000000000000259" => Ok(Behaviour::Slow),
             "4000000000000341" => Ok(Behaviour::SlowDecline),
+            "4000000000005126" => Ok(Behaviour::RefundFailsOnce),
+            "4000000000007726" => Ok(Behaviour::RefundSlow),
             _ => Ok(Behaviour::Succeed),
         },
         InstrumentDetails::Wallet(w) => {
@@ -164,7 +174,7 @@ impl PaymentProvider for Sandbox {
             .map_err(unavailable)?;
         let behaviour = Behaviour::parse(&behaviour.ok_or(ProviderError::Unknown("token"))?);
         let (status, reason, code) = match behaviour {
-            Behaviour::Succeed => ("succeeded", None, None),
+            Behaviour::Succeed | Behaviour::RefundFailsOnce | Behaviour::RefundSlow => ("succeeded", None, None),
             Behaviour::Decline(r) => ("declined", Some(r.code()), None),
             Behaviour::NeedsVerification => ("requires_verification", None, Some(new_code())),
             Behaviour::Slow | Behaviour::SlowDecline => ("processing", None, None),
@@ -279,22 +289,120 @@ impl PaymentProvider for Sandbox {
         .await
     }
 
-    async fn refund(&self, reference: &str, amount: Money, idempotency_key: &str) -> Result<String, ProviderError> {
-        let charged: Option<(i64, String)> = sqlx::query_as("SELECT amount_minor, status FROM sandbox_charges WHERE reference = $1")
-            .bind(reference)
-            .fetch_optional(&self.pool)
+    async fn refund(&self, charge_reference: &str, amount: Money, idempotency_key: &str) -> Result<RefundOutcome, ProviderError> {
+        let charged: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT c.amount_minor, c.status, t.behaviour FROM sandbox_charges c JOIN sandbox_tokens t ON t.token = c.token WHERE c.reference = $1",
+        )
+        .bind(charge_reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        let (charged_minor, status, behaviour) = charged.ok_or(ProviderError::Unknown("charge"))?;
+        if status != "succeeded" || amount.minor <= 0 {
+            return Err(ProviderError::Declined(DeclineReason::CardDeclined));
+        }
+        // The refund reference is derived from the key: the same key is the same refund.
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(idempotency_key.as_bytes());
+        let reference = format!("sbx_re_{}", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let behaviour = Behaviour::parse(&behaviour);
+        // Asked again: a refund that failed once succeeds now; a slow one settles when its time came.
+        let again: Option<String> = sqlx::query_scalar(
+            "UPDATE sandbox_refunds SET tries = tries + 1,
+                 status = CASE WHEN status = 'failed' THEN 'succeeded'
+                               WHEN status = 'pending' AND settle_at <= now() THEN 'succeeded' ELSE status END
+             WHERE idempotency_key = $1 RETURNING status",
+        )
+        .bind(idempotency_key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        if let Some(status) = again {
+            return Ok(refund_outcome(reference, &status));
+        }
+        // A new refund: never more than the charge, over all its refunds. The charge's row lock
+        // makes concurrent refunds of one charge count one after the other.
+        let mut tx = self.pool.begin().await.map_err(unavailable)?;
+        sqlx::query("SELECT 1 FROM sandbox_charges WHERE reference = $1 FOR UPDATE")
+            .bind(charge_reference)
+            .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
-        match charged {
-            Some((minor, status)) if status == "succeeded" && amount.minor > 0 && amount.minor <= minor => {
-                // The refund reference is derived from the key: the same key is the same refund.
-                let digest = <sha2::Sha256 as sha2::Digest>::digest(idempotency_key.as_bytes());
-                Ok(format!("sbx_re_{}", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>()))
-            }
-            Some(_) => Err(ProviderError::Declined(DeclineReason::CardDeclined)),
-            None => Err(ProviderError::Unknown("charge")),
+        let refunded: i64 = sqlx::query_scalar(
+            "SELECT coalesce(sum(amount_minor), 0)::BIGINT FROM sandbox_refunds WHERE charge_reference = $1 AND status <> 'failed'",
+        )
+        .bind(charge_reference)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        if refunded + amount.minor > charged_minor {
+            return Ok(RefundOutcome::Failed { reference, reason: "amount_exceeds_charge".into() });
         }
+        let status = match behaviour {
+            Behaviour::RefundFailsOnce => "failed",
+            Behaviour::RefundSlow => "pending",
+            _ => "succeeded",
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO sandbox_refunds (reference, charge_reference, idempotency_key, amount_minor, status, settle_at)
+             VALUES ($1, $2, $3, $4, $5, CASE WHEN $5 = 'pending' THEN now() + make_interval(secs => $6) END)
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&reference)
+        .bind(charge_reference)
+        .bind(idempotency_key)
+        .bind(amount.minor)
+        .bind(status)
+        .bind(SLOW_SETTLE_SECS)
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        if inserted.rows_affected() == 0 {
+            // The same key was refunded concurrently: answer where that one stands.
+            return self.query_refund(&reference).await;
+        }
+        if status == "pending"
+            && let Some(target) = self.callbacks.clone()
+        {
+            tokio::spawn(settle_refund_later(self.pool.clone(), target, reference.clone()));
+        }
+        Ok(refund_outcome(reference, status))
     }
+
+    async fn query_refund(&self, reference: &str) -> Result<RefundOutcome, ProviderError> {
+        let status: Option<String> = sqlx::query_scalar(
+            "UPDATE sandbox_refunds SET status = CASE WHEN status = 'pending' AND settle_at <= now() THEN 'succeeded' ELSE status END
+             WHERE reference = $1 RETURNING status",
+        )
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        Ok(refund_outcome(reference.to_string(), &status.ok_or(ProviderError::Unknown("refund"))?))
+    }
+}
+
+fn refund_outcome(reference: String, status: &str) -> RefundOutcome {
+    match status {
+        "succeeded" => RefundOutcome::Succeeded { reference },
+        "pending" => RefundOutcome::Pending { reference },
+        _ => RefundOutcome::Failed { reference, reason: "refund_declined".into() },
+    }
+}
+
+/// Settles a slow refund after [`SLOW_SETTLE_SECS`] and tells the platform with a signed
+/// `refund.succeeded` callback.
+async fn settle_refund_later(pool: PgPool, target: CallbackTarget, reference: String) {
+    tokio::time::sleep(std::time::Duration::from_secs_f64(SLOW_SETTLE_SECS)).await;
+    let settled = sqlx::query("UPDATE sandbox_refunds SET status = 'succeeded' WHERE reference = $1 AND status = 'pending'")
+        .bind(&reference)
+        .execute(&pool)
+        .await;
+    if let Err(err) = settled {
+        tracing::warn!(%reference, error = %err, "sandbox could not settle a refund");
+        return;
+    }
+    deliver(&target, &reference, "refund.succeeded", "succeeded").await;
 }
 
 /// Settles a slow charge after [`SLOW_SETTLE_SECS`] and delivers a signed `charge.succeeded`
@@ -314,6 +422,12 @@ async fn settle_later(pool: PgPool, target: CallbackTarget, reference: String, d
         tracing::warn!(%reference, error = %err, "sandbox could not settle a charge");
         return;
     }
+    deliver(&target, &reference, event, status).await;
+}
+
+/// Delivers one signed callback, retrying with back-off; a delivery lost to a restart is made
+/// good by the platform asking (`query`, `query_refund`), not by this task.
+async fn deliver(target: &CallbackTarget, reference: &str, event: &str, status: &str) {
     let body = serde_json::json!({
         "id": format!("evt_{}", Uuid::new_v4().simple()),
         "type": event,
@@ -368,6 +482,8 @@ mod tests {
             ("4000000000003220", Ok(Behaviour::NeedsVerification)),
             ("4000000000000259", Ok(Behaviour::Slow)),
             ("4000000000000341", Ok(Behaviour::SlowDecline)),
+            ("4000000000005126", Ok(Behaviour::RefundFailsOnce)),
+            ("4000000000007726", Ok(Behaviour::RefundSlow)),
             ("4000000000000119", Err(DeclineReason::CardDeclined)),
         ];
         for (number, want) in table {

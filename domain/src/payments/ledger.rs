@@ -66,10 +66,41 @@ pub fn unexpected_refund_posting(amount: Money, shopper_id: i64) -> Vec<(Account
     vec![(Account::PlatformSuspense, -amount.minor), (Account::ShopperFunding { shopper_id }, amount.minor)]
 }
 
+/// A refund of an online payment: the payment's posting reversed for the refunded amount (the
+/// shop is owed less, the money passes back through clearing to the shopper's instrument).
+pub fn refund_posting(amount: Money, shopper_id: i64, shop_id: i64) -> Vec<(Account, i64)> {
+    vec![
+        (Account::MerchantPending { shop_id }, -amount.minor),
+        (Account::PlatformClearing, amount.minor),
+        (Account::PlatformClearing, -amount.minor),
+        (Account::ShopperFunding { shopper_id }, amount.minor),
+    ]
+}
+
+/// Cash a shop gave back by hand (cash or its own bank transfer): out of the cash it holds,
+/// never through the platform.
+pub fn cash_refund_posting(amount: Money, shopper_id: i64, shop_id: i64) -> Vec<(Account, i64)> {
+    vec![(Account::MerchantCash { shop_id }, -amount.minor), (Account::ShopperFunding { shopper_id }, amount.minor)]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::money::Currency;
+
+    #[test]
+    fn a_refund_reverses_the_payment_for_its_amount() {
+        let (shopper, shop) = (7, 3);
+        let paid = payment_posting(Money::new(2999, Currency::SGD), shopper, shop);
+        let refunded = refund_posting(Money::new(1000, Currency::SGD), shopper, shop);
+        assert_eq!(refunded.iter().map(|(_, a)| a).sum::<i64>(), 0);
+        let balance = |account: Account| paid.iter().chain(&refunded).filter(|(a, _)| *a == account).map(|(_, m)| m).sum::<i64>();
+        assert_eq!(balance(Account::MerchantPending { shop_id: shop }), 1999);
+        assert_eq!(balance(Account::ShopperFunding { shopper_id: shopper }), -1999);
+        assert_eq!(balance(Account::PlatformClearing), 0);
+        let cash = cash_refund_posting(Money::new(500, Currency::JPY), shopper, shop);
+        assert_eq!(cash.iter().map(|(_, a)| a).sum::<i64>(), 0);
+    }
 
     #[test]
     fn a_payment_posting_balances_and_credits_the_shop() {

@@ -331,3 +331,16 @@ pub fn property_seed() -> u64 {
 pub fn property_secs(default: u64) -> u64 {
     std::env::var("PAYDESK_PROPERTY_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
 }
+
+/// The app served on a loopback port, its sandbox sending signed callbacks to itself: a real
+/// server, so that a slow charge's (or refund's) callback travels over HTTP.
+pub async fn served_with_callbacks(pool: &PgPool) -> axum::Router {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/provider/callback", listener.local_addr().unwrap());
+    let router = app_with_callbacks(pool.clone(), &url);
+    tokio::spawn({
+        let router = router.clone();
+        async move { axum::serve(listener, router).await.unwrap() }
+    });
+    router
+}

@@ -24,6 +24,7 @@ mod pages;
 mod pay;
 mod payment_methods;
 mod qualification;
+mod refunds;
 mod sandbox_provider;
 mod stored_values;
 mod support;

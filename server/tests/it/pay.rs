@@ -181,19 +181,6 @@ async fn refused_payments_write_nothing(pool: PgPool) {
     assert_eq!(count(&pool, "ledger_entries").await, 0);
 }
 
-/// The app served on a loopback port, its sandbox sending signed callbacks to itself: a real
-/// server, so that a slow charge's callback travels over HTTP.
-async fn served_with_callbacks(pool: &PgPool) -> axum::Router {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/provider/callback", listener.local_addr().unwrap());
-    let router = app_with_callbacks(pool.clone(), &url);
-    tokio::spawn({
-        let router = router.clone();
-        async move { axum::serve(listener, router).await.unwrap() }
-    });
-    router
-}
-
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_slow_payment_is_finished_by_the_callback(pool: PgPool) {
     let router = served_with_callbacks(&pool).await;
