@@ -66,6 +66,9 @@ export default defineConfig({
       // expiry test waits one minute, not five.
       PAYDESK_REQUEST_MIN_MINUTES: "1",
       PAYDESK_WORKER_INTERVAL_SECONDS: "1",
+      // A refund request nobody answers is approved after two minutes (not 48 hours), so the
+      // auto-approval test waits two minutes; the tests that answer do so well within them.
+      PAYDESK_REFUND_ANSWER_MINUTES: "2",
     },
   },
 });

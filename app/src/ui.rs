@@ -372,9 +372,10 @@ pub fn ConfirmButton(
 }
 
 /// "12:34 left to pay" ("5 h 12 min", "2 d 3 h" when further off), ticking once a second in
-/// the browser; the server renders the deadline.
+/// the browser; the server renders the deadline. `plain` says "12:34 left" (a deadline that is
+/// not about paying: a merchant's answer, a return's receipt).
 #[component]
-pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
+pub fn Countdown(due: OffsetDateTime, #[prop(optional)] plain: bool) -> impl IntoView {
     let now = RwSignal::new(None::<OffsetDateTime>);
     Effect::new(move |_| {
         now.set(OffsetDateTime::from_unix_timestamp(now_secs()).ok());
@@ -388,7 +389,8 @@ pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
     });
     use crate::i18n::td_string;
     let l = crate::i18n::use_i18n().get_locale_untracked();
-    let pay_by = fill(td_string!(l, common.pay_by), &[("deadline", crate::ui::when(due))]);
+    let by = if plain { td_string!(l, common.due_by) } else { td_string!(l, common.pay_by) };
+    let pay_by = fill(by, &[("deadline", crate::ui::when(due))]);
     let text = {
         let pay_by = pay_by.clone();
         move || match now.get() {
@@ -405,7 +407,8 @@ pub fn Countdown(due: OffsetDateTime) -> impl IntoView {
                         fill(td_string!(l, common.days_hours), &[("days", days.to_string()), ("hours", hours.to_string())])
                     }
                 };
-                fill(td_string!(l, common.left_to_pay), &[("time", time)])
+                let left = if plain { td_string!(l, common.time_left) } else { td_string!(l, common.left_to_pay) };
+                fill(left, &[("time", time)])
             }
         }
     };

@@ -142,6 +142,29 @@ pub async fn photo(pool: &PgPool, viewer: Viewer, number: &str, request_id: i64)
     db::refunds::photo(pool, order_id, request_id).await?.ok_or_else(request_not_found)
 }
 
+/// The shopper adds a photo to their own open request (checked by its bytes: PNG, JPEG or WebP,
+/// at most [`MAX_PHOTO_BYTES`]); a later photo replaces it.
+pub async fn attach_photo(pool: &PgPool, shopper: &CurrentUser, number: &str, request_id: i64, bytes: &[u8]) -> Result<(), Error> {
+    let content_type = check_photo(bytes)?;
+    let stored = sqlx::query(
+        "UPDATE refund_requests r SET photo = $4, photo_type = $5, updated_at = now()
+         FROM orders o
+         WHERE r.id = $1 AND r.order_id = o.id AND o.number = $2 AND o.shopper_id = $3
+           AND r.status NOT IN ('refunded', 'closed')",
+    )
+    .bind(request_id)
+    .bind(number)
+    .bind(shopper.id)
+    .bind(bytes)
+    .bind(content_type)
+    .execute(pool)
+    .await?;
+    if stored.rows_affected() == 0 {
+        return Err(request_not_found());
+    }
+    Ok(())
+}
+
 // ---- The shopper asks ----------------------------------------------------------------------------
 
 /// What the shopper sent with "Ask for a refund".
@@ -264,7 +287,15 @@ pub enum ShopperStep {
     ShipReturn { carrier: String, tracking: String },
 }
 
-pub async fn shopper_step(pool: &PgPool, shopper: &CurrentUser, number: &str, request_id: i64, step: ShopperStep) -> Result<(), Error> {
+pub async fn shopper_step(
+    pool: &PgPool,
+    shopper: &CurrentUser,
+    number: &str,
+    request_id: i64,
+    step: ShopperStep,
+    settings: &AfterSalesSettings,
+) -> Result<(), Error> {
+    let settings = *settings;
     let shipment = match &step {
         ShopperStep::ShipReturn { carrier, tracking } => Some(Shipment::parse(carrier, tracking)?),
         _ => None,
@@ -278,10 +309,10 @@ pub async fn shopper_step(pool: &PgPool, shopper: &CurrentUser, number: &str, re
             let me = Some(shopper_id);
             match step {
                 ShopperStep::Withdraw => {
-                    move_request(tx, &order, &request, RequestEvent::Withdraw, Actor::Shopper, me, &AfterSalesSettings::default()).await?;
+                    move_request(tx, &order, &request, (RequestEvent::Withdraw, Actor::Shopper, me), request.requested, &settings).await?;
                 }
                 ShopperStep::Escalate => {
-                    move_request(tx, &order, &request, RequestEvent::Escalate, Actor::Shopper, me, &AfterSalesSettings::default()).await?;
+                    move_request(tx, &order, &request, (RequestEvent::Escalate, Actor::Shopper, me), request.requested, &settings).await?;
                     let body = format!(
                         "The shopper escalated refund request #{} on order {} ({}, {} asked) after the shop refused it. \
                          The order, the request and its history are on the order's page; decide here.",
@@ -297,7 +328,6 @@ pub async fn shopper_step(pool: &PgPool, shopper: &CurrentUser, number: &str, re
                 }
                 ShopperStep::ShipReturn { .. } => {
                     let shipment = shipment.expect("parsed above");
-                    let settings = AfterSalesSettings::default();
                     let to = request.status.apply(request.kind, RequestEvent::ShipReturn, Actor::Shopper)?;
                     db::refunds::set_request_status(tx, request.id, to, settings.deadline(to, OffsetDateTime::now_utc())).await?;
                     db::refunds::set_return(tx, request.id, &shipment.carrier, &shipment.tracking_number).await?;
@@ -320,14 +350,13 @@ async fn move_request(
     tx: &mut PgConnection,
     order: &LockedOrder,
     request: &RequestRow,
-    event: RequestEvent,
-    actor: Actor,
-    actor_id: Option<i64>,
+    (event, actor, actor_id): (RequestEvent, Actor, Option<i64>),
+    amount: Money,
     settings: &AfterSalesSettings,
 ) -> Result<RequestStatus, Error> {
     let to = request.status.apply(request.kind, event, actor)?;
     db::refunds::set_request_status(tx, request.id, to, settings.deadline(to, OffsetDateTime::now_utc())).await?;
-    let detail = EventDetail::Refund { amount: request.requested };
+    let detail = EventDetail::Refund { amount };
     db::orders::insert_event_detail(tx, order.id, actor, actor_id, event.name(), Some(order.status), order.status, Some(&detail)).await?;
     Ok(to)
 }
@@ -377,7 +406,7 @@ pub async fn answer(
                 Answer::Approve => approve(tx, &order, &request, Actor::Merchant, me, None, &settings).await,
                 Answer::ConfirmReceipt => receive(tx, &order, &request, Actor::Merchant, me, &settings).await,
                 Answer::Refuse { .. } => {
-                    move_request(tx, &order, &request, RequestEvent::Refuse, Actor::Merchant, me, &settings).await?;
+                    move_request(tx, &order, &request, (RequestEvent::Refuse, Actor::Merchant, me), request.requested, &settings).await?;
                     db::refunds::set_refusal(tx, request.id, refusal.as_deref().unwrap_or_default()).await?;
                     db::notifications::insert(tx, order.shopper_id, NotificationKind::RefundRefused, order.id, request.requested, None).await?;
                     Ok(None)
@@ -403,7 +432,7 @@ async fn approve(
     amount: Option<Money>,
     settings: &AfterSalesSettings,
 ) -> Result<Option<i64>, Error> {
-    let to = move_request(tx, order, request, RequestEvent::Approve(actor), actor, actor_id, settings).await?;
+    let to = move_request(tx, order, request, (RequestEvent::Approve(actor), actor, actor_id), amount.unwrap_or(request.requested), settings).await?;
     if to == RequestStatus::AwaitingReturn {
         db::notifications::insert(tx, order.shopper_id, NotificationKind::ReturnApproved, order.id, request.requested, None).await?;
         return Ok(None);
@@ -423,7 +452,7 @@ async fn receive(
     actor_id: Option<i64>,
     settings: &AfterSalesSettings,
 ) -> Result<Option<i64>, Error> {
-    move_request(tx, order, request, RequestEvent::ConfirmReceipt(actor), actor, actor_id, settings).await?;
+    move_request(tx, order, request, (RequestEvent::ConfirmReceipt(actor), actor, actor_id), request.requested, settings).await?;
     create_for_request(tx, order, request, actor, actor_id, None, true).await
 }
 
@@ -631,7 +660,7 @@ pub async fn staff_decide(
                     (approve(tx, &order, &request, Actor::Staff, me, amount, &settings).await?, "approved_refund")
                 }
                 StaffDecision::Uphold => {
-                    move_request(tx, &order, &request, RequestEvent::Uphold, Actor::Staff, me, &settings).await?;
+                    move_request(tx, &order, &request, (RequestEvent::Uphold, Actor::Staff, me), request.requested, &settings).await?;
                     (None, "upheld_refusal")
                 }
             };

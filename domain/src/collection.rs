@@ -175,6 +175,9 @@ pub struct ConsoleFilter {
     pub to: String,
     #[serde(default)]
     pub q: String,
+    /// `open` (a refund request waits on someone) or `refunded` (some money went back).
+    #[serde(default)]
+    pub after_sales: String,
 }
 
 /// What the console search looks for.
@@ -193,6 +196,16 @@ pub struct ConsoleQuery {
     /// Inclusive: orders placed on this day are shown.
     pub to: Option<time::Date>,
     pub search: Option<Search>,
+    pub after_sales: Option<AfterSalesFilter>,
+}
+
+/// The console's after-sales filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterSalesFilter {
+    /// Orders with a refund request still open.
+    Open,
+    /// Orders with money refunded (in part or in full).
+    Refunded,
 }
 
 impl ConsoleFilter {
@@ -222,7 +235,13 @@ impl ConsoleFilter {
         } else {
             return Err(Refusal::field("q", Message::SearchHint));
         };
-        Ok(ConsoleQuery { status, method, from, to, search })
+        let after_sales = match self.after_sales.trim() {
+            "" | "all" => None,
+            "open" => Some(AfterSalesFilter::Open),
+            "refunded" => Some(AfterSalesFilter::Refunded),
+            _ => return Err(Refusal::field("after_sales", Message::ChooseFromList)),
+        };
+        Ok(ConsoleQuery { status, method, from, to, search, after_sales })
     }
 }
 
@@ -268,6 +287,10 @@ pub struct ConsoleRow {
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub payment_due_at: OffsetDateTime,
+    /// Money refunded so far (succeeded refunds).
+    pub refunded: Money,
+    /// A refund request of the order waits on someone.
+    pub after_sales_open: bool,
 }
 
 impl ConsoleRow {
@@ -448,7 +471,7 @@ mod console_tests {
     use super::*;
 
     fn filter(status: &str, method: &str, from: &str, to: &str, q: &str) -> ConsoleFilter {
-        ConsoleFilter { status: status.into(), method: method.into(), from: from.into(), to: to.into(), q: q.into() }
+        ConsoleFilter { status: status.into(), method: method.into(), from: from.into(), to: to.into(), q: q.into(), after_sales: String::new() }
     }
 
     #[test]

@@ -248,16 +248,16 @@ impl RequestStatus {
 /// How long each side has, and what happens when the time is up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AfterSalesSettings {
-    /// The merchant's time to answer; then the worker approves (default 48 hours).
-    pub answer_hours: i64,
-    /// The merchant's time to confirm a return arrived once it is on its way; then the worker
-    /// confirms it (default 7 days).
-    pub receipt_hours: i64,
+    /// The merchant's time to answer, in minutes; then the worker approves (default 48 hours).
+    pub answer_minutes: i64,
+    /// The merchant's time to confirm a return arrived once it is on its way, in minutes; then
+    /// the worker confirms it (default 7 days).
+    pub receipt_minutes: i64,
 }
 
 impl Default for AfterSalesSettings {
     fn default() -> Self {
-        AfterSalesSettings { answer_hours: 48, receipt_hours: 7 * 24 }
+        AfterSalesSettings { answer_minutes: 48 * 60, receipt_minutes: 7 * 24 * 60 }
     }
 }
 
@@ -265,8 +265,8 @@ impl AfterSalesSettings {
     /// The deadline that starts when a request enters `status` at `now`, if that status has one.
     pub fn deadline(&self, status: RequestStatus, now: OffsetDateTime) -> Option<OffsetDateTime> {
         match status {
-            RequestStatus::AwaitingAnswer => Some(now + Duration::hours(self.answer_hours)),
-            RequestStatus::ReturnInTransit => Some(now + Duration::hours(self.receipt_hours)),
+            RequestStatus::AwaitingAnswer => Some(now + Duration::minutes(self.answer_minutes)),
+            RequestStatus::ReturnInTransit => Some(now + Duration::minutes(self.receipt_minutes)),
             _ => None,
         }
     }

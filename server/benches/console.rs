@@ -54,6 +54,7 @@ async fn main() {
         from,
         to,
         q: q.into(),
+        after_sales: String::new(),
     };
     let cases: Vec<(&str, ConsoleFilter, Option<Cursor>)> = vec![
         ("first page (awaiting payment first)", ConsoleFilter::default(), None),

@@ -70,10 +70,12 @@ pub struct Config {
     pub request_min_minutes: i64,
     pub request_max_minutes: i64,
     pub complete_after_hours: i64,
-    /// The merchant's time to answer a refund request before it is approved automatically.
-    pub refund_answer_hours: i64,
-    /// The merchant's time to confirm a return arrived before it is taken as received.
-    pub return_receipt_hours: i64,
+    /// The merchant's time to answer a refund request before it is approved automatically
+    /// (`PAYDESK_REFUND_ANSWER_MINUTES`, default 48 hours).
+    pub refund_answer_minutes: i64,
+    /// The merchant's time to confirm a return arrived before it is taken as received
+    /// (`PAYDESK_RETURN_RECEIPT_MINUTES`, default 7 days).
+    pub return_receipt_minutes: i64,
     pub verification_timeout_minutes: i64,
     pub worker_interval_seconds: u64,
     pub provider: String,
@@ -148,16 +150,16 @@ impl Config {
         }
         let complete_after_hours = number(&lookup, "PAYDESK_COMPLETE_AFTER_HOURS", 168, 0, 8_760)?;
         let verification_timeout_minutes = number(&lookup, "PAYDESK_VERIFICATION_TIMEOUT_MINUTES", 10, 1, 60)?;
-        let refund_answer_hours = number(&lookup, "PAYDESK_REFUND_ANSWER_HOURS", 48, 1, 720)?;
-        let return_receipt_hours = number(&lookup, "PAYDESK_RETURN_RECEIPT_HOURS", 168, 1, 2_160)?;
+        let refund_answer_minutes = number(&lookup, "PAYDESK_REFUND_ANSWER_MINUTES", 2_880, 1, 43_200)?;
+        let return_receipt_minutes = number(&lookup, "PAYDESK_RETURN_RECEIPT_MINUTES", 10_080, 1, 129_600)?;
         let worker_interval_seconds = number(&lookup, "PAYDESK_WORKER_INTERVAL_SECONDS", 5, 1, 3_600)? as u64;
         Ok(Config {
             database_url,
             request_min_minutes,
             request_max_minutes,
             complete_after_hours,
-            refund_answer_hours,
-            return_receipt_hours,
+            refund_answer_minutes,
+            return_receipt_minutes,
             verification_timeout_minutes,
             worker_interval_seconds,
             db_max_connections,

@@ -110,3 +110,70 @@ async fn upload(state: &AppState, id: i64, headers: &HeaderMap, mut multipart: M
     tracing::info!(product_id = id, bytes = size, "product image stored and resized");
     Ok(())
 }
+
+/// `POST /orders/{number}/refund-requests/{id}/photo/upload`, multipart with one `photo` file field:
+/// the shopper adds a photo to their open refund request (PNG, JPEG or WebP, at most 2 MB).
+/// Answers with a redirect back to the order, or a plain-text explanation of what was wrong.
+pub async fn upload_refund_photo(
+    State(state): State<AppState>,
+    Path((number, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    match refund_photo_upload(&state, &number, id, &headers, multipart).await {
+        Ok(()) => Redirect::to(&format!("/orders/{}", app::ui::url_encode(&number))).into_response(),
+        Err(err) => error_response(err, &headers),
+    }
+}
+
+async fn refund_photo_upload(state: &AppState, number: &str, id: i64, headers: &HeaderMap, mut multipart: Multipart) -> Result<(), AppError> {
+    let token = session::token_from_headers(headers).ok_or(AppError::Unauthenticated)?;
+    let user = session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthenticated)?;
+    if user.role != Role::Shopper {
+        return Err(AppError::Forbidden);
+    }
+    let mut photo = None;
+    while let Some(field) = multipart.next_field().await.map_err(|e| AppError::BadRequest(e.body_text()))? {
+        if field.name() == Some("photo") {
+            photo = Some(field.bytes().await.map_err(|_| AppError::field("photo", domain::Message::ImageTooLarge))?);
+        }
+    }
+    let bytes = photo.filter(|b| !b.is_empty()).ok_or_else(|| AppError::field("photo", domain::Message::ImageMissing))?;
+    backend::refunds::attach_photo(&state.pool, &user, number, id, &bytes).await?;
+    tracing::info!(request_id = id, bytes = bytes.len(), "refund photo stored");
+    Ok(())
+}
+
+/// `GET /orders/{number}/refund-requests/{id}/photo`: the photo, for the order's shopper, its
+/// shop's merchant and staff only (never cached by a shared cache).
+pub async fn refund_photo(State(state): State<AppState>, Path((number, id)): Path<(String, i64)>, headers: HeaderMap) -> Response {
+    let found = async {
+        let token = session::token_from_headers(&headers).ok_or(AppError::Unauthenticated)?;
+        let user = session::user_for_token(&state.pool, &token).await?.ok_or(AppError::Unauthenticated)?;
+        let viewer = match user.role {
+            Role::Shopper => backend::refunds::Viewer::Shopper(user.id),
+            Role::Merchant => {
+                let shop = app::db::catalog::shop_of_merchant(&state.pool, user.id).await?.ok_or(AppError::Forbidden)?;
+                backend::refunds::Viewer::Shop(shop.id)
+            }
+            Role::Staff => backend::refunds::Viewer::Staff,
+        };
+        Ok::<_, AppError>(backend::refunds::photo(&state.pool, viewer, &number, id).await?)
+    }
+    .await;
+    match found {
+        Ok((content_type, bytes)) => {
+            let content_type = HeaderValue::from_str(&content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300")),
+                    (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+                ],
+                Body::from(bytes),
+            )
+                .into_response()
+        }
+        Err(err) => error_response(err, &headers),
+    }
+}

@@ -102,6 +102,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/images/products/{id}", get(images::product_image))
+        .route("/orders/{number}/refund-requests/{id}/photo", get(images::refund_photo))
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
         .route("/lang/{language}", get(language::switch))
@@ -117,6 +118,10 @@ pub fn router(state: AppState) -> Router {
             "/merchant/products/{id}/image",
             // The image upload reads its body through axum's multipart extractor: 3 MiB.
             axum::routing::post(images::upload_product_image).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),
+        )
+        .route(
+            "/orders/{number}/refund-requests/{id}/photo/upload",
+            axum::routing::post(images::upload_refund_photo).layer(axum::extract::DefaultBodyLimit::max(3 * 1024 * 1024)),
         )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_server_context, app::shell))
         .layer(axum::middleware::from_fn_with_state(origins, security::same_origin))

@@ -53,7 +53,10 @@ async fn run() -> Result<(), String> {
         request_max_minutes: config.request_max_minutes,
         complete_after_hours: config.complete_after_hours,
         verification_timeout_minutes: config.verification_timeout_minutes,
-        after_sales: domain::refunds::AfterSalesSettings { answer_hours: config.refund_answer_hours, receipt_hours: config.return_receipt_hours },
+        after_sales: domain::refunds::AfterSalesSettings {
+            answer_minutes: config.refund_answer_minutes,
+            receipt_minutes: config.return_receipt_minutes,
+        },
     };
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let callbacks = app::payments::provider::CallbackTarget {

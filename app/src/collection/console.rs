@@ -36,7 +36,7 @@ pub async fn console_orders(#[server(default)] filter: ConsoleFilter, #[server(d
 /// The console URL for a filter (and page).
 fn console_url(f: &ConsoleFilter, after: Option<&str>) -> String {
     let mut parts = Vec::new();
-    for (k, v) in [("status", &f.status), ("method", &f.method), ("from", &f.from), ("to", &f.to), ("q", &f.q)] {
+    for (k, v) in [("status", &f.status), ("method", &f.method), ("from", &f.from), ("to", &f.to), ("q", &f.q), ("after_sales", &f.after_sales)] {
         if !v.trim().is_empty() {
             parts.push(format!("{k}={}", url_encode(v.trim())));
         }
@@ -57,6 +57,7 @@ pub fn OrdersConsolePage() -> impl IntoView {
             from: q.get("from").unwrap_or_default(),
             to: q.get("to").unwrap_or_default(),
             q: q.get("q").unwrap_or_default(),
+            after_sales: q.get("after_sales").unwrap_or_default(),
         })
     });
     let after = Memo::new(move |_| query.with(|q| q.get("after")));
@@ -123,7 +124,8 @@ fn Filters(f: ConsoleFilter) -> impl IntoView {
     let methods = [("online", t_string!(i18n, merchant.online_payment)), ("cash_on_delivery", t_string!(i18n, merchant.cash_on_delivery))];
     // On a phone the filters fold behind a button (open when some are in use), so the
     // orders come first; wide screens show them always (see the stylesheet).
-    let active = [&f.method, &f.from, &f.to, &f.q].into_iter().filter(|v| !v.trim().is_empty()).count();
+    let active = [&f.method, &f.from, &f.to, &f.q, &f.after_sales].into_iter().filter(|v| !v.trim().is_empty()).count();
+    let after_sales = [("open", t_string!(i18n, merchant.after_sales_open)), ("refunded", t_string!(i18n, merchant.after_sales_refunded))];
     let summary = if active == 0 {
         t_string!(i18n, merchant.filters).to_string()
     } else {
@@ -143,6 +145,13 @@ fn Filters(f: ConsoleFilter) -> impl IntoView {
                 <select id="method" name="method">
                     <option value="" selected=f.method.is_empty()>{t!(i18n, merchant.all_methods)}</option>
                     {methods.into_iter().map(|(v, l)| view! { <option value=v selected=f.method == v>{l}</option> }).collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="after_sales">{t!(i18n, merchant.after_sales)}</label>
+                <select id="after_sales" name="after_sales">
+                    <option value="" selected=f.after_sales.is_empty()>{t!(i18n, merchant.after_sales_any)}</option>
+                    {after_sales.into_iter().map(|(v, l)| view! { <option value=v selected=f.after_sales == v>{l}</option> }).collect_view()}
                 </select>
             </div>
             <div class="field">
@@ -190,6 +199,8 @@ fn Rows(rows: Vec<ConsoleRow>) -> impl IntoView {
                             <td data-label=t_string!(i18n, merchant.col_status)>
                                 <StatusTag status=r.status/>
                                 {(r.status == OrderStatus::AwaitingPayment).then(|| view! { " "<Countdown due=r.payment_due_at/> })}
+                                {crate::refunds::standing_badge(i18n.get_locale_untracked(), r.total, r.refunded)}
+                                {r.after_sales_open.then(|| view! { " "<span class="badge after-sales-open">{t!(i18n, merchant.after_sales_open_badge)}</span> })}
                             </td>
                             <td data-label=t_string!(i18n, merchant.col_collection)>{if r.method == CollectionMethod::CashOnDelivery { t_string!(i18n, merchant.cash_on_delivery) } else { t_string!(i18n, merchant.online) }}</td>
                             <td data-label=t_string!(i18n, merchant.col_amount)>{crate::words::money(i18n.get_locale_untracked(), r.total)}</td>

@@ -63,6 +63,7 @@ pub async fn merchant_order_action(
 pub fn MerchantOrderPage() -> impl IntoView {
     let params = use_params_map();
     let act = ServerAction::<MerchantOrderAction>::new();
+    let after_sales = crate::refunds::AfterSalesForms::new();
     let changed = crate::live::Live::order(move || params.with_untracked(|p| p.get("number")));
     let order = Resource::new(
         move || (params.with(|p| p.get("number")), act.version().get(), changed.get()),
@@ -80,14 +81,14 @@ pub fn MerchantOrderPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, merchant.order_loading)}</p> }>
             {move || Suspend::new(async move {
                 let m = order.await?;
-                Ok::<_, AppError>(view! { <OrderView m act/> })
+                Ok::<_, AppError>(view! { <OrderView m act after_sales/> })
             })}
         </Transition>
     }
 }
 
 #[component]
-fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl IntoView {
+fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>, after_sales: crate::refunds::AfterSalesForms) -> impl IntoView {
     let o = m.order.clone();
     let s = o.summary.clone();
     let a = o.address.clone();
@@ -122,7 +123,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             }}
         </section>
         <Actions m=m.clone() act/>
-        {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=s.number.clone() viewer=Actor::Merchant/> })}
+        {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=s.number.clone() viewer=Actor::Merchant forms=after_sales/> })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t!(i18n, merchant.items)}</h2>
             <div class="table-scroll">

@@ -84,6 +84,7 @@ pub fn MyOrdersPage() -> impl IntoView {
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     let cancel = ServerAction::<CancelOrder>::new();
+    let after_sales = crate::refunds::AfterSalesForms::new();
     let changed = crate::live::Live::order(move || params.with_untracked(|p| p.get("number")));
     let order = Resource::new(
         move || (params.with(|p| p.get("number")), cancel.version().get(), changed.get()),
@@ -168,7 +169,7 @@ pub fn OrderPage() -> impl IntoView {
                             {format!("{} {}", a.postcode, a.city)}<br/>{crate::ui::country_name(i18n.get_locale_untracked(), &a.country)}<br/>{a.phone.clone()}
                         </address>
                     </section>
-                    {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=number.clone() viewer=Actor::Shopper/> })}
+                    {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=number.clone() viewer=Actor::Shopper forms=after_sales/> })}
                     <p><crate::ui::ReportProblemLink order=number/></p>
                     <section class="card" aria-labelledby="history-title">
                         <h2 id="history-title">{t!(i18n, shop.history)}</h2>

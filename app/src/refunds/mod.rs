@@ -98,7 +98,7 @@ pub async fn refund_request_step(
         "ship_return" => ShopperStep::ShipReturn { carrier, tracking },
         _ => return Err(AppError::BadRequest("unknown step".into())),
     };
-    Ok(backend::refunds::shopper_step(&pool, &me, number.trim(), request_id, step).await?)
+    Ok(backend::refunds::shopper_step(&pool, &me, number.trim(), request_id, step, &settings()).await?)
 }
 
 /// Merchants with an open shop: answer a request of their shop's order — `approve`, `refuse`
@@ -166,13 +166,11 @@ pub async fn decide_refund_dispute(ticket_id: i64, decision: String, #[server(de
 
 /// The after-sales section of an order's page, for `viewer` (shopper, merchant or staff; a
 /// staff page passes the dispute's ticket). Live: it refetches on the order's live events.
+/// `forms` are made by the page, outside what its own live updates re-render, so that an
+/// answer (a refusal to show beside its field) outlives a re-render of the order.
 #[component]
-pub fn AfterSales(#[prop(into)] number: String, viewer: Actor, #[prop(optional)] ticket: Option<i64>) -> impl IntoView {
-    let ask = ServerAction::<AskRefund>::new();
-    let step = ServerAction::<RefundRequestStep>::new();
-    let answer = ServerAction::<AnswerRefundRequest>::new();
-    let refund = ServerAction::<MerchantRefund>::new();
-    let decide = ServerAction::<DecideRefundDispute>::new();
+pub fn AfterSales(#[prop(into)] number: String, viewer: Actor, forms: AfterSalesForms, #[prop(optional)] ticket: Option<i64>) -> impl IntoView {
+    let AfterSalesForms { ask, step, answer, refund, decide } = forms;
     let live_number = number.clone();
     let changed = crate::live::Live::order(move || Some(live_number.clone()));
     let view_of = Resource::new(
@@ -190,7 +188,6 @@ pub fn AfterSales(#[prop(into)] number: String, viewer: Actor, #[prop(optional)]
         |(number, ..)| after_sales(number),
     );
     let i18n = use_i18n();
-    let forms = Forms { ask, step, answer, refund, decide };
     view! {
         <section class="card after-sales" aria-labelledby="after-sales-title">
             <h2 id="after-sales-title">{t!(i18n, refunds.heading)}</h2>
@@ -204,17 +201,36 @@ pub fn AfterSales(#[prop(into)] number: String, viewer: Actor, #[prop(optional)]
     }
 }
 
+/// The after-sales forms' actions (see [`AfterSales`]).
 #[derive(Clone, Copy)]
-struct Forms {
-    ask: ServerAction<AskRefund>,
-    step: ServerAction<RefundRequestStep>,
-    answer: ServerAction<AnswerRefundRequest>,
-    refund: ServerAction<MerchantRefund>,
-    decide: ServerAction<DecideRefundDispute>,
+pub struct AfterSalesForms {
+    pub ask: ServerAction<AskRefund>,
+    pub step: ServerAction<RefundRequestStep>,
+    pub answer: ServerAction<AnswerRefundRequest>,
+    pub refund: ServerAction<MerchantRefund>,
+    pub decide: ServerAction<DecideRefundDispute>,
+}
+
+impl AfterSalesForms {
+    pub fn new() -> Self {
+        AfterSalesForms {
+            ask: ServerAction::new(),
+            step: ServerAction::new(),
+            answer: ServerAction::new(),
+            refund: ServerAction::new(),
+            decide: ServerAction::new(),
+        }
+    }
+}
+
+impl Default for AfterSalesForms {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 #[component]
-fn Sections(v: AfterSalesView, viewer: Actor, ticket: Option<i64>, forms: Forms) -> impl IntoView {
+fn Sections(v: AfterSalesView, viewer: Actor, ticket: Option<i64>, forms: AfterSalesForms) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     if v.paid.minor == 0 {
@@ -256,6 +272,16 @@ where
             _ => None,
         })
     })
+}
+
+/// "Partially refunded" / "Refunded" beside an order's status, when money went back.
+pub fn standing_badge(l: crate::i18n::Locale, paid: domain::money::Money, refunded: domain::money::Money) -> Option<impl IntoView> {
+    let text = match RefundStanding::of(paid.minor, refunded.minor) {
+        RefundStanding::None => return None,
+        RefundStanding::PartiallyRefunded => td_string!(l, refunds.standing_partial),
+        RefundStanding::Refunded => td_string!(l, refunds.standing_full),
+    };
+    Some(view! { " "<span class="badge refund-standing">{text}</span> })
 }
 
 fn reason_text(l: crate::i18n::Locale, r: RefundReason) -> &'static str {
@@ -337,7 +363,7 @@ fn AskForm(v: AfterSalesView, action: ServerAction<AskRefund>) -> impl IntoView 
 
 /// One request, with the steps the viewer may take on it now.
 #[component]
-fn Request(r: RequestView, v: AfterSalesView, viewer: Actor, ticket: Option<i64>, forms: Forms) -> impl IntoView {
+fn Request(r: RequestView, v: AfterSalesView, viewer: Actor, ticket: Option<i64>, forms: AfterSalesForms) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let heading = fill(td_string!(l, refunds.request_heading), &[("id", r.id.to_string())]);
@@ -361,9 +387,26 @@ fn Request(r: RequestView, v: AfterSalesView, viewer: Actor, ticket: Option<i64>
                 {(!r.note.is_empty()).then(|| view! { <dt>{t!(i18n, refunds.request_note)}</dt><dd class="wrap">{r.note.clone()}</dd> })}
                 {r.refusal.clone().map(|x| view! { <dt>{t!(i18n, refunds.request_refusal)}</dt><dd class="wrap">{x}</dd> })}
                 {r.return_tracking.clone().map(|tr| view! { <dt>{t!(i18n, refunds.request_return)}</dt><dd>{format!("{} {}", r.return_carrier.clone().unwrap_or_default(), tr)}</dd> })}
-                {r.deadline.map(|d| view! { <dt>{deadline_label}</dt><dd><crate::ui::Countdown due=d/></dd> })}
-                {r.ticket_id.map(|id| view! { <dt>{t!(i18n, refunds.request_status)}</dt><dd>{fill(td_string!(l, refunds.escalated_ticket), &[("id", id.to_string())])}</dd> })}
+                {r.deadline.map(|d| view! { <dt>{deadline_label}</dt><dd>{crate::ui::when(d)}" · "<crate::ui::Countdown due=d plain=true/></dd> })}
+                {r.ticket_id.map(|id| view! { <dt>{t!(i18n, refunds.support_ticket)}</dt><dd>{format!("#{id}")}</dd> })}
             </dl>
+            {r.has_photo.then(|| {
+                let src = format!("/orders/{}/refund-requests/{}/photo", crate::ui::url_encode(&v.order_number), r.id);
+                let alt = fill(td_string!(l, refunds.photo_alt), &[("id", r.id.to_string())]);
+                let href = src.clone();
+                view! { <p><a href=href><img class="refund-photo" src=src alt=alt width="160" loading="lazy"/></a></p> }
+            })}
+            {(viewer == Actor::Shopper && status.is_open()).then(|| {
+                let action = format!("/orders/{}/refund-requests/{}/photo/upload", crate::ui::url_encode(&v.order_number), r.id);
+                let id = format!("photo-{}", r.id);
+                view! {
+                    <form class="image-upload" method="post" enctype="multipart/form-data" action=action>
+                        <label for=id.clone()>{t!(i18n, refunds.photo_add)}</label>
+                        <input id=id type="file" name="photo" accept="image/png,image/jpeg,image/webp"/>
+                        <button type="submit" class="button button-secondary">{t!(i18n, refunds.photo_upload)}</button>
+                    </form>
+                }
+            })}
             {(status == RequestStatus::AwaitingAnswer).then(|| view! { <p class="muted">{t!(i18n, refunds.auto_answer_note)}</p> })}
             {cod_note.map(|n| view! { <p class="notice-info">{n}</p> })}
             {match viewer {

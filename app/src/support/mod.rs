@@ -352,10 +352,11 @@ pub fn StaffTicketPage() -> impl IntoView {
     let params = use_params_map();
     let reply = ServerAction::<ReplyTicket>::new();
     let act = ServerAction::<StaffTicketAction>::new();
+    let after_sales = crate::refunds::AfterSalesForms::new();
     let answered = crate::live::Live::kinds(&["ticket"]);
     let data = Resource::new(
-        move || (params.with(|p| p.get("id")), reply.version().get(), act.version().get(), answered.get()),
-        |(id, _, _, _)| async move {
+        move || (params.with(|p| p.get("id")), reply.version().get(), act.version().get(), answered.get(), after_sales.decide.version().get()),
+        |(id, ..)| async move {
             match id.and_then(|i| i.parse::<i64>().ok()) {
                 Some(id) => staff_ticket(id).await,
                 None => Err(AppError::NotFound("The ticket".into())),
@@ -430,7 +431,7 @@ pub fn StaffTicketPage() -> impl IntoView {
                                     }.into_any(),
                                 }}
                                 {(t.category == TicketCategory::RefundDispute).then(|| s.order.clone().map(|o| view! {
-                                    <crate::refunds::AfterSales number=o.summary.number.clone() viewer=Actor::Staff ticket=t.id/>
+                                    <crate::refunds::AfterSales number=o.summary.number.clone() viewer=Actor::Staff ticket=t.id forms=after_sales/>
                                 }))}
                                 <h3 id="attempts-title">{t!(i18n, staff.t_attempts)}</h3>
                                 <ul class="attempts">{s.attempts.iter().map(|a| view! {

@@ -4,7 +4,7 @@
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 
-use domain::collection::{CollectionMethod, ConsoleQuery, ConsoleRow, Cursor, Search};
+use domain::collection::{AfterSalesFilter, CollectionMethod, ConsoleQuery, ConsoleRow, Cursor, Search};
 use domain::collection::{RequestState, Shipment};
 use domain::money::{Currency, Money};
 use domain::orders::OrderStatus;
@@ -34,7 +34,9 @@ fn parts(q: &ConsoleQuery, after: Option<Cursor>) -> Vec<(Part, Option<Cursor>)>
 fn part_query<'a>(prefix: &str, shop_id: i64, q: &'a ConsoleQuery, part: Part, after: Option<Cursor>, limit: i64) -> QueryBuilder<'a, Postgres> {
     let mut b = QueryBuilder::new(prefix);
     b.push(
-        "SELECT o.id, o.number, u.email, o.status, o.collection_method, o.total_minor, o.currency, o.created_at, o.payment_due_at
+        "SELECT o.id, o.number, u.email, o.status, o.collection_method, o.total_minor, o.currency, o.created_at, o.payment_due_at,
+                coalesce((SELECT sum(f.amount_minor) FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded'), 0)::BIGINT,
+                EXISTS (SELECT 1 FROM refund_requests r WHERE r.order_id = o.id AND r.status NOT IN ('refunded', 'closed'))
          FROM orders o JOIN users u ON u.id = o.shopper_id WHERE o.shop_id = ",
     );
     b.push_bind(shop_id);
@@ -67,6 +69,15 @@ fn part_query<'a>(prefix: &str, shop_id: i64, q: &'a ConsoleQuery, part: Part, a
         }
         None => {}
     }
+    match q.after_sales {
+        Some(AfterSalesFilter::Open) => {
+            b.push(" AND EXISTS (SELECT 1 FROM refund_requests r WHERE r.order_id = o.id AND r.status NOT IN ('refunded', 'closed'))");
+        }
+        Some(AfterSalesFilter::Refunded) => {
+            b.push(" AND EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded')");
+        }
+        None => {}
+    }
     if let Some(c) = after {
         b.push(" AND (o.created_at, o.id) < (").push_bind(c.created_at()).push(", ").push_bind(c.id).push(")");
     }
@@ -74,7 +85,7 @@ fn part_query<'a>(prefix: &str, shop_id: i64, q: &'a ConsoleQuery, part: Part, a
     b
 }
 
-type ConsoleDbRow = (i64, String, String, OrderStatus, CollectionMethod, i64, Currency, OffsetDateTime, OffsetDateTime);
+type ConsoleDbRow = (i64, String, String, OrderStatus, CollectionMethod, i64, Currency, OffsetDateTime, OffsetDateTime, i64, bool);
 
 fn console_row(r: ConsoleDbRow) -> ConsoleRow {
     let currency = r.6;
@@ -87,6 +98,8 @@ fn console_row(r: ConsoleDbRow) -> ConsoleRow {
         total: Money::new(r.5, currency),
         created_at: r.7,
         payment_due_at: r.8,
+        refunded: Money::new(r.9, currency),
+        after_sales_open: r.10,
     }
 }
 

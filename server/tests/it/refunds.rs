@@ -412,3 +412,46 @@ async fn a_fully_refunded_order_cannot_be_shipped_and_others_cannot_see_its_afte
     let staff = signed_in_staff(&app, &pool).await;
     assert_eq!(view(&app, &staff, &o.number).await["standing"], "refunded");
 }
+
+async fn upload_photo(app: &Router, cookie: &str, number: &str, request: i64, bytes: &[u8]) -> Answer {
+    use axum::body::Body;
+    use axum::http::Request;
+    let boundary = "XBOUNDARYX";
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n").into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post(format!("/orders/{number}/refund-requests/{request}/photo/upload"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("cookie", cookie)
+        .body(Body::from(body))
+        .unwrap();
+    send(app, request).await
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_photo_joins_a_request_checked_by_its_bytes_and_only_those_involved_see_it(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = paid_order(&app, &pool, "r12", "4242424242424242", 1).await;
+    let request = ask(&app, &o, "refund_only", "changed_mind", 1).await.json().as_i64().unwrap();
+    let png = b"\x89PNG\r\n\x1a\n0000";
+
+    let text = upload_photo(&app, &o.shopper, &o.number, request, b"<svg onload=alert(1)>").await;
+    assert_eq!(text.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", text.body);
+    assert!(text.body.contains("PNG, JPEG or WebP"), "{}", text.body);
+    let big = upload_photo(&app, &o.shopper, &o.number, request, &[b"\x89PNG\r\n\x1a\n".as_slice(), &vec![0u8; 2 * 1024 * 1024]].concat()).await;
+    assert_eq!(big.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", big.body);
+    let other = signed_up(&app, "other-r12@example.com", "shopper").await;
+    assert_eq!(upload_photo(&app, &other, &o.number, request, png).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(upload_photo(&app, &o.merchant, &o.number, request, png).await.status, StatusCode::FORBIDDEN);
+
+    let stored = upload_photo(&app, &o.shopper, &o.number, request, png).await;
+    assert!(stored.status.is_redirection(), "{} {}", stored.status, stored.body);
+    assert_eq!(view(&app, &o.merchant, &o.number).await["requests"][0]["has_photo"], true);
+    let path = format!("/orders/{}/refund-requests/{request}/photo", o.number);
+    let seen = get_as(&app, &path, &o.merchant).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert_eq!(seen.headers.get("content-type").unwrap(), "image/png");
+    assert_eq!(seen.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(get_as(&app, &path, &other).await.status, StatusCode::NOT_FOUND);
+}
