@@ -75,6 +75,9 @@ CREATE TABLE refunds (
     CHECK (method = 'provider' OR status = 'succeeded')
 );
 CREATE INDEX refunds_order ON refunds (order_id, id);
+-- Money that arrived for an order that could no longer take it (issue 10's unexpected charge)
+-- goes back through the same refunds: one per attempt, for that charge's amount.
+ALTER TABLE refunds ADD COLUMN attempt_id BIGINT UNIQUE REFERENCES payment_attempts (id);
 CREATE INDEX refunds_unfinished ON refunds (updated_at) WHERE status IN ('pending', 'failed');
 CREATE UNIQUE INDEX refunds_provider_reference ON refunds (provider_reference) WHERE provider_reference IS NOT NULL;
 
@@ -97,9 +100,10 @@ CREATE FUNCTION order_paid_minor(p_order BIGINT) RETURNS BIGINT LANGUAGE sql STA
     WHERE t.order_id = p_order AND t.kind IN ('payment', 'cash_on_delivery') AND a.kind IN ('merchant_pending', 'merchant_cash')
 $$;
 
--- The refunds of an order that count (not cancelled) never exceed what was paid for it. The
--- order's row is locked first, so two transactions adding refunds to one order are checked one
--- after the other, each seeing the other's committed refunds.
+-- The refunds of an order that count (not cancelled) never exceed what was paid for it; the
+-- refund of an unexpected charge is that charge's amount exactly. The order's row is locked
+-- first, so two transactions adding refunds to one order are checked one after the other, each
+-- seeing the other's committed refunds.
 CREATE FUNCTION refunds_fit() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     paid BIGINT;
@@ -109,8 +113,16 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'refund % is not in its order''s currency', NEW.id USING ERRCODE = 'check_violation';
     END IF;
+    IF NEW.attempt_id IS NOT NULL THEN
+        IF NOT EXISTS (SELECT 1 FROM unexpected_charges
+                       WHERE attempt_id = NEW.attempt_id AND order_id = NEW.order_id AND amount_minor = NEW.amount_minor) THEN
+            RAISE EXCEPTION 'refund % is not for an unexpected charge of its order', NEW.id USING ERRCODE = 'check_violation';
+        END IF;
+        RETURN NULL;
+    END IF;
     paid := order_paid_minor(NEW.order_id);
-    SELECT coalesce(sum(amount_minor), 0) INTO taken FROM refunds WHERE order_id = NEW.order_id AND status <> 'canceled';
+    SELECT coalesce(sum(amount_minor), 0) INTO taken FROM refunds
+    WHERE order_id = NEW.order_id AND status <> 'canceled' AND attempt_id IS NULL;
     IF taken > paid THEN
         RAISE EXCEPTION 'refunds of order % (%) exceed what was paid (%)', NEW.order_id, taken, paid USING ERRCODE = 'check_violation';
     END IF;
@@ -158,7 +170,9 @@ ALTER TABLE ledger_transactions DROP CONSTRAINT ledger_transactions_kind_check;
 ALTER TABLE ledger_transactions ADD CONSTRAINT ledger_transactions_kind_check
     CHECK (kind IN ('payment', 'cash_on_delivery', 'unexpected_charge', 'unexpected_charge_refund', 'refund', 'cash_refund'));
 ALTER TABLE ledger_transactions ADD CONSTRAINT ledger_transactions_refund_has_refund
-    CHECK ((kind IN ('refund', 'cash_refund')) = (refund_id IS NOT NULL));
+    CHECK (kind NOT IN ('refund', 'cash_refund') OR refund_id IS NOT NULL);
+ALTER TABLE ledger_transactions ADD CONSTRAINT ledger_transactions_refund_kinds
+    CHECK (refund_id IS NULL OR kind IN ('refund', 'cash_refund', 'unexpected_charge_refund'));
 -- A refund is booked once.
 CREATE UNIQUE INDEX ledger_transactions_refund_once ON ledger_transactions (refund_id) WHERE refund_id IS NOT NULL;
 
@@ -215,3 +229,8 @@ CREATE INDEX sandbox_refunds_charge ON sandbox_refunds (charge_reference);
 ALTER TABLE staff_actions DROP CONSTRAINT staff_actions_action_check;
 ALTER TABLE staff_actions ADD CONSTRAINT staff_actions_action_check
     CHECK (action IN ('replied', 'closed', 'froze_account', 'unfroze_account', 'approved_refund', 'upheld_refusal'));
+
+-- Unexpected charges still waiting to go back are refunds from now on.
+INSERT INTO refunds (order_id, amount_minor, currency, method, status, reason, initiated_by, attempt_id)
+SELECT order_id, amount_minor, currency, 'provider', 'pending', 'order_closed', 'system', attempt_id
+FROM unexpected_charges WHERE status = 'refund_pending';

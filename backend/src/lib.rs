@@ -12,10 +12,10 @@
 //!    the provider, so no provider call sits inside a transaction), the live outbox's delivery;
 //! 2. `accounts`, `qualification`, `catalog`, `cart`, `support`;
 //! 3. `orders` (the guard every change that ends an order's chance to be paid goes through);
-//! 4. `checkout`, `payment_methods`;
+//! 4. `checkout`, `payment_methods`, `refunds` (after-sales: requests, refunds, their
+//!    deadlines; also the refund of an unexpected charge);
 //! 5. `pay` (paying, verification, callbacks, reconciling, unexpected charges);
-//! 6. `collection` (the merchant's actions), `refunds` (after-sales: requests, refunds, their
-//!    deadlines), `worker` (deadlines, completion);
+//! 6. `collection` (the merchant's actions), `worker` (deadlines, completion);
 //! 7. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
 
 pub mod error;
@@ -35,11 +35,11 @@ pub mod orders;
 
 pub mod checkout;
 pub mod payment_methods;
+pub mod refunds;
 
 pub mod pay;
 
 pub mod collection;
-pub mod refunds;
 pub mod worker;
 
 pub mod dashboard;

@@ -12,7 +12,8 @@
 //! - money that still arrives for an order that cannot take it (a charge the provider
 //!   completed after Paydesk gave up on it) is never booked as a payment: it is recorded as an
 //!   unexpected charge, held in the platform's suspense account, shown to both sides and to
-//!   staff, and sent back through the provider exactly once.
+//!   staff, and sent back through the provider exactly once — as a refund (`refunds`), the same
+//!   path as every other refund, with its retries.
 
 use sqlx::{PgConnection, PgPool};
 use time::{Duration, OffsetDateTime};
@@ -23,7 +24,7 @@ use crate::db;
 use crate::db::jobs::Job;
 use crate::db::orders::LockedOrder;
 use crate::db::payments::AttemptRow;
-use crate::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, RefundOutcome, Token};
+use crate::provider::{ChargeOutcome, ChargeRequest, DeclineReason, Provider, ProviderError, Token};
 use domain::Message;
 use domain::accounts::CurrentUser;
 use domain::checkout::OrderSettings;
@@ -31,8 +32,9 @@ use domain::collection::{RequestState, can_still_pay};
 use domain::notifications::NotificationKind;
 use domain::orders::{Actor, EventDetail, OrderEvent, OrderStatus};
 use domain::payments::attempt::{AttemptEvent, AttemptStatus};
-use domain::payments::ledger::{payment_posting, unexpected_charge_posting, unexpected_refund_posting};
+use domain::payments::ledger::{payment_posting, unexpected_charge_posting};
 use domain::payments::{PayPageInfo, PayResult};
+use domain::refunds::RefundStatus;
 
 /// Codes one attempt may be tried with.
 pub const MAX_CODE_TRIES: i32 = 5;
@@ -525,50 +527,19 @@ async fn record_unexpected(tx: &mut PgConnection, order: &LockedOrder, attempt: 
         order.amount, order.number, attempt.id
     );
     db::support::insert_system_ticket(tx, attempt.shopper_id, domain::support::TicketCategory::UnexpectedCharge, order.id, attempt.id, &body).await?;
+    // Sent back as a refund like any other: recorded here, sent after the commit, retried.
+    crate::refunds::record_unexpected_refund(tx, order.id, attempt.id, order.amount).await?;
     Ok(true)
 }
 
-/// Sends an unexpected charge back through the provider (idempotent by a key derived from the
-/// attempt) and books the refund, once. Both sides are told.
+/// Sends an unexpected charge back: its refund (recorded with the charge) goes to the provider,
+/// idempotent by the refund's key, and is booked once (`refunds::send`). `true` when the money
+/// is back now.
 pub async fn refund_unexpected(pool: &PgPool, provider: &Provider, attempt_id: i64) -> Result<bool, Error> {
-    let Some(charge) = db::payments::pending_unexpected(pool, attempt_id).await? else {
+    let Some(refund_id) = db::refunds::of_attempt(pool, attempt_id).await? else {
         return Ok(false);
     };
-    let key = format!("paydesk-unexpected-{attempt_id}");
-    let refund_reference = match provider.refund(&charge.reference, charge.amount, &key).await? {
-        RefundOutcome::Succeeded { reference } => reference,
-        // Not done yet: the worker asks again with the same key.
-        RefundOutcome::Pending { .. } => return Ok(false),
-        RefundOutcome::Failed { reason, .. } => return Err(Error::internal(format!("the provider refused the refund: {reason}"))),
-    };
-    let mut tx = pool.begin().await?;
-    // The order first, as everywhere else.
-    let order = db::orders::lock_order(&mut tx, charge.order_id).await?.ok_or_else(|| Error::internal("order vanished"))?;
-    if !db::payments::mark_unexpected_refunded(&mut tx, attempt_id, &refund_reference).await? {
-        tx.rollback().await?;
-        return Ok(false);
-    }
-    let entries = unexpected_refund_posting(charge.amount, charge.shopper_id);
-    db::payments::post(&mut tx, "unexpected_charge_refund", Some(attempt_id), charge.order_id, charge.amount.currency, &entries).await?;
-    let detail = EventDetail::UnexpectedChargeRefunded { amount: charge.amount };
-    db::orders::insert_event_detail(
-        &mut tx,
-        order.id,
-        Actor::System,
-        None,
-        "unexpected_charge_refunded",
-        Some(order.status),
-        order.status,
-        Some(&detail),
-    )
-    .await?;
-    let merchant = db::collection::merchant_of_shop(&mut tx, charge.shop_id).await?;
-    for user in [charge.shopper_id, merchant] {
-        db::notifications::insert(&mut tx, user, NotificationKind::UnexpectedChargeRefunded, order.id, charge.amount, None).await?;
-    }
-    tx.commit().await?;
-    tracing::info!(attempt_id, "unexpected charge refunded");
-    Ok(true)
+    Ok(crate::refunds::send(pool, provider, refund_id).await? == RefundStatus::Succeeded)
 }
 
 /// A provider callback about `reference`: the current state is fetched from the provider (a

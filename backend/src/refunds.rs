@@ -28,7 +28,7 @@ use domain::collection::Shipment;
 use domain::money::Money;
 use domain::notifications::NotificationKind;
 use domain::orders::{Actor, CollectionMethod, EventDetail, OrderStatus};
-use domain::payments::ledger::{cash_refund_posting, refund_posting};
+use domain::payments::ledger::{cash_refund_posting, refund_posting, unexpected_refund_posting};
 use domain::refunds::{
     AfterSalesSettings, AfterSalesView, CashReturn, RefundKind, RefundMethod, RefundPlan, RefundReason, RefundScope, RefundStanding, RefundStatus,
     RequestEvent, RequestStatus, kinds_allowed, note, plan, provider_key,
@@ -490,6 +490,7 @@ async fn create_for_request(
         key: None,
         restock: restock && !planned.lines.is_empty(),
         lines: &planned.lines,
+        attempt_id: None,
     };
     let id = db::refunds::insert_refund(tx, &new).await?.ok_or_else(|| Error::internal("a refund without a key collided"))?;
     Ok(Some(id))
@@ -580,6 +581,7 @@ pub async fn refund_by_merchant(
                 key: Some(key),
                 restock,
                 lines: &planned.lines,
+                attempt_id: None,
             };
             let id = db::refunds::insert_refund(tx, &new).await?.ok_or(Error::Conflict(Message::RefundSentWithOtherDetails))?;
             let detail = EventDetail::Refund { amount: planned.amount };
@@ -724,7 +726,10 @@ async fn succeed(pool: &PgPool, refund_id: i64, reference: &str) -> Result<Refun
             let Some(done) = db::refunds::mark_succeeded(tx, refund_id, &reference).await? else {
                 return Ok(RefundStatus::Succeeded);
             };
-            book(tx, refund_id, &order, done.amount, done.method, done.restock, done.request_id).await?;
+            match done.attempt_id {
+                Some(attempt_id) => book_unexpected(tx, refund_id, attempt_id, &order, done.amount, &reference).await?,
+                None => book(tx, refund_id, &order, done.amount, done.method, done.restock, done.request_id).await?,
+            }
             tracing::info!(refund_id, order = %order.number, "refund succeeded");
             Ok(RefundStatus::Succeeded)
         })
@@ -747,7 +752,7 @@ async fn book(
         RefundMethod::Provider => ("refund", refund_posting(amount, order.shopper_id, order.shop_id)),
         RefundMethod::Cash | RefundMethod::BankTransfer => ("cash_refund", cash_refund_posting(amount, order.shopper_id, order.shop_id)),
     };
-    db::payments::post_refund(tx, kind, refund_id, order.id, amount.currency, &entries).await?;
+    db::payments::post_refund(tx, kind, (refund_id, None), order.id, amount.currency, &entries).await?;
     if restock {
         db::refunds::restock(tx, refund_id).await?;
     }
@@ -765,6 +770,52 @@ async fn book(
         db::notifications::insert(tx, user, NotificationKind::RefundSucceeded, order.id, amount, None).await?;
     }
     Ok(())
+}
+
+/// Books the refund of an unexpected charge: out of the platform's suspense account back to the
+/// shopper (no shop was ever credited), the charge marked refunded, both sides told.
+async fn book_unexpected(
+    tx: &mut PgConnection,
+    refund_id: i64,
+    attempt_id: i64,
+    order: &LockedOrder,
+    amount: Money,
+    reference: &str,
+) -> Result<(), Error> {
+    if !db::payments::mark_unexpected_refunded(tx, attempt_id, reference).await? {
+        return Err(Error::internal(format!("unexpected charge of attempt {attempt_id} was not waiting for its refund")));
+    }
+    let entries = unexpected_refund_posting(amount, order.shopper_id);
+    db::payments::post_refund(tx, "unexpected_charge_refund", (refund_id, Some(attempt_id)), order.id, amount.currency, &entries).await?;
+    let detail = EventDetail::UnexpectedChargeRefunded { amount };
+    let name = "unexpected_charge_refunded";
+    db::orders::insert_event_detail(tx, order.id, Actor::System, None, name, Some(order.status), order.status, Some(&detail)).await?;
+    let merchant = db::collection::merchant_of_shop(tx, order.shop_id).await?;
+    for user in [order.shopper_id, merchant] {
+        db::notifications::insert(tx, user, NotificationKind::UnexpectedChargeRefunded, order.id, amount, None).await?;
+    }
+    tracing::info!(attempt_id, refund_id, "unexpected charge refunded");
+    Ok(())
+}
+
+/// Records the refund of an unexpected charge (in the caller's transaction, which recorded the
+/// charge): sent by [`send`] once that transaction committed, retried like any other refund.
+pub async fn record_unexpected_refund(tx: &mut PgConnection, order_id: i64, attempt_id: i64, amount: Money) -> Result<i64, Error> {
+    let new = NewRefund {
+        order_id,
+        request_id: None,
+        amount,
+        method: RefundMethod::Provider,
+        transfer_reference: None,
+        reason: "order_closed",
+        initiated_by: Actor::System,
+        initiated_by_id: None,
+        key: None,
+        restock: false,
+        lines: &[],
+        attempt_id: Some(attempt_id),
+    };
+    db::refunds::insert_refund(tx, &new).await?.ok_or_else(|| Error::internal("a refund without a key collided"))
 }
 
 async fn fail(pool: &PgPool, refund_id: i64, reason: &str) -> Result<RefundStatus, Error> {

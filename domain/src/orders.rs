@@ -219,6 +219,8 @@ pub struct OrderSummary {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub items: i64,
+    /// What refunds gave back so far ("Partially refunded" / "Refunded in full" beside the status).
+    pub refunded: Money,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

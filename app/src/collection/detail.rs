@@ -104,7 +104,7 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>, after
         <h1>{heading}</h1>
         <section class="card" aria-labelledby="status-title">
             <h2 id="status-title" class="visually-hidden">{t!(i18n, merchant.status)}</h2>
-            <p class="status-line">{t!(i18n, merchant.status_line)} <StatusTag status=s.status/></p>
+            <p class="status-line">{t!(i18n, merchant.status_line)} <StatusTag status=s.status/>{crate::refunds::standing_badge(l, s.total, s.refunded)}</p>
             <dl class="facts">
                 <dt>{t!(i18n, merchant.fact_shopper)}</dt><dd><crate::ui::Email address=o.shopper_email.clone()/></dd>
                 <dt>{t!(i18n, merchant.fact_amount_due)}</dt><dd><strong>{crate::words::money(i18n.get_locale_untracked(), s.total)}</strong></dd>

@@ -67,7 +67,7 @@ pub fn MyOrdersPage() -> impl IntoView {
                                 <li class="card order-row">
                                     <A href=format!("/orders/{}", o.number)>{let n = o.number.clone(); t!(i18n, shop.order_link, number = move || n.clone())}</A>
                                     <span>{o.shop_name.clone()}</span>
-                                    <StatusTag status=o.status/>
+                                    <span><StatusTag status=o.status/>{crate::refunds::standing_badge(i18n.get_locale_untracked(), o.total, o.refunded)}</span>
                                     <strong>{crate::words::money(i18n.get_locale_untracked(), o.total)}</strong>
                                     {(o.status == OrderStatus::AwaitingPayment).then(|| view! { <Countdown due=o.payment_due_at/> })}
                                 </li>
@@ -115,7 +115,7 @@ pub fn OrderPage() -> impl IntoView {
                 Ok::<_, AppError>(view! {
                     <h1>{heading}</h1>
                     <section class="card">
-                        <p class="status-line">{t!(i18n, shop.status)} <StatusTag status=s.status/></p>
+                        <p class="status-line">{t!(i18n, shop.status)} <StatusTag status=s.status/>{crate::refunds::standing_badge(l, s.total, s.refunded)}</p>
                         <p>{from}</p>
                         {(o.request == RequestState::Open).then(|| view! {
                             <p class="notice-info" role="status">{asks}</p>

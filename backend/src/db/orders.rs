@@ -205,22 +205,35 @@ pub async fn release_stock(tx: &mut PgConnection, order_id: i64) -> Result<(), s
         .map(|_| ())
 }
 
-type SummaryRow = (String, String, OrderStatus, i64, Currency, OffsetDateTime, OffsetDateTime, i64);
+type SummaryRow = (String, String, OrderStatus, i64, Currency, OffsetDateTime, OffsetDateTime, i64, i64);
 
 fn summary(r: SummaryRow) -> OrderSummary {
-    OrderSummary { number: r.0, shop_name: r.1, status: r.2, total: Money::new(r.3, r.4), payment_due_at: r.5, created_at: r.6, items: r.7 }
+    OrderSummary {
+        number: r.0,
+        shop_name: r.1,
+        status: r.2,
+        total: Money::new(r.3, r.4),
+        payment_due_at: r.5,
+        created_at: r.6,
+        items: r.7,
+        refunded: Money::new(r.8, r.4),
+    }
 }
+
+/// The refunded amount of `o` (succeeded refunds of money paid for it), as a select column.
+const REFUNDED: &str =
+    "coalesce((SELECT sum(f.amount_minor) FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded' AND f.attempt_id IS NULL), 0)::BIGINT";
 
 /// A shopper's orders: awaiting payment first, then newest first.
 pub async fn shopper_orders(pool: &PgPool, shopper_id: i64) -> Result<Vec<OrderSummary>, sqlx::Error> {
-    let rows: Vec<SummaryRow> = sqlx::query_as(
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT o.number, s.name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,
-                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id)
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id), {REFUNDED}
          FROM orders o JOIN shops s ON s.id = o.shop_id
          WHERE o.shopper_id = $1
          ORDER BY (o.status = 'awaiting_payment') DESC, o.created_at DESC, o.id DESC
-         LIMIT 200",
-    )
+         LIMIT 200"
+    ))
     .bind(shopper_id)
     .fetch_all(pool)
     .await?;
@@ -247,6 +260,7 @@ struct OrderRow {
     payment_due_at: OffsetDateTime,
     created_at: OffsetDateTime,
     items: i64,
+    refunded: i64,
     ship_name: String,
     ship_phone: String,
     ship_line1: String,
@@ -270,7 +284,7 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
     };
     let row: Option<OrderRow> = sqlx::query_as(&format!(
         "SELECT o.id, o.number, s.name AS shop_name, o.status, o.total_minor, o.currency, o.payment_due_at, o.created_at,
-                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id) AS items,
+                (SELECT coalesce(sum(quantity), 0) FROM order_lines l WHERE l.order_id = o.id) AS items, {REFUNDED} AS refunded,
                 o.ship_name, o.ship_phone, o.ship_line1, o.ship_line2, o.ship_city, o.ship_postcode, o.ship_country,
                 u.email AS shopper_email, o.collection_method, o.carrier, o.tracking_number, o.paid_at
          FROM orders o JOIN shops s ON s.id = o.shop_id JOIN users u ON u.id = o.shopper_id
@@ -284,7 +298,7 @@ pub async fn order_view(pool: &PgPool, scope: OrderScope, number: &str) -> Resul
         return Ok(None);
     };
     let id = r.id;
-    let summary = summary((r.number, r.shop_name, r.status, r.total_minor, r.currency, r.payment_due_at, r.created_at, r.items));
+    let summary = summary((r.number, r.shop_name, r.status, r.total_minor, r.currency, r.payment_due_at, r.created_at, r.items, r.refunded));
     let address = ShippingAddress {
         name: r.ship_name,
         phone: r.ship_phone,

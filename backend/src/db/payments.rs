@@ -319,16 +319,17 @@ pub async fn verifications_due(pool: &PgPool, now: OffsetDateTime, limit: i64) -
 /// written in one statement. Postgres checks at commit that it balances; unique indexes make a
 /// payment (per attempt), cash on delivery (per order) and an unexpected charge or its refund
 /// (per attempt) postable once.
-/// Books a refund's posting (`refund` or `cash_refund`), once per refund.
+/// Books a refund's posting (`refund`, `cash_refund`, or `unexpected_charge_refund` with the
+/// attempt whose charge went back), once per refund.
 pub async fn post_refund(
     db: &mut PgConnection,
     kind: &str,
-    refund_id: i64,
+    (refund_id, attempt_id): (i64, Option<i64>),
     order_id: i64,
     currency: Currency,
     entries: &[(Account, i64)],
 ) -> Result<(), sqlx::Error> {
-    post_with(db, kind, None, Some(refund_id), order_id, currency, entries).await
+    post_with(db, kind, attempt_id, Some(refund_id), order_id, currency, entries).await
 }
 
 pub async fn post(
@@ -425,52 +426,6 @@ pub async fn insert_unexpected(db: &mut PgConnection, attempt_id: i64, order_id:
     Ok(inserted.is_some())
 }
 
-/// An unexpected charge still to be sent back.
-#[derive(Clone, Debug)]
-pub struct UnexpectedCharge {
-    pub attempt_id: i64,
-    pub order_id: i64,
-    pub shopper_id: i64,
-    pub shop_id: i64,
-    pub amount: Money,
-    pub reference: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct UnexpectedRow {
-    attempt_id: i64,
-    order_id: i64,
-    shopper_id: i64,
-    shop_id: i64,
-    amount_minor: i64,
-    currency: String,
-    provider_reference: String,
-}
-
-const UNEXPECTED_SELECT: &str = "SELECT u.attempt_id, u.order_id, o.shopper_id, o.shop_id, u.amount_minor, u.currency, u.provider_reference
-                                 FROM unexpected_charges u JOIN orders o ON o.id = u.order_id";
-
-fn unexpected(r: UnexpectedRow) -> Result<UnexpectedCharge, sqlx::Error> {
-    let currency = Currency::parse(&r.currency).ok_or_else(|| sqlx::Error::Decode(format!("unknown currency {:?}", r.currency).into()))?;
-    Ok(UnexpectedCharge {
-        attempt_id: r.attempt_id,
-        order_id: r.order_id,
-        shopper_id: r.shopper_id,
-        shop_id: r.shop_id,
-        amount: Money::new(r.amount_minor, currency),
-        reference: r.provider_reference,
-    })
-}
-
-/// The pending refund of an attempt's unexpected charge, if any.
-pub async fn pending_unexpected(pool: &PgPool, attempt_id: i64) -> Result<Option<UnexpectedCharge>, sqlx::Error> {
-    let row: Option<UnexpectedRow> = sqlx::query_as(&format!("{UNEXPECTED_SELECT} WHERE u.attempt_id = $1 AND u.status = 'refund_pending'"))
-        .bind(attempt_id)
-        .fetch_optional(pool)
-        .await?;
-    row.map(unexpected).transpose()
-}
-
 /// Attempts whose unexpected charge still waits for its refund (older than `older_than_secs`,
 /// not in back-off).
 pub async fn unexpected_to_refund(pool: &PgPool, older_than_secs: f64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
@@ -548,7 +503,7 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
             (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
              WHERE a.kind IN ('merchant_pending', 'merchant_cash')),
             (SELECT coalesce(sum(total_minor), 0)::bigint FROM orders WHERE status IN ('paid', 'shipped', 'delivered', 'completed'))
-              - (SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE status = 'succeeded')",
+              - (SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE status = 'succeeded' AND attempt_id IS NULL)",
     )
     .fetch_one(pool)
     .await?;

@@ -18,12 +18,13 @@ pub async fn collection_method(db: &mut PgConnection, order_id: i64) -> Result<C
 }
 
 /// What was paid for the order (from its postings), what its refunds that count took, and what
-/// its succeeded refunds gave back.
+/// its succeeded refunds gave back (unexpected charges' refunds are money that was never paid
+/// for the order, and are left out).
 pub async fn money_of(db: &mut PgConnection, order_id: i64, currency: Currency) -> Result<(Money, Money, Money), sqlx::Error> {
     let (paid, committed, refunded): (i64, i64, i64) = sqlx::query_as(
         "SELECT order_paid_minor($1),
-                coalesce((SELECT sum(amount_minor) FROM refunds WHERE order_id = $1 AND status <> 'canceled'), 0)::BIGINT,
-                coalesce((SELECT sum(amount_minor) FROM refunds WHERE order_id = $1 AND status = 'succeeded'), 0)::BIGINT",
+                coalesce((SELECT sum(amount_minor) FROM refunds WHERE order_id = $1 AND status <> 'canceled' AND attempt_id IS NULL), 0)::BIGINT,
+                coalesce((SELECT sum(amount_minor) FROM refunds WHERE order_id = $1 AND status = 'succeeded' AND attempt_id IS NULL), 0)::BIGINT",
     )
     .bind(order_id)
     .fetch_one(db)
@@ -221,6 +222,8 @@ pub struct NewRefund<'a> {
     pub key: Option<Uuid>,
     pub restock: bool,
     pub lines: &'a [(i64, i32)],
+    /// The attempt whose unexpected charge this refund sends back.
+    pub attempt_id: Option<i64>,
 }
 
 /// Records a refund with its lines: pending when it goes through the provider, succeeded when
@@ -229,8 +232,8 @@ pub async fn insert_refund(db: &mut PgConnection, r: &NewRefund<'_>) -> Result<O
     let status = if r.method == RefundMethod::Provider { RefundStatus::Pending } else { RefundStatus::Succeeded };
     let id: Option<i64> = sqlx::query_scalar(
         "INSERT INTO refunds (order_id, request_id, amount_minor, currency, method, transfer_reference, status, reason,
-                              initiated_by, initiated_by_id, client_key, restock, succeeded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $7 = 'succeeded' THEN now() END)
+                              initiated_by, initiated_by_id, client_key, restock, succeeded_at, attempt_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, CASE WHEN $7 = 'succeeded' THEN now() END, $13)
          ON CONFLICT (initiated_by_id, client_key) DO NOTHING RETURNING id",
     )
     .bind(r.order_id)
@@ -245,6 +248,7 @@ pub async fn insert_refund(db: &mut PgConnection, r: &NewRefund<'_>) -> Result<O
     .bind(r.initiated_by_id)
     .bind(r.key)
     .bind(r.restock)
+    .bind(r.attempt_id)
     .fetch_optional(&mut *db)
     .await?;
     if let Some(id) = id
@@ -287,8 +291,10 @@ pub struct ToSend {
 pub async fn to_send(pool: &PgPool, refund_id: i64) -> Result<Option<ToSend>, sqlx::Error> {
     let row: Option<(i64, i64, i64, Currency, RefundStatus, Option<String>)> = sqlx::query_as(
         "SELECT r.id, r.order_id, r.amount_minor, r.currency, r.status,
-                (SELECT a.provider_reference FROM payments p JOIN payment_attempts a ON a.payment_id = p.id
-                 WHERE p.order_id = r.order_id AND a.status = 'succeeded')
+                CASE WHEN r.attempt_id IS NOT NULL
+                     THEN (SELECT u.provider_reference FROM unexpected_charges u WHERE u.attempt_id = r.attempt_id)
+                     ELSE (SELECT a.provider_reference FROM payments p JOIN payment_attempts a ON a.payment_id = p.id
+                           WHERE p.order_id = r.order_id AND a.status = 'succeeded') END
          FROM refunds r WHERE r.id = $1 AND r.method = 'provider'",
     )
     .bind(refund_id)
@@ -339,26 +345,29 @@ pub struct Succeeded {
     pub method: RefundMethod,
     pub request_id: Option<i64>,
     pub restock: bool,
+    pub attempt_id: Option<i64>,
 }
 
 /// Marks a pending refund succeeded, once: `None` when it was not pending (done before, by a
 /// callback or the worker racing this call).
 pub async fn mark_succeeded(db: &mut PgConnection, refund_id: i64, reference: &str) -> Result<Option<Succeeded>, sqlx::Error> {
-    let row: Option<(i64, i64, Currency, RefundMethod, Option<i64>, bool)> = sqlx::query_as(
+    type Row = (i64, i64, Currency, RefundMethod, Option<i64>, bool, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
         "UPDATE refunds SET status = 'succeeded', provider_reference = $2, succeeded_at = now(), updated_at = now()
          WHERE id = $1 AND status = 'pending'
-         RETURNING order_id, amount_minor, currency, method, request_id, restock",
+         RETURNING order_id, amount_minor, currency, method, request_id, restock, attempt_id",
     )
     .bind(refund_id)
     .bind(reference)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(order_id, minor, currency, method, request_id, restock)| Succeeded {
+    Ok(row.map(|(order_id, minor, currency, method, request_id, restock, attempt_id)| Succeeded {
         order_id,
         amount: Money::new(minor, currency),
         method,
         request_id,
         restock,
+        attempt_id,
     }))
 }
 
@@ -372,6 +381,11 @@ pub async fn restock(db: &mut PgConnection, refund_id: i64) -> Result<(), sqlx::
     .execute(db)
     .await
     .map(|_| ())
+}
+
+/// The refund that sends back an attempt's unexpected charge.
+pub async fn of_attempt(pool: &PgPool, attempt_id: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM refunds WHERE attempt_id = $1").bind(attempt_id).fetch_optional(pool).await
 }
 
 /// The refund a provider reference belongs to.

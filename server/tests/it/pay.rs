@@ -441,6 +441,10 @@ async fn money_for_a_closed_order_is_sent_back_once(pool: PgPool) {
     assert_eq!((status.as_str(), refunded), ("failed", 1));
     let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM ledger_transactions ORDER BY id").fetch_all(&pool).await.unwrap();
     assert_eq!(kinds, ["unexpected_charge", "unexpected_charge_refund"]);
+    // Sent back through the refunds, like every other refund: one, succeeded, booked once.
+    let refunds: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, amount_minor FROM refunds WHERE attempt_id = $1").bind(attempt).fetch_all(&pool).await.unwrap();
+    assert_eq!(refunds, [("succeeded".to_string(), 2500)]);
     assert_payment_invariant(&pool).await;
 
     // Both sides see it on the order and in their notifications; staff have a ticket.
