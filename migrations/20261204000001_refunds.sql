@@ -16,6 +16,8 @@ CREATE TABLE refund_requests (
     status           TEXT        NOT NULL CHECK (status IN ('awaiting_answer', 'refused', 'escalated', 'awaiting_return',
                                                             'return_in_transit', 'refunding', 'refunded', 'closed')),
     requested_minor  BIGINT      NOT NULL CHECK (requested_minor > 0),
+    -- Set when staff approve less than was asked (the refund, now or after the return, is this).
+    approved_minor   BIGINT      CHECK (approved_minor > 0 AND approved_minor <= requested_minor),
     currency         CHAR(3)     NOT NULL,
     -- While someone must act by a time: the merchant's answer, the merchant's receipt.
     deadline         TIMESTAMPTZ,

@@ -303,6 +303,8 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         OrderFullyRefunded => td_string!(l, messages.order_fully_refunded),
         PaidInCashRecordIt => td_string!(l, messages.paid_in_cash_record_it),
         PaidOnlineNoCashRecord => td_string!(l, messages.paid_online_no_cash_record),
+        RefundQuantityFormat => td_string!(l, messages.refund_quantity_format),
+        AnswerRefundRequestFirst => td_string!(l, messages.answer_refund_request_first),
         ConfirmFirst { .. } => td_string!(l, messages.confirm_first),
     };
     text.to_string()

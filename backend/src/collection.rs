@@ -98,6 +98,11 @@ async fn apply(
             if paid.minor > 0 && committed.minor >= paid.minor {
                 return Err(Error::Conflict(domain::Message::OrderFullyRefunded));
             }
+            // The shopper asked for their money back before it left: answer first (an approval,
+            // or the worker's when the answer is late, would refund goods already on their way).
+            if db::refunds::awaits_answer(&mut *tx, order.id).await? {
+                return Err(Error::Conflict(domain::Message::AnswerRefundRequestFirst));
+            }
             db::orders::set_status(&mut *tx, order.id, to).await?;
             db::collection::set_shipment(&mut *tx, order.id, &shipment).await?;
             let detail = EventDetail::Shipment { carrier: shipment.carrier.clone(), tracking: shipment.tracking_number.clone() };

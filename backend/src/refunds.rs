@@ -433,6 +433,10 @@ async fn approve(
     settings: &AfterSalesSettings,
 ) -> Result<Option<i64>, Error> {
     let to = move_request(tx, order, request, (RequestEvent::Approve(actor), actor, actor_id), amount.unwrap_or(request.requested), settings).await?;
+    if let Some(amount) = amount.filter(|a| *a != request.requested) {
+        // Kept with the request: a return's refund, after the goods are back, is this amount.
+        db::refunds::set_approved(tx, request.id, amount).await?;
+    }
     if to == RequestStatus::AwaitingReturn {
         db::notifications::insert(tx, order.shopper_id, NotificationKind::ReturnApproved, order.id, request.requested, None).await?;
         return Ok(None);
@@ -453,7 +457,7 @@ async fn receive(
     settings: &AfterSalesSettings,
 ) -> Result<Option<i64>, Error> {
     move_request(tx, order, request, (RequestEvent::ConfirmReceipt(actor), actor, actor_id), request.requested, settings).await?;
-    create_for_request(tx, order, request, actor, actor_id, None, true).await
+    create_for_request(tx, order, request, actor, actor_id, request.approved, true).await
 }
 
 /// The refund of an approved request, checked against what is left: the request's lines, or
@@ -477,7 +481,13 @@ async fn create_for_request(
         Some(amount) if amount != request.requested => RefundScope::Amount(amount),
         _ => RefundScope::Lines(request.lines.clone()),
     };
-    let planned = plan(paid, committed, &lines, &scope)?;
+    // The request's units were free when it was asked; a refund made since may have taken them.
+    let planned = plan(paid, committed, &lines, &scope).map_err(|refused| match refused {
+        domain::Refusal::Invalid(_) => {
+            domain::Refusal::Conflict(Message::RefundExceedsPaid { left: Money::new((paid.minor - committed.minor).max(0), paid.currency) })
+        }
+        other => other,
+    })?;
     let new = NewRefund {
         order_id: order.id,
         request_id: Some(request.id),
@@ -534,10 +544,18 @@ pub async fn refund_by_merchant(
             let method = db::refunds::collection_method(tx, order.id).await?;
             let (paid, committed, _) = db::refunds::money_of(tx, order.id, order.amount.currency).await?;
             let lines = db::refunds::refundable_lines(tx, order.id).await?;
-            let scope = if input.lines.iter().any(|(_, q)| *q != 0) {
-                RefundScope::Lines(input.lines.clone())
-            } else {
-                RefundScope::Amount(domain::refunds::typed_amount(&input.amount, order.amount.currency)?)
+            let request = match input.request_id {
+                Some(rid) => Some(db::refunds::request(tx, order.id, rid).await?.ok_or_else(request_not_found)?),
+                None => None,
+            };
+            // Settling a request: what it asked for (or what staff approved), never retyped.
+            let scope = match &request {
+                Some(r) => match r.approved {
+                    Some(amount) => RefundScope::Amount(amount),
+                    None => RefundScope::Lines(r.lines.clone()),
+                },
+                None if input.lines.iter().any(|(_, q)| *q != 0) => RefundScope::Lines(input.lines.clone()),
+                None => RefundScope::Amount(domain::refunds::typed_amount(&input.amount, order.amount.currency)?),
             };
             // Checked before the replay, so a replay answers only a request that was valid.
             let cash = match (method, input.how.as_str()) {
@@ -553,10 +571,6 @@ pub async fn refund_by_merchant(
                 return Err(Error::Conflict(Message::NothingPaidToRefund));
             }
             let planned = plan(paid, committed, &lines, &scope)?;
-            let request = match input.request_id {
-                Some(rid) => Some(db::refunds::request(tx, order.id, rid).await?.ok_or_else(request_not_found)?),
-                None => None,
-            };
             if let Some(r) = &request
                 && (r.status != RequestStatus::Refunding || method != CollectionMethod::CashOnDelivery)
             {
@@ -567,8 +581,10 @@ pub async fn refund_by_merchant(
                 Some(CashReturn::Cash) => (RefundMethod::Cash, None),
                 Some(CashReturn::BankTransfer { reference }) => (RefundMethod::BankTransfer, Some(reference.as_str())),
             };
-            // Units refunded before the parcel left stay on the shelf.
-            let restock = order.status == OrderStatus::Paid && !planned.lines.is_empty();
+            // Units refunded before the parcel left stay on the shelf; units of a return the
+            // shop received go back on it.
+            let returned = request.as_ref().is_some_and(|r| r.kind == RefundKind::ReturnAndRefund);
+            let restock = (order.status == OrderStatus::Paid || returned) && !planned.lines.is_empty();
             let new = NewRefund {
                 order_id: order.id,
                 request_id: request.as_ref().map(|r| r.id),
@@ -689,11 +705,26 @@ pub async fn send(pool: &PgPool, provider: &Provider, refund_id: i64) -> Result<
     match refund.status {
         RefundStatus::Succeeded | RefundStatus::Canceled => return Ok(refund.status),
         RefundStatus::Failed => {
-            db::refunds::retry(pool, refund.id).await?;
+            // Back to pending under the order's row lock (the order first, as everywhere).
+            let (id, order_id) = (refund.id, refund.order_id);
+            in_tx(pool, move |tx| {
+                Box::pin(async move {
+                    db::orders::lock_order(tx, order_id).await?;
+                    db::refunds::retry(tx, id).await?;
+                    Ok(())
+                })
+            })
+            .await?;
         }
         RefundStatus::Pending => {}
     }
-    let outcome = provider.refund(&refund.charge_reference, refund.amount, &provider_key(refund.id)).await;
+    // An unexpected charge's refund keeps the key it was first sent with (before it became a
+    // refund like the others): the provider must see the same refund.
+    let key = match refund.attempt_id {
+        Some(attempt_id) => format!("paydesk-unexpected-{attempt_id}"),
+        None => provider_key(refund.id),
+    };
+    let outcome = provider.refund(&refund.charge_reference, refund.amount, &key).await;
     apply(pool, refund.id, outcome).await
 }
 
@@ -724,7 +755,10 @@ async fn succeed(pool: &PgPool, refund_id: i64, reference: &str) -> Result<Refun
             // The order first, as everywhere else.
             let order = db::orders::lock_order(tx, order_id).await?.ok_or_else(not_found)?;
             let Some(done) = db::refunds::mark_succeeded(tx, refund_id, &reference).await? else {
-                return Ok(RefundStatus::Succeeded);
+                // Not pending: booked already, or marked failed by a racing answer (then the
+                // next retry books it). Say where it really stands.
+                let status: RefundStatus = sqlx::query_scalar("SELECT status FROM refunds WHERE id = $1").bind(refund_id).fetch_one(&mut *tx).await?;
+                return Ok(status);
             };
             match done.attempt_id {
                 Some(attempt_id) => book_unexpected(tx, refund_id, attempt_id, &order, done.amount, &reference).await?,

@@ -223,6 +223,8 @@ pub enum Message {
     OrderFullyRefunded,
     PaidInCashRecordIt,
     PaidOnlineNoCashRecord,
+    RefundQuantityFormat,
+    AnswerRefundRequestFirst,
 
     // Anything that cannot be undone.
     /// A destructive action was sent without its confirmation; `subject` names what was to be
@@ -373,6 +375,8 @@ impl Message {
             Message::OrderFullyRefunded,
             Message::PaidInCashRecordIt,
             Message::PaidOnlineNoCashRecord,
+            Message::RefundQuantityFormat,
+            Message::AnswerRefundRequestFirst,
             Message::ConfirmFirst { subject: "cancel".into() },
         ];
         debug_assert_eq!(all.len(), <Message as strum::EnumCount>::COUNT);
@@ -541,6 +545,8 @@ impl fmt::Display for Message {
             OrderFullyRefunded => "This order was refunded in full; it cannot be shipped.",
             PaidInCashRecordIt => "This order was paid in cash on delivery: record how the cash went back.",
             PaidOnlineNoCashRecord => "This order was paid online: the refund goes back through the payment provider.",
+            RefundQuantityFormat => "Enter a whole number of items, 0 or more.",
+            AnswerRefundRequestFirst => "A refund request of this order is open: answer it before shipping.",
             ConfirmFirst { .. } => "Please confirm: this cannot be undone.",
         };
         f.write_str(fixed)

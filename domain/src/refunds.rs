@@ -422,13 +422,25 @@ pub fn plan(paid: Money, taken: Money, lines: &[RefundableLine], scope: &RefundS
             let mut errors = Vec::new();
             let mut total: i64 = 0;
             let mut chosen = Vec::new();
-            for (product_id, quantity) in asked.iter().copied().filter(|(_, q)| *q != 0) {
+            // The same line named twice counts once, with both quantities.
+            let mut merged: Vec<(i64, i32)> = Vec::new();
+            for &(product_id, quantity) in asked {
+                match merged.iter_mut().find(|(p, _)| *p == product_id) {
+                    Some((_, q)) => *q = q.saturating_add(quantity),
+                    None => merged.push((product_id, quantity)),
+                }
+            }
+            for (product_id, quantity) in merged.into_iter().filter(|(_, q)| *q != 0) {
                 let field = format!("qty_{product_id}");
                 let Some(line) = lines.iter().find(|l| l.product_id == product_id) else {
                     errors.push(FieldError::new(field, Message::ChooseFromList));
                     continue;
                 };
-                if quantity < 0 || quantity > line.left() {
+                if quantity < 0 {
+                    errors.push(FieldError::new(field, Message::RefundQuantityFormat));
+                    continue;
+                }
+                if quantity > line.left() {
                     errors.push(FieldError::new(field, Message::RefundQuantityTooMany { left: line.left() as u32 }));
                     continue;
                 }
@@ -749,7 +761,11 @@ mod tests {
         let too_many = plan(paid, usd(1200), &lines(), &RefundScope::Lines(vec![(1, 2)])).unwrap_err();
         assert_eq!(too_many.message_for("qty_1"), Some(&Message::RefundQuantityTooMany { left: 1 }));
         let negative = plan(paid, usd(0), &lines(), &RefundScope::Lines(vec![(2, -1)])).unwrap_err();
-        assert!(negative.message_for("qty_2").is_some());
+        assert_eq!(negative.message_for("qty_2"), Some(&Message::RefundQuantityFormat));
+        // A line named twice counts once with both quantities.
+        let twice = plan(paid, usd(0), &lines(), &RefundScope::Lines(vec![(2, 2), (2, 2)])).unwrap_err();
+        assert_eq!(twice.message_for("qty_2"), Some(&Message::RefundQuantityTooMany { left: 3 }));
+        assert_eq!(plan(paid, usd(0), &lines(), &RefundScope::Lines(vec![(2, 1), (2, 1)])).unwrap().lines, vec![(2, 2)]);
         let unknown = plan(paid, usd(0), &lines(), &RefundScope::Lines(vec![(9, 1)])).unwrap_err();
         assert_eq!(unknown.message_for("qty_9"), Some(&Message::ChooseFromList));
         let nothing = plan(paid, usd(0), &lines(), &RefundScope::Lines(vec![(1, 0)])).unwrap_err();

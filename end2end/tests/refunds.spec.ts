@@ -28,16 +28,22 @@ async function expectRequestRefunded(page: Page, timeout?: number) {
 
 /** The shopper asks for a refund of the order's one unit. */
 async function ask(page: Page, kind: "Refund only" | "Return and refund", reason: string) {
+  const form = page.getByRole("region", { name: "Ask for a refund" });
+  await form.getByLabel(kind).check();
+  await form.getByLabel("Reason").selectOption({ label: reason });
+  await expect(form.getByLabel("Quantity of Sencha <b>green</b> to refund (up to 1)")).toHaveValue("1");
+  await form.getByLabel("Anything the shop should know (optional)").fill("Please refund <script>alert(1)</script>");
+  await form.getByRole("button", { name: "Send the request" }).click();
   const section = afterSales(page);
-  await expect(section.getByRole("heading", { name: "Ask for a refund" })).toBeVisible();
-  await section.getByLabel(kind).check();
-  await section.getByLabel("Reason").selectOption({ label: reason });
-  await expect(section.getByLabel("Quantity of Sencha <b>green</b> to refund (up to 1)")).toHaveValue("1");
-  await section.getByLabel("Anything the shop should know (optional)").fill("Please refund <script>alert(1)</script>");
-  await section.getByRole("button", { name: "Send the request" }).click();
   await expect(section.getByText("Waiting for the shop's answer")).toBeVisible();
-  // The note is shown as text, never as markup.
+  // The note is shown as text, never as markup; the form is gone while the request is open.
   await expect(section.getByText("Please refund <script>alert(1)</script>")).toBeVisible();
+  await expect(form).toHaveCount(0);
+}
+
+/** The merchant's own refund form. */
+function refundForm(page: Page) {
+  return page.getByRole("region", { name: "Refund this order" });
 }
 
 async function shipAndDeliver(merchant: Page) {
@@ -51,9 +57,11 @@ async function shipAndDeliver(merchant: Page) {
 
 test("refund only before shipment: the merchant approves, money and stock go back, both sides see it live", async ({ page, browser }) => {
   const { merchant, number } = await paidOrder(browser, page);
+  // Before shipment only "refund only", and no reason about the goods, is offered.
+  const form = page.getByRole("region", { name: "Ask for a refund" });
+  await expect(form.getByLabel("Return and refund")).toHaveCount(0);
+  await expect(form.getByRole("option", { name: "It arrived damaged" })).toHaveCount(0);
   await ask(page, "Refund only", "I changed my mind");
-  // Before shipment, reasons about the goods are not offered.
-  await expect(afterSales(page).getByText("It arrived damaged")).toHaveCount(0);
 
   // The merchant's open page shows the request live, with its deadline, and approves it.
   const asked = request(merchant);
@@ -156,7 +164,7 @@ test("a refusal taken to Paydesk support: staff approve part of it", async ({ pa
 
 test("the merchant refunds part of an order on their own, with a reason", async ({ page, browser }) => {
   const { merchant } = await paidOrder(browser, page);
-  const form = afterSales(merchant);
+  const form = refundForm(merchant);
   await form.getByLabel("Or an amount (JPY)").fill("12.5");
   await form.getByLabel("Reason (the shopper sees this)").fill("Late delivery");
   await form.getByRole("button", { name: "Refund", exact: true }).click();
@@ -184,7 +192,7 @@ test("cash on delivery: the merchant records how the cash went back", async ({ p
   await merchant.getByRole("button", { name: "Mark delivered, cash collected" }).click();
   await expect(merchant.getByText("Delivered", { exact: true }).first()).toBeVisible();
 
-  const form = afterSales(merchant);
+  const form = refundForm(merchant);
   await form.getByLabel("Or an amount (JPY)").fill("1500");
   await form.getByLabel("Reason (the shopper sees this)").fill("Damaged in transit");
   await form.getByLabel("By bank transfer").check();

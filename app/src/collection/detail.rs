@@ -81,14 +81,19 @@ pub fn MerchantOrderPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, merchant.order_loading)}</p> }>
             {move || Suspend::new(async move {
                 let m = order.await?;
-                Ok::<_, AppError>(view! { <OrderView m act after_sales/> })
+                Ok::<_, AppError>(view! { <OrderView m act/> })
             })}
         </Transition>
+        // Outside the order's own live re-render, so that a refund being typed survives it (it
+        // shows itself once something was paid).
+        {move || params.with(|p| p.get("number")).map(|n| view! {
+            <crate::refunds::AfterSales number=n viewer=Actor::Merchant forms=after_sales/>
+        })}
     }
 }
 
 #[component]
-fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>, after_sales: crate::refunds::AfterSalesForms) -> impl IntoView {
+fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> impl IntoView {
     let o = m.order.clone();
     let s = o.summary.clone();
     let a = o.address.clone();
@@ -123,7 +128,6 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>, after
             }}
         </section>
         <Actions m=m.clone() act/>
-        {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=s.number.clone() viewer=Actor::Merchant forms=after_sales/> })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t!(i18n, merchant.items)}</h2>
             <div class="table-scroll">

@@ -169,7 +169,6 @@ pub fn OrderPage() -> impl IntoView {
                             {format!("{} {}", a.postcode, a.city)}<br/>{crate::ui::country_name(i18n.get_locale_untracked(), &a.country)}<br/>{a.phone.clone()}
                         </address>
                     </section>
-                    {s.status.is_paid().then(|| view! { <crate::refunds::AfterSales number=number.clone() viewer=Actor::Shopper forms=after_sales/> })}
                     <p><crate::ui::ReportProblemLink order=number/></p>
                     <section class="card" aria-labelledby="history-title">
                         <h2 id="history-title">{t!(i18n, shop.history)}</h2>
@@ -182,5 +181,10 @@ pub fn OrderPage() -> impl IntoView {
                 })
             })}
         </Transition>
+        // Outside the order's own live re-render, so that a request being typed survives it
+        // (it shows itself once something was paid).
+        {move || params.with(|p| p.get("number")).map(|n| view! {
+            <crate::refunds::AfterSales number=n viewer=Actor::Shopper forms=after_sales/>
+        })}
     }
 }

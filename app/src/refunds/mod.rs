@@ -27,7 +27,7 @@ fn quantities(qty: &HashMap<String, String>) -> Result<Vec<(i64, i32)>, AppError
             continue;
         }
         let quantity: i32 =
-            raw.parse().map_err(|_| AppError::from(domain::Refusal::field(format!("qty_{product_id}"), domain::Message::ChooseAtLeastOne)))?;
+            raw.parse().map_err(|_| AppError::from(domain::Refusal::field(format!("qty_{product_id}"), domain::Message::RefundQuantityFormat)))?;
         lines.push((product_id, quantity));
     }
     lines.sort();
@@ -173,32 +173,70 @@ pub fn AfterSales(#[prop(into)] number: String, viewer: Actor, forms: AfterSales
     let AfterSalesForms { ask, step, answer, refund, decide } = forms;
     let live_number = number.clone();
     let changed = crate::live::Live::order(move || Some(live_number.clone()));
-    let view_of = Resource::new(
-        move || {
-            (
-                number.clone(),
-                changed.get(),
-                ask.version().get(),
-                step.version().get(),
-                answer.version().get(),
-                refund.version().get(),
-                decide.version().get(),
-            )
-        },
-        |(number, ..)| after_sales(number),
-    );
+    let moved_number = number.clone();
+    let moved = order_moved(move || moved_number.clone());
+    let versions = move || (ask.version().get(), step.version().get(), answer.version().get(), refund.version().get(), decide.version().get());
+    // What changes live (statuses, amounts, requests, refunds)…
+    let live_of = {
+        let number = number.clone();
+        Resource::new(move || (number.clone(), changed.get(), versions()), |(number, ..)| after_sales(number))
+    };
+    // …and what the forms are made from, fetched again only after the reader's own answers, so
+    // that what they are typing survives every live update.
+    let form_of = Resource::new(move || (number.clone(), versions(), moved.get()), |(number, ..)| after_sales(number));
     let i18n = use_i18n();
     view! {
-        <section class="card after-sales" aria-labelledby="after-sales-title">
-            <h2 id="after-sales-title">{t!(i18n, refunds.heading)}</h2>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let v = view_of.await?;
-                    Ok::<_, AppError>(view! { <Sections v viewer ticket forms/> })
-                })}
-            </Transition>
-        </section>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let v = live_of.await?;
+                Ok::<_, AppError>((v.paid.minor > 0 || !v.refunds.is_empty()).then(|| view! {
+                    <section class="card after-sales" aria-labelledby="after-sales-title">
+                        <h2 id="after-sales-title">{t!(i18n, refunds.heading)}</h2>
+                        <Sections v viewer ticket forms/>
+                    </section>
+                }))
+            })}
+        </Transition>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let v = form_of.await?;
+                Ok::<_, AppError>(view! { <Forms v viewer forms/> })
+            })}
+        </Transition>
     }
+}
+
+/// Changes when something that decides the after-sales forms happens to the order (it is paid,
+/// ships, is delivered; a request opens or ends; money goes back), not on every live event nor
+/// on a reconnection: what someone is typing there survives those.
+fn order_moved(number: impl Fn() -> String + Send + Sync + 'static) -> Memo<Option<i64>> {
+    const MOVES: &[&str] = &[
+        "paid",
+        "shipped",
+        "delivered",
+        "delivered_cash_collected",
+        "completed",
+        "refund_requested",
+        "refund_withdrawn",
+        "refund_approved",
+        "refund_auto_approved",
+        "refund_approved_by_staff",
+        "refund_refusal_upheld",
+        "return_received",
+        "return_received_auto",
+        "refunded",
+    ];
+    let last = use_context::<crate::live::Live>().map(|l| l.last);
+    Memo::new(move |previous: Option<&Option<i64>>| {
+        let latest = last.and_then(|l| {
+            l.with(|e| {
+                e.as_ref()
+                    .filter(|e| e.kind == "order" && e.order_number == number() && e.detail.event.as_deref().is_some_and(|n| MOVES.contains(&n)))
+                    .map(|e| e.id)
+            })
+        });
+        latest.or_else(|| previous.copied().flatten())
+    })
 }
 
 /// The after-sales forms' actions (see [`AfterSales`]).
@@ -241,9 +279,6 @@ fn Sections(v: AfterSalesView, viewer: Actor, ticket: Option<i64>, forms: AfterS
         RefundStanding::PartiallyRefunded => Some(td_string!(l, refunds.standing_partial)),
         RefundStanding::Refunded => Some(td_string!(l, refunds.standing_full)),
     };
-    let open = v.open_request().cloned();
-    let asking = viewer == Actor::Shopper && !v.kinds_allowed.is_empty();
-    let merchant_refunds = viewer == Actor::Merchant && v.left().minor > 0;
     view! {
         {standing.map(|s| view! { <p class="status-line"><span class="badge refund-standing">{s}</span></p> })}
         <dl class="facts">
@@ -252,11 +287,21 @@ fn Sections(v: AfterSalesView, viewer: Actor, ticket: Option<i64>, forms: AfterS
             <dt>{t!(i18n, refunds.left)}</dt><dd>{money(l, v.left())}</dd>
         </dl>
         {v.requests.iter().map(|r| view! { <Request r=r.clone() v=v.clone() viewer ticket forms/> }).collect_view()}
-        {asking.then(|| view! { <AskForm v=v.clone() action=forms.ask/> })}
-        {merchant_refunds.then(|| view! { <MerchantRefundForm v=v.clone() open=open.clone() action=forms.refund/> })}
         {(!v.refunds.is_empty()).then(|| view! { <RefundList v=v.clone()/> })}
     }
     .into_any()
+}
+
+/// The forms to start something: the shopper's request, the merchant's own refund.
+#[component]
+fn Forms(v: AfterSalesView, viewer: Actor, forms: AfterSalesForms) -> impl IntoView {
+    let open = v.open_request().cloned();
+    let asking = viewer == Actor::Shopper && !v.kinds_allowed.is_empty();
+    let merchant_refunds = viewer == Actor::Merchant && v.paid.minor > 0 && v.left().minor > 0;
+    view! {
+        {asking.then(|| view! { <AskForm v=v.clone() action=forms.ask/> })}
+        {merchant_refunds.then(|| view! { <MerchantRefundForm v=v.clone() open=open.clone() action=forms.refund/> })}
+    }
 }
 
 /// The message for a line's quantity field (named per product, so not a `'static` name).
@@ -315,8 +360,9 @@ fn AskForm(v: AfterSalesView, action: ServerAction<AskRefund>) -> impl IntoView 
     let kinds = v.kinds_allowed.clone();
     let single = kinds.len() == 1;
     view! {
-        <ActionForm action attr:class="stack refund-ask" attr:aria-labelledby="ask-title">
-            <h3 id="ask-title">{t!(i18n, refunds.ask_heading)}</h3>
+        <section class="card" aria-labelledby="ask-title">
+        <ActionForm action attr:class="stack refund-ask">
+            <h2 id="ask-title">{t!(i18n, refunds.ask_heading)}</h2>
             <p class="muted">{if before { td_string!(l, refunds.ask_intro_before) } else { td_string!(l, refunds.ask_intro_after) }}</p>
             <input type="hidden" name="number" value=v.order_number.clone()/>
             <input type="hidden" name="key" value=v.key.clone()/>
@@ -342,11 +388,13 @@ fn AskForm(v: AfterSalesView, action: ServerAction<AskRefund>) -> impl IntoView 
                     let id = format!("qty-{}", line.product_id);
                     let label = fill(td_string!(l, refunds.qty_label), &[("title", line.title.clone()), ("left", line.left().to_string())]);
                     let error = line_error(value, format!("qty_{}", line.product_id));
+                    let error_id = format!("qty-{}-error", line.product_id);
                     view! {
                         <div class="field qty-line">
                             <label for=id.clone()>{label}</label>
-                            <input id=id type="number" name=name min="0" max=line.left().to_string() value=line.left().to_string() inputmode="numeric"/>
-                            <p class="field-error">{move || error.try_get().flatten()}</p>
+                            <input id=id type="number" name=name min="0" max=line.left().to_string() value=line.left().to_string() inputmode="numeric"
+                                aria-describedby=error_id.clone() aria-invalid=move || error.try_with(Option::is_some).unwrap_or(false).then_some("true")/>
+                            <p class="field-error" id=error_id>{move || error.try_get().flatten()}</p>
                         </div>
                     }
                 }).collect_view()}
@@ -358,6 +406,7 @@ fn AskForm(v: AfterSalesView, action: ServerAction<AskRefund>) -> impl IntoView 
                 {move || if pending.get() { t_string!(i18n, refunds.sending) } else { t_string!(i18n, refunds.send_request) }}
             </button>
         </ActionForm>
+        </section>
     }
 }
 
@@ -556,30 +605,39 @@ fn MerchantRefundForm(v: AfterSalesView, open: Option<RequestView>, action: Serv
     let amount_hint = fill(td_string!(l, refunds.amount_hint), &[("left", money(l, v.left()))]);
     let how_error = field_error(value, "how");
     view! {
+        <section class="card" aria-labelledby="merchant-refund-title">
         <ActionForm action attr:class="stack merchant-refund">
-            <h3>{t!(i18n, refunds.merchant_heading)}</h3>
+            <h2 id="merchant-refund-title">{t!(i18n, refunds.merchant_heading)}</h2>
             <p class="muted">{t!(i18n, refunds.merchant_intro)}</p>
             <input type="hidden" name="number" value=v.order_number.clone()/>
             <input type="hidden" name="key" value=v.key.clone()/>
             {settles.as_ref().map(|r| view! { <input type="hidden" name="request_id" value=r.id.to_string()/> })}
-            <fieldset class="field">
-                <legend>{t!(i18n, refunds.items)}</legend>
-                {v.lines.iter().filter(|line| line.left() > 0).map(|line| {
-                    let name = format!("qty[{}]", line.product_id);
-                    let id = format!("mqty-{}", line.product_id);
-                    let label = fill(td_string!(l, refunds.qty_label), &[("title", line.title.clone()), ("left", line.left().to_string())]);
-                    let preset = settles.as_ref().map(|_| String::new()).unwrap_or_else(|| "0".into());
-                    view! {
-                        <div class="field qty-line">
-                            <label for=id.clone()>{label}</label>
-                            <input id=id type="number" name=name min="0" max=line.left().to_string() value=preset inputmode="numeric"/>
-                        </div>
-                    }
-                }).collect_view()}
-            </fieldset>
-            <Field label=amount_label name="amount" hint=amount_hint
-                value=settles.as_ref().map(|r| r.requested.major_string()).unwrap_or_default()
-                error=field_error(value, "amount")/>
+            {match settles.clone() {
+                Some(r) => view! {
+                    <p class="notice-info">{fill(td_string!(l, refunds.settles_request), &[("id", r.id.to_string()), ("amount", money(l, r.requested))])}</p>
+                }.into_any(),
+                None => view! {
+                    <fieldset class="field">
+                        <legend>{t!(i18n, refunds.items)}</legend>
+                        {v.lines.iter().filter(|line| line.left() > 0).map(|line| {
+                            let name = format!("qty[{}]", line.product_id);
+                            let id = format!("mqty-{}", line.product_id);
+                            let error_id = format!("mqty-{}-error", line.product_id);
+                            let label = fill(td_string!(l, refunds.qty_label), &[("title", line.title.clone()), ("left", line.left().to_string())]);
+                            let error = line_error(value, format!("qty_{}", line.product_id));
+                            view! {
+                                <div class="field qty-line">
+                                    <label for=id.clone()>{label}</label>
+                                    <input id=id type="number" name=name min="0" max=line.left().to_string() value="0" inputmode="numeric"
+                                        aria-describedby=error_id.clone() aria-invalid=move || error.try_with(Option::is_some).unwrap_or(false).then_some("true")/>
+                                    <p class="field-error" id=error_id>{move || error.try_get().flatten()}</p>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                    <Field label=amount_label.clone() name="amount" hint=amount_hint.clone() error=field_error(value, "amount")/>
+                }.into_any(),
+            }}
             <Field label=t_string!(i18n, refunds.merchant_reason) name="reason" required=true maxlength=500 error=field_error(value, "reason")/>
             {cod.then(|| view! {
                 <fieldset class="field">
@@ -595,6 +653,7 @@ fn MerchantRefundForm(v: AfterSalesView, open: Option<RequestView>, action: Serv
                 {if cod { t_string!(i18n, refunds.refund_cod_button) } else { t_string!(i18n, refunds.refund_button) }}
             </button>
         </ActionForm>
+        </section>
     }
 }
 

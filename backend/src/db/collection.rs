@@ -35,7 +35,7 @@ fn part_query<'a>(prefix: &str, shop_id: i64, q: &'a ConsoleQuery, part: Part, a
     let mut b = QueryBuilder::new(prefix);
     b.push(
         "SELECT o.id, o.number, u.email, o.status, o.collection_method, o.total_minor, o.currency, o.created_at, o.payment_due_at,
-                coalesce((SELECT sum(f.amount_minor) FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded'), 0)::BIGINT,
+                coalesce((SELECT sum(f.amount_minor) FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded' AND f.attempt_id IS NULL), 0)::BIGINT,
                 EXISTS (SELECT 1 FROM refund_requests r WHERE r.order_id = o.id AND r.status NOT IN ('refunded', 'closed'))
          FROM orders o JOIN users u ON u.id = o.shopper_id WHERE o.shop_id = ",
     );
@@ -74,7 +74,7 @@ fn part_query<'a>(prefix: &str, shop_id: i64, q: &'a ConsoleQuery, part: Part, a
             b.push(" AND EXISTS (SELECT 1 FROM refund_requests r WHERE r.order_id = o.id AND r.status NOT IN ('refunded', 'closed'))");
         }
         Some(AfterSalesFilter::Refunded) => {
-            b.push(" AND EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded')");
+            b.push(" AND EXISTS (SELECT 1 FROM refunds f WHERE f.order_id = o.id AND f.status = 'succeeded' AND f.attempt_id IS NULL)");
         }
         None => {}
     }

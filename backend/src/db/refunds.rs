@@ -106,6 +106,14 @@ pub async fn insert_request(db: &mut PgConnection, r: &NewRequest<'_>) -> Result
     Ok(id)
 }
 
+/// Does a refund request of the order wait for the merchant's answer?
+pub async fn awaits_answer(db: &mut PgConnection, order_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM refund_requests WHERE order_id = $1 AND status = 'awaiting_answer')")
+        .bind(order_id)
+        .fetch_one(db)
+        .await
+}
+
 /// The request this shopper sent with `key`: (id, order id).
 pub async fn request_by_key(db: &mut PgConnection, shopper_id: i64, key: Uuid) -> Result<Option<(i64, i64)>, sqlx::Error> {
     sqlx::query_as("SELECT id, order_id FROM refund_requests WHERE shopper_id = $1 AND client_key = $2")
@@ -123,28 +131,31 @@ pub struct RequestRow {
     pub kind: RefundKind,
     pub status: RequestStatus,
     pub requested: Money,
+    /// Less than was asked, when staff decided so.
+    pub approved: Option<Money>,
     pub reason: RefundReason,
     pub lines: Vec<(i64, i32)>,
     pub ticket_id: Option<i64>,
 }
 
-type RequestRowRaw = (i64, i64, RefundKind, RequestStatus, i64, Currency, RefundReason, Option<i64>);
+type RequestRowRaw = (i64, i64, RefundKind, RequestStatus, i64, Currency, RefundReason, Option<i64>, Option<i64>);
 
 pub async fn request(db: &mut PgConnection, order_id: i64, request_id: i64) -> Result<Option<RequestRow>, sqlx::Error> {
     let row: Option<RequestRowRaw> = sqlx::query_as(
-        "SELECT id, order_id, kind, status, requested_minor, currency, reason, ticket_id FROM refund_requests
+        "SELECT id, order_id, kind, status, requested_minor, currency, reason, ticket_id, approved_minor FROM refund_requests
          WHERE id = $1 AND order_id = $2 FOR UPDATE",
     )
     .bind(request_id)
     .bind(order_id)
     .fetch_optional(&mut *db)
     .await?;
-    let Some((id, order_id, kind, status, minor, currency, reason, ticket_id)) = row else { return Ok(None) };
+    let Some((id, order_id, kind, status, minor, currency, reason, ticket_id, approved)) = row else { return Ok(None) };
     let lines: Vec<(i64, i32)> = sqlx::query_as("SELECT product_id, quantity FROM refund_request_lines WHERE request_id = $1 ORDER BY product_id")
         .bind(id)
         .fetch_all(&mut *db)
         .await?;
-    Ok(Some(RequestRow { id, order_id, kind, status, requested: Money::new(minor, currency), reason, lines, ticket_id }))
+    let approved = approved.map(|m| Money::new(m, currency));
+    Ok(Some(RequestRow { id, order_id, kind, status, requested: Money::new(minor, currency), approved, reason, lines, ticket_id }))
 }
 
 /// The request's new status, with the deadline that status runs until (if any).
@@ -161,6 +172,11 @@ pub async fn set_request_status(
         .execute(db)
         .await
         .map(|_| ())
+}
+
+/// Staff approved less than was asked.
+pub async fn set_approved(db: &mut PgConnection, request_id: i64, amount: Money) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE refund_requests SET approved_minor = $2 WHERE id = $1").bind(request_id).bind(amount.minor).execute(db).await.map(|_| ())
 }
 
 pub async fn set_refusal(db: &mut PgConnection, request_id: i64, refusal: &str) -> Result<(), sqlx::Error> {
@@ -286,32 +302,42 @@ pub struct ToSend {
     pub amount: Money,
     pub status: RefundStatus,
     pub charge_reference: String,
+    /// For the refund of an unexpected charge: its attempt.
+    pub attempt_id: Option<i64>,
 }
 
 pub async fn to_send(pool: &PgPool, refund_id: i64) -> Result<Option<ToSend>, sqlx::Error> {
-    let row: Option<(i64, i64, i64, Currency, RefundStatus, Option<String>)> = sqlx::query_as(
+    type Row = (i64, i64, i64, Currency, RefundStatus, Option<String>, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT r.id, r.order_id, r.amount_minor, r.currency, r.status,
                 CASE WHEN r.attempt_id IS NOT NULL
                      THEN (SELECT u.provider_reference FROM unexpected_charges u WHERE u.attempt_id = r.attempt_id)
                      ELSE (SELECT a.provider_reference FROM payments p JOIN payment_attempts a ON a.payment_id = p.id
-                           WHERE p.order_id = r.order_id AND a.status = 'succeeded') END
+                           WHERE p.order_id = r.order_id AND a.status = 'succeeded') END,
+                r.attempt_id
          FROM refunds r WHERE r.id = $1 AND r.method = 'provider'",
     )
     .bind(refund_id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.and_then(|(id, order_id, minor, currency, status, charge)| {
-        Some(ToSend { id, order_id, amount: Money::new(minor, currency), status, charge_reference: charge? })
+    Ok(row.and_then(|(id, order_id, minor, currency, status, charge, attempt_id)| {
+        Some(ToSend { id, order_id, amount: Money::new(minor, currency), status, charge_reference: charge?, attempt_id })
     }))
 }
 
-/// A failed refund goes back to pending before it is sent again. `false` when it was not failed.
-pub async fn retry(pool: &PgPool, refund_id: i64) -> Result<bool, sqlx::Error> {
+/// A failed refund goes back to pending before it is sent again (the caller holds the order's
+/// row lock). `false` when it was not failed.
+pub async fn retry(db: &mut PgConnection, refund_id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("UPDATE refunds SET status = 'pending', updated_at = now() WHERE id = $1 AND status = 'failed'")
         .bind(refund_id)
-        .execute(pool)
+        .execute(db)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Where a refund stands now.
+pub async fn status(pool: &PgPool, refund_id: i64) -> Result<RefundStatus, sqlx::Error> {
+    sqlx::query_scalar("SELECT status FROM refunds WHERE id = $1").bind(refund_id).fetch_one(pool).await
 }
 
 /// The provider's reference of a refund still pending (a slow one).

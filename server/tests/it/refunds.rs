@@ -455,3 +455,51 @@ async fn a_photo_joins_a_request_checked_by_its_bytes_and_only_those_involved_se
     assert_eq!(seen.headers.get("x-content-type-options").unwrap(), "nosniff");
     assert_eq!(get_as(&app, &path, &other).await.status, StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_approving_part_of_a_return_refunds_that_part_once_the_goods_are_back(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = paid_order(&app, &pool, "r13", "4242424242424242", 2).await;
+    act(&app, &o.merchant, &o.number, "ship", "&carrier=SF&tracking=SF13").await;
+    act(&app, &o.merchant, &o.number, "deliver", "").await;
+    let request = ask(&app, &o, "return_and_refund", "damaged", 2).await.json().as_i64().unwrap();
+    answer(&app, &o, request, "refuse", "&refusal=Used+and+worn").await;
+    let escalate = format!("number={}&request_id={request}&step=escalate", o.number);
+    call_as(&app, "refund_request_step", &escalate, Some(&o.shopper), HOME).await;
+    let ticket: i64 = sqlx::query_scalar("SELECT ticket_id FROM refund_requests WHERE id = $1").bind(request).fetch_one(&pool).await.unwrap();
+    let staff = signed_in_staff(&app, &pool).await;
+    let decided = call_as(&app, "decide_refund_dispute", &format!("ticket_id={ticket}&decision=approve&amount=30.00"), Some(&staff), HOME).await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    assert_eq!(view(&app, &o.shopper, &o.number).await["requests"][0]["status"], "awaiting_return");
+    let sent = format!("number={}&request_id={request}&step=ship_return&carrier=SF&tracking=SF14", o.number);
+    call_as(&app, "refund_request_step", &sent, Some(&o.shopper), HOME).await;
+    assert_eq!(answer(&app, &o, request, "receive", "").await.status, StatusCode::OK);
+    let done = view(&app, &o.shopper, &o.number).await;
+    assert_eq!(done["refunded"]["minor"], 3000, "what staff approved, not the 50.00 asked");
+    assert_ledger_consistent(&pool).await;
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_open_request_is_answered_before_shipping_and_odd_quantities_are_refused_plainly(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = paid_order(&app, &pool, "r14", "4242424242424242", 2).await;
+    // The same line twice counts once, with both quantities; a negative or a word is refused.
+    let twice = format!("number={}&kind=refund_only&reason=changed_mind&qty[{p}]=2&qty[0{p}]=1&key={}", o.number, new_key(), p = o.product);
+    let twice = call_as(&app, "ask_refund", &twice, Some(&o.shopper), HOME).await;
+    // Refused plainly (the form decoder or the quantity check), never a 500.
+    assert!(matches!(twice.status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY), "{} {}", twice.status, twice.body);
+    for bad in ["-1", "two"] {
+        let form = format!("number={}&kind=refund_only&reason=changed_mind&qty[{}]={bad}&key={}", o.number, o.product, new_key());
+        let refused = call_as(&app, "ask_refund", &form, Some(&o.shopper), HOME).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+        assert!(refused.said().contains("whole number"), "{}", refused.said());
+    }
+
+    let request = ask(&app, &o, "refund_only", "changed_mind", 1).await.json().as_i64().unwrap();
+    let ship = act(&app, &o.merchant, &o.number, "ship", "&carrier=SF&tracking=SF15").await;
+    assert_eq!(ship.status, StatusCode::CONFLICT);
+    assert!(ship.said().contains("answer it before shipping"), "{}", ship.said());
+    answer(&app, &o, request, "refuse", "&refusal=Already+packed").await;
+    // Answered: the order ships (the shopper may still take the refusal to staff).
+    assert_eq!(act(&app, &o.merchant, &o.number, "ship", "&carrier=SF&tracking=SF15").await.status, StatusCode::OK);
+}
