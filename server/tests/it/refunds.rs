@@ -503,3 +503,37 @@ async fn an_open_request_is_answered_before_shipping_and_odd_quantities_are_refu
     // Answered: the order ships (the shopper may still take the refusal to staff).
     assert_eq!(act(&app, &o.merchant, &o.number, "ship", "&carrier=SF&tracking=SF15").await.status, StatusCode::OK);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn each_after_sales_entry_point_checks_who_is_asking(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = paid_order(&app, &pool, "r15", "4242424242424242", 1).await;
+    let request = ask(&app, &o, "refund_only", "changed_mind", 1).await.json().as_i64().unwrap();
+    let other_shopper = signed_up(&app, "other-r15@example.com", "shopper").await;
+    let other_shop = open_shop(&app, &pool, "othershop-r15@example.com", "US").await.0;
+    let staff = signed_in_staff(&app, &pool).await;
+    let ask_form = format!("number={}&kind=refund_only&reason=changed_mind&qty[{}]=1&key={}", o.number, o.product, new_key());
+    let step = format!("number={}&request_id={request}&step=withdraw&confirm=yes", o.number);
+    let refund = format!("number={}&amount=1.00&reason=Goodwill&key={}", o.number, new_key());
+    let cases: [(&str, &str, Option<&str>, StatusCode); 10] = [
+        ("ask_refund", &ask_form, None, StatusCode::UNAUTHORIZED),
+        ("ask_refund", &ask_form, Some(&o.merchant), StatusCode::FORBIDDEN),
+        ("ask_refund", &ask_form, Some(&other_shopper), StatusCode::NOT_FOUND),
+        ("refund_request_step", &step, Some(&other_shopper), StatusCode::NOT_FOUND),
+        ("refund_request_step", &step, Some(&o.merchant), StatusCode::FORBIDDEN),
+        ("refund_request_step", &step, Some(&staff), StatusCode::FORBIDDEN),
+        ("merchant_refund", &refund, Some(&other_shop), StatusCode::NOT_FOUND),
+        ("merchant_refund", &refund, Some(&staff), StatusCode::FORBIDDEN),
+        ("merchant_refund", &refund, None, StatusCode::UNAUTHORIZED),
+        ("decide_refund_dispute", "ticket_id=1&decision=uphold", Some(&o.shopper), StatusCode::FORBIDDEN),
+    ];
+    for (endpoint, form, cookie, expected) in cases {
+        let answer = call_as(&app, endpoint, form, cookie, HOME).await;
+        assert_eq!(answer.status, expected, "{endpoint} as {cookie:?}: {}", answer.body);
+    }
+    // Nothing of it happened: the request is still open and no money moved.
+    let seen = view(&app, &o.shopper, &o.number).await;
+    assert_eq!(seen["requests"][0]["status"], "awaiting_answer");
+    assert_eq!(seen["refunds"].as_array().unwrap().len(), 0);
+    assert_eq!(call_as(&app, "after_sales", &format!("number={}", o.number), Some(&other_shop), HOME).await.status, StatusCode::NOT_FOUND);
+}
