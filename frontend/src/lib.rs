@@ -1,4 +1,7 @@
 //! The browser entry point: hydrates the server-rendered page into the live app.
+// The release build (without `--cfg erase_components`) names every page's whole view type
+// while computing layouts; the default limit of 128 no longer holds them.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

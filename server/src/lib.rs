@@ -1,6 +1,9 @@
 //! The Paydesk HTTP server: Axum + leptos_axum serving the SSR pages, the server functions,
 //! the static site and the operational routes. `main.rs` only reads the configuration and
 //! starts it; tests build the same router with [`router`].
+// The release build (without `--cfg erase_components`) names every page's whole view type
+// while computing layouts; the default limit of 128 no longer holds them.
+#![recursion_limit = "256"]
 
 pub mod callbacks;
 pub mod config;
