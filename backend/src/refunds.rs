@@ -78,25 +78,20 @@ pub enum Viewer {
     Staff,
 }
 
+impl Viewer {
+    fn scope(self) -> db::orders::OrderScope {
+        match self {
+            Viewer::Shopper(id) => db::orders::OrderScope::Shopper(id),
+            Viewer::Shop(id) => db::orders::OrderScope::Shop(id),
+            Viewer::Staff => db::orders::OrderScope::Any,
+        }
+    }
+}
+
 /// The after-sales of an order in the viewer's scope (another's order is "not found").
 pub async fn view(pool: &PgPool, viewer: Viewer, number: &str) -> Result<AfterSalesView, Error> {
     let mut conn = pool.acquire().await?;
-    let row: Option<(i64, OrderStatus, domain::money::Currency)> = sqlx::query_as(
-        "SELECT id, status, currency FROM orders
-         WHERE number = $1 AND CASE $2 WHEN 'shopper' THEN shopper_id = $3 WHEN 'shop' THEN shop_id = $3 ELSE true END",
-    )
-    .bind(number)
-    .bind(match viewer {
-        Viewer::Shopper(_) => "shopper",
-        Viewer::Shop(_) => "shop",
-        Viewer::Staff => "staff",
-    })
-    .bind(match viewer {
-        Viewer::Shopper(id) | Viewer::Shop(id) => id,
-        Viewer::Staff => 0,
-    })
-    .fetch_optional(&mut *conn)
-    .await?;
+    let row = db::refunds::order_in_scope(&mut conn, viewer.scope(), number).await?;
     let (order_id, status, currency) = row.ok_or_else(not_found)?;
     let method = db::refunds::collection_method(&mut conn, order_id).await?;
     let (paid, committed, refunded) = db::refunds::money_of(&mut conn, order_id, currency).await?;
@@ -123,21 +118,8 @@ pub async fn view(pool: &PgPool, viewer: Viewer, number: &str) -> Result<AfterSa
 
 /// A request's photo, for a viewer who may see its order.
 pub async fn photo(pool: &PgPool, viewer: Viewer, number: &str, request_id: i64) -> Result<(String, Vec<u8>), Error> {
-    let order_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM orders WHERE number = $1 AND CASE $2 WHEN 'shopper' THEN shopper_id = $3 WHEN 'shop' THEN shop_id = $3 ELSE true END",
-    )
-    .bind(number)
-    .bind(match viewer {
-        Viewer::Shopper(_) => "shopper",
-        Viewer::Shop(_) => "shop",
-        Viewer::Staff => "staff",
-    })
-    .bind(match viewer {
-        Viewer::Shopper(id) | Viewer::Shop(id) => id,
-        Viewer::Staff => 0,
-    })
-    .fetch_optional(pool)
-    .await?;
+    let mut conn = pool.acquire().await?;
+    let order_id = db::refunds::order_in_scope(&mut conn, viewer.scope(), number).await?.map(|(id, ..)| id);
     let order_id = order_id.ok_or_else(not_found)?;
     db::refunds::photo(pool, order_id, request_id).await?.ok_or_else(request_not_found)
 }

@@ -12,14 +12,6 @@ use std::time::{Duration, Instant};
 
 use common::{Bench, Statements, percentile_ms};
 
-fn pgbench_bin() -> String {
-    std::fs::read_dir("/usr/lib/postgresql")
-        .ok()
-        .and_then(|dirs| dirs.filter_map(Result::ok).map(|d| d.path().join("bin/pgbench")).find(|p| p.exists()))
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "pgbench".into())
-}
-
 #[tokio::main]
 async fn main() {
     let args: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
@@ -71,20 +63,7 @@ async fn main() {
 
     // pgbench, same Postgres, same client count.
     let pg_url = bench.extra_database("paydesk_pgbench").await;
-    let bin = pgbench_bin();
-    let init = std::process::Command::new(&bin).args(["-q", "-i", "-s", "10", &pg_url]).output().expect("pgbench runs");
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
-    let run = std::process::Command::new(&bin)
-        .args(["-c", &clients.to_string(), "-j", "2", "-T", "10", "-M", "prepared", &pg_url])
-        .output()
-        .expect("pgbench runs");
-    let out = String::from_utf8_lossy(&run.stdout);
-    let tps: f64 = out
-        .lines()
-        .find(|l| l.starts_with("tps ="))
-        .and_then(|l| l.split_whitespace().nth(2))
-        .and_then(|v| v.parse().ok())
-        .expect("pgbench printed its tps");
+    let tps = common::pgbench_tps(&pg_url, clients, "10");
     bench.finish().await;
 
     let pps = payments as f64 / elapsed;

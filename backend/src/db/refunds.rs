@@ -7,10 +7,26 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use domain::money::{Currency, Money};
-use domain::orders::{Actor, CollectionMethod};
+use domain::orders::{Actor, CollectionMethod, OrderStatus};
+
+use super::orders::OrderScope;
 use domain::refunds::{RefundKind, RefundMethod, RefundReason, RefundStatus, RefundView, RefundableLine, RequestStatus, RequestView};
 
 use super::jobs::{Job, not_in_backoff};
+
+/// An order in `scope` by its number: (id, status, currency).
+pub async fn order_in_scope(db: &mut PgConnection, scope: OrderScope, number: &str) -> Result<Option<(i64, OrderStatus, Currency)>, sqlx::Error> {
+    let (column, owner) = match scope {
+        OrderScope::Shopper(id) => ("shopper_id", id),
+        OrderScope::Shop(id) => ("shop_id", id),
+        OrderScope::Any => ("0::bigint", 0),
+    };
+    sqlx::query_as(&format!("SELECT id, status, currency FROM orders WHERE number = $1 AND {column} = $2"))
+        .bind(number)
+        .bind(owner)
+        .fetch_optional(db)
+        .await
+}
 
 /// How the order was paid: online (payment attempts) or cash on delivery.
 pub async fn collection_method(db: &mut PgConnection, order_id: i64) -> Result<CollectionMethod, sqlx::Error> {

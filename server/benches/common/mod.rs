@@ -193,3 +193,25 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Statements {
         }
     }
 }
+
+/// pgbench's TPC-B-like TPS on `url` (initialised at scale 10, then `clients` clients for
+/// `seconds`, prepared statements): the same-run baseline of the throughput benchmarks.
+pub fn pgbench_tps(url: &str, clients: usize, seconds: &str) -> f64 {
+    let bin = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()
+        .and_then(|dirs| dirs.filter_map(Result::ok).map(|d| d.path().join("bin/pgbench")).find(|p| p.exists()))
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "pgbench".into());
+    let init = std::process::Command::new(&bin).args(["-q", "-i", "-s", "10", url]).output().expect("pgbench runs");
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let run = std::process::Command::new(&bin)
+        .args(["-c", &clients.to_string(), "-j", "2", "-T", seconds, "-M", "prepared", url])
+        .output()
+        .expect("pgbench runs");
+    let out = String::from_utf8_lossy(&run.stdout);
+    out.lines()
+        .find(|l| l.starts_with("tps ="))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .expect("pgbench printed its tps")
+}
