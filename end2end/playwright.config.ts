@@ -1,8 +1,9 @@
 import { defineConfig, devices } from "@playwright/test";
 import { STAFF } from "./tests/helpers";
 
-// The server under test: the debug build made by `cargo leptos build`, started from the
-// repository root against the database that `./paydesk test` created for this run.
+// The server under test: the debug build made by `cargo leptos build` (or, with
+// PAYDESK_E2E_SERVER=./target/release/paydesk, the release build: `./paydesk test-release`),
+// started from the repository root against the database that `./paydesk test` created.
 const port = Number(process.env.PAYDESK_E2E_PORT ?? 3900);
 const baseURL = `http://127.0.0.1:${port}`;
 const databaseUrl = process.env.PAYDESK_E2E_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -46,7 +47,7 @@ export default defineConfig({
     { name: "phone", use: { ...devices["Pixel 7"], launchOptions } },
   ],
   webServer: {
-    command: "./target/debug/paydesk",
+    command: process.env.PAYDESK_E2E_SERVER ?? "./target/debug/paydesk",
     cwd: "..",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

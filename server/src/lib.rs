@@ -5,6 +5,7 @@
 // while computing layouts; the default limit of 128 no longer holds them.
 #![recursion_limit = "256"]
 
+pub mod assets;
 pub mod callbacks;
 pub mod config;
 pub mod health;
@@ -134,6 +135,9 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(security::page_csp_header))
         .layer(axum::middleware::from_fn(security::no_store_for_users))
         .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(security::DEFAULT_CSP)));
+    // The static site on routes of its own, outside the page layers (sessions, CSP, no-store):
+    // a bundle file is the same for everyone.
+    router = router.merge(assets::routes(&state.leptos_options));
     for (name, value) in security::static_headers() {
         router = router.layer(SetResponseHeaderLayer::overriding(name, value));
     }

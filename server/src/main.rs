@@ -22,7 +22,7 @@ async fn main() {
 async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let leptos = get_configuration(None).map_err(|e| format!("Leptos configuration: {e}"))?;
-    let leptos_options = leptos.leptos_options;
+    let leptos_options = server::assets::with_hashed_names(leptos.leptos_options);
     let addr = leptos_options.site_addr;
 
     let pool = server::pool(&config).map_err(|e| format!("database URL: {e}"))?;

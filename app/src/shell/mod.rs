@@ -5,7 +5,7 @@ mod layout;
 mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Link, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -41,6 +41,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <AutoReload options=options.clone()/>
+                // Content-hashed names when the build made them (see `server::assets`).
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -65,17 +67,20 @@ pub fn App() -> impl IntoView {
         crate::ui::Zone::remember_browsers(zone);
     });
 
+    // True while the router fetches the next page's data.
+    let (is_routing, set_is_routing) = signal(false);
+
     // Every page is rendered completely on the server before it is sent (SsrMode::Async):
     // it works without JavaScript, and what the first paint shows is the real data.
     // The language: the cookie the header's switch sets, else the browser's Accept-Language;
     // the server renders in it and the browser reads it back from `<html lang>`.
     view! {
         <I18nContextProvider>
-            <Stylesheet id="leptos" href="/pkg/paydesk.css"/>
             <Link rel="icon" type_="image/svg+xml" href="/favicon.svg"/>
             <Title formatter=document_title/>
             <div id="app" data-tz=zone.0 data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-                <Router>
+                <Router set_is_routing>
+                    <PageLoading is_routing/>
                     <Pages/>
                 </Router>
             </div>
@@ -90,6 +95,19 @@ pub fn App() -> impl IntoView {
 fn document_title(page: String) -> String {
     let title = if page.is_empty() { "Paydesk".to_string() } else { format!("{page} · Paydesk") };
     if cfg!(feature = "ssr") { crate::ui::escape_html(&title) } else { title }
+}
+
+/// The busy state of a page change: the next page is rendered once its data is there, and on a
+/// slow phone network that takes a moment. A bar across the top shows it, and screen readers
+/// hear "Loading the page…".
+#[component]
+fn PageLoading(is_routing: ReadSignal<bool>) -> impl IntoView {
+    let i18n = crate::i18n::use_i18n();
+    view! {
+        <div class="page-loading" role="status" aria-live="polite">
+            {move || is_routing.get().then(|| view! { <span class="page-loading-bar"></span><span class="visually-hidden">{crate::i18n::t!(i18n, common.page_loading)}</span> })}
+        </div>
+    }
 }
 
 #[component]

@@ -33,6 +33,11 @@ pub const ADDRESS: &str = "address[name]=Bench&address[phone]=%2B1+555+0100+200&
 impl Bench {
     /// A fresh database next to `DATABASE_URL`, migrated, with the app serving it over HTTP.
     pub async fn start(pool_size: u32) -> Bench {
+        Self::start_with(pool_size, LeptosOptions::builder().output_name("paydesk").build()).await
+    }
+
+    /// Like [`Bench::start`], with the app's Leptos options (its site folder, hashed names).
+    pub async fn start_with(pool_size: u32, leptos_options: LeptosOptions) -> Bench {
         let url = std::env::var("DATABASE_URL").expect("set DATABASE_URL to a Postgres the bench may create databases on");
         let server_url = url.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(url.clone());
         let mut admin = PgConnection::connect(&format!("{server_url}/postgres")).await.expect("connect for CREATE DATABASE");
@@ -44,7 +49,7 @@ impl Bench {
         let live = std::sync::Arc::new(server::live::LiveHub::default());
         server::live::spawn_listener(pool.clone(), live.clone());
         let router = server::router(server::AppState {
-            leptos_options: LeptosOptions::builder().output_name("paydesk").build(),
+            leptos_options,
             pool: pool.clone(),
             session: Default::default(),
             orders: Default::default(),
