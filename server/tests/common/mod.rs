@@ -47,6 +47,22 @@ pub fn app_with_hub(pool: PgPool, hub: std::sync::Arc<server::live::LiveHub>) ->
     build(pool, None, hub)
 }
 
+/// The app serving the site folder and hashing choice of `leptos_options`.
+pub fn app_with_options(pool: PgPool, leptos_options: LeptosOptions) -> Router {
+    server::telemetry::init_for_tests();
+    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
+    server::router(server::AppState {
+        leptos_options,
+        pool,
+        session: Default::default(),
+        orders: Default::default(),
+        provider,
+        callback_secret: CALLBACK_SECRET.as_bytes().into(),
+        live: Default::default(),
+        origins: Default::default(),
+    })
+}
+
 fn build_app(pool: PgPool, callback_url: Option<&str>) -> Router {
     build(pool, callback_url, Default::default())
 }

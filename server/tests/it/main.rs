@@ -9,6 +9,7 @@ mod common;
 mod account_safety;
 mod accounts;
 mod architecture;
+mod assets;
 mod catalog;
 mod checkout;
 mod collection;
