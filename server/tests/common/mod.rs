@@ -49,18 +49,7 @@ pub fn app_with_hub(pool: PgPool, hub: std::sync::Arc<server::live::LiveHub>) ->
 
 /// The app serving the site folder and hashing choice of `leptos_options`.
 pub fn app_with_options(pool: PgPool, leptos_options: LeptosOptions) -> Router {
-    server::telemetry::init_for_tests();
-    let provider = app::payments::provider::from_config("sandbox", pool.clone(), None).unwrap();
-    server::router(server::AppState {
-        leptos_options,
-        pool,
-        session: Default::default(),
-        orders: Default::default(),
-        provider,
-        callback_secret: CALLBACK_SECRET.as_bytes().into(),
-        live: Default::default(),
-        origins: Default::default(),
-    })
+    build_with(pool, None, Default::default(), leptos_options)
 }
 
 fn build_app(pool: PgPool, callback_url: Option<&str>) -> Router {
@@ -68,8 +57,11 @@ fn build_app(pool: PgPool, callback_url: Option<&str>) -> Router {
 }
 
 fn build(pool: PgPool, callback_url: Option<&str>, live: std::sync::Arc<server::live::LiveHub>) -> Router {
+    build_with(pool, callback_url, live, LeptosOptions::builder().output_name("paydesk").site_root("target/site").build())
+}
+
+fn build_with(pool: PgPool, callback_url: Option<&str>, live: std::sync::Arc<server::live::LiveHub>, leptos_options: LeptosOptions) -> Router {
     server::telemetry::init_for_tests();
-    let leptos_options = LeptosOptions::builder().output_name("paydesk").site_root("target/site").build();
     let callbacks = callback_url.map(|url| app::payments::provider::CallbackTarget { url: url.into(), secret: CALLBACK_SECRET.as_bytes().to_vec() });
     let provider = app::payments::provider::from_config("sandbox", pool.clone(), callbacks).unwrap();
     server::router(server::AppState {
