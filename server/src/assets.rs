@@ -1,6 +1,6 @@
 //! The static site, served on routes of its own rather than through the app's fallback:
 //!
-//! - `/pkg/*` — the browser bundle (JS, WASM and its lazily loaded chunks, CSS). When the build
+//! - `/pkg/*` — the browser bundle (JS, WASM, CSS). When the build
 //!   content-hashed their names (`hash-files`, every `cargo leptos build`), a name never names
 //!   other bytes, so browsers and caches keep them a year without asking again
 //!   (`Cache-Control: public, max-age=31536000, immutable`). Without hashed names they must be
@@ -42,20 +42,22 @@ pub fn routes<S: Clone + Send + Sync + 'static>(options: &LeptosOptions) -> Rout
     let bundle = ServeDir::new(pkg).precompressed_br().precompressed_gzip();
     let mut router = Router::new().nest_service(
         &format!("/{}", options.site_pkg_dir),
-        tower::ServiceBuilder::new()
-            .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(bundle_cache)))
-            .service(bundle),
+        tower::ServiceBuilder::new().layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, when_found(bundle_cache))).service(bundle),
     );
     for name in public_files(root, options.site_pkg_dir.as_ref()) {
         let file = ServeFile::new(root.join(&name)).precompressed_br().precompressed_gzip();
         router = router.route_service(
             &format!("/{name}"),
-            tower::ServiceBuilder::new()
-                .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC_FILE)))
-                .service(file),
+            tower::ServiceBuilder::new().layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, when_found(PUBLIC_FILE))).service(file),
         );
     }
     router
+}
+
+/// The cache policy for answers that found their file: a 404 (a file not deployed yet) must not
+/// be kept for a year.
+fn when_found<B>(policy: &'static str) -> impl Fn(&axum::http::Response<B>) -> Option<HeaderValue> + Clone {
+    move |response| response.status().is_success().then(|| HeaderValue::from_static(policy))
 }
 
 /// The files directly in the site root (not the bundle folder, not the precompressed copies),

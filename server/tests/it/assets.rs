@@ -51,7 +51,9 @@ async fn hashed_bundle_files_are_immutable_precompressed_and_the_same_for_everyo
     let favicon = fetch(&app, "/favicon.svg", true).await;
     assert_eq!(favicon.status, StatusCode::OK);
     assert_eq!(header(&favicon, "cache-control"), "public, max-age=86400");
-    assert_eq!(fetch(&app, "/pkg/paydesk.nothere.js", false).await.status, StatusCode::NOT_FOUND);
+    let missing = fetch(&app, "/pkg/paydesk.nothere.js", false).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_ne!(header(&missing, "cache-control"), "public, max-age=31536000, immutable", "a 404 is not kept for a year");
     std::fs::remove_dir_all(root).ok();
 }
 
