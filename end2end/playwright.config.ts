@@ -57,7 +57,9 @@ export default defineConfig({
     env: {
       DATABASE_URL: databaseUrl,
       LEPTOS_OUTPUT_NAME: "paydesk",
-      LEPTOS_SITE_ROOT: "target/site",
+      // The site the build wrote (debug and release builds share target/site: measuring one
+      // build while another is made needs a copy of it elsewhere).
+      LEPTOS_SITE_ROOT: process.env.PAYDESK_E2E_SITE_ROOT ?? "target/site",
       LEPTOS_SITE_PKG_DIR: "pkg",
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       RUST_LOG: process.env.RUST_LOG ?? "warn",

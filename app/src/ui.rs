@@ -58,6 +58,37 @@ impl Zone {
     }
 }
 
+/// Whether the whole page is hydrated, its lazily loaded page included. Pages are lazy routes
+/// (`shell/lazy.rs`): the browser hydrates the frame, waits for the page's chunk, then hydrates
+/// the rest. Anything the browser alone changes (the live channel opening, a count refetched)
+/// must wait for this, or the part not hydrated yet no longer matches the server's HTML.
+#[derive(Clone, Copy, Debug)]
+pub struct Hydrated(pub RwSignal<bool>);
+
+impl Hydrated {
+    pub fn provide() -> Hydrated {
+        let hydrated = Hydrated(RwSignal::new(false));
+        provide_context(hydrated);
+        hydrated
+    }
+
+    /// Called inside the route tree: its effects run only once that tree is hydrated.
+    pub fn mark_when_done() {
+        if let Some(Hydrated(flag)) = use_context::<Hydrated>() {
+            Effect::new(move |_| {
+                if !flag.get_untracked() {
+                    flag.set(true);
+                }
+            });
+        }
+    }
+
+    /// True once the whole page is hydrated (always false on the server).
+    pub fn get() -> bool {
+        use_context::<Hydrated>().is_some_and(|Hydrated(flag)| flag.get())
+    }
+}
+
 /// A time on the reader's clock, with its zone ("2026-11-30 17:30 UTC+8").
 pub fn when(t: OffsetDateTime) -> String {
     domain::accounts::format_at(t, use_context::<Zone>().unwrap_or_default().0)

@@ -6,5 +6,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Pages are lazy routes (see app's shell/lazy.rs): hydration waits for the page's chunk.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -154,8 +154,10 @@ pub fn LiveChannel(#[prop(into)] signed_in: Signal<bool>) -> impl IntoView {
     {
         let live = expect_context::<Live>();
         let started = StoredValue::new(false);
+        // Not before the whole page is hydrated: "Live" in a header not hydrated yet would not
+        // match the server's HTML (see `ui::Hydrated`).
         Effect::new(move |_| {
-            if signed_in.get() && !started.get_value() {
+            if crate::ui::Hydrated::get() && signed_in.get() && !started.get_value() {
                 started.set_value(true);
                 client::run(live);
             }

@@ -2,32 +2,29 @@
 //! navigation, the page-level error boundary and the 404 page.
 
 mod layout;
+mod lazy;
 mod pages;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, Link, MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
 pub use layout::{MerchantLayout, ShopperLayout, StaffLayout};
 
-use crate::accounts::{AccountPage, Auth, SignInPage, SignUpPage};
+use crate::accounts::{Auth, SignInPage, SignUpPage};
 use crate::cart::CartPage;
-use crate::catalog::{MerchantProductsPage, ProductPage, SearchPage, ShopPage};
+use crate::catalog::{ProductPage, SearchPage, ShopPage};
 use crate::checkout::CheckoutPage;
-use crate::collection::{MerchantOrderPage, OrdersConsolePage};
-use crate::health::StatusPage;
 use crate::i18n::I18nContextProvider;
 use crate::live::{Live, LiveChannel};
-use crate::merchant::QualificationPage;
-use crate::notifications::{MerchantNotificationsPage, Notices, ShopperNotificationsPage};
+use crate::notifications::Notices;
 use crate::orders::{MyOrdersPage, OrderPage};
-use crate::payments::{PayPage, PaymentMethodsPage};
-use crate::staff::{ReviewDetailPage, ReviewQueuePage};
-use crate::support::{MyTicketsPage, NewTicketPage, StaffTicketPage, TicketPage, TicketQueuePage};
+use crate::payments::PayPage;
+use lazy::*;
 pub use pages::{MerchantHome, NotFound, ShopHome};
 
 /// The HTML document that the server renders around the app.
@@ -57,15 +54,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
-    // Effects run only in the browser, after hydration: the marker tells people's tools and the
-    // end-to-end tests that the page is interactive.
-    let hydrated = RwSignal::new(false);
+    // The marker tells people's tools and the end-to-end tests that the page is interactive:
+    // set from inside the route tree, whose effects run once the page's own chunk arrived and
+    // the whole page is hydrated.
+    let crate::ui::Hydrated(hydrated) = crate::ui::Hydrated::provide();
     let zone = crate::ui::Zone::of_page();
     provide_context(zone);
-    Effect::new(move |_| {
-        hydrated.set(true);
-        crate::ui::Zone::remember_browsers(zone);
-    });
+    Effect::new(move |_| crate::ui::Zone::remember_browsers(zone));
 
     // True while the router fetches the next page's data.
     let (is_routing, set_is_routing) = signal(false);
@@ -112,6 +107,7 @@ fn PageLoading(is_routing: ReadSignal<bool>) -> impl IntoView {
 
 #[component]
 fn ShopperLayoutOutlet() -> impl IntoView {
+    crate::ui::Hydrated::mark_when_done();
     view! { <ShopperLayout><leptos_router::components::Outlet/></ShopperLayout> }
 }
 
@@ -124,30 +120,33 @@ fn Pages() -> impl IntoView {
     Notices::provide();
     crate::cart::CartTally::provide();
     let signed_in = Signal::derive(move || matches!(auth.user.get(), Some(Ok(Some(_)))));
+    // A shopper's pages are plain components, in the module every visitor loads first; the
+    // account and support pages, the merchant console and the staff pages are lazy routes,
+    // fetched by group when opened (see `lazy.rs`).
     view! {
         <LiveChannel signed_in/>
-        <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
+        <Routes fallback=|| { crate::ui::Hydrated::mark_when_done(); view! { <ShopperLayout><NotFound/></ShopperLayout> } }>
                 <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
-                    <Route path=path!("") view=MerchantHome ssr=SsrMode::Async/>
-                    <Route path=path!("qualification") view=QualificationPage ssr=SsrMode::Async/>
-                    <Route path=path!("products") view=MerchantProductsPage ssr=SsrMode::Async/>
-                    <Route path=path!("orders") view=OrdersConsolePage ssr=SsrMode::Async/>
-                    <Route path=path!("orders/:number") view=MerchantOrderPage ssr=SsrMode::Async/>
-                    <Route path=path!("notifications") view=MerchantNotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<MerchantHomeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("qualification") view={Lazy::<QualificationRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("products") view={Lazy::<MerchantProductsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("orders") view={Lazy::<OrdersConsoleRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("orders/:number") view={Lazy::<MerchantOrderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view={Lazy::<MerchantNotificationsRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
-                    <Route path=path!("reviews") view=ReviewQueuePage ssr=SsrMode::Async/>
-                    <Route path=path!("reviews/:merchant_id") view=ReviewDetailPage ssr=SsrMode::Async/>
-                    <Route path=path!("tickets") view=TicketQueuePage ssr=SsrMode::Async/>
-                    <Route path=path!("tickets/:id") view=StaffTicketPage ssr=SsrMode::Async/>
-                    <Route path=path!("status") view=StatusPage ssr=SsrMode::Async/>
+                    <Route path=path!("reviews") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reviews/:merchant_id") view={Lazy::<ReviewDetailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("tickets") view={Lazy::<TicketQueueRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("tickets/:id") view={Lazy::<StaffTicketRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("status") view={Lazy::<StatusRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=ShopperLayoutOutlet>
                     <Route path=path!("") view=ShopHome ssr=SsrMode::Async/>
                     <Route path=path!("signup") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("signin") view=SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("account/payment-methods") view=PaymentMethodsPage ssr=SsrMode::Async/>
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("account/payment-methods") view={Lazy::<PaymentMethodsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("shops/:shop_id") view=ShopPage ssr=SsrMode::Async/>
                     <Route path=path!("products/:product_id") view=ProductPage ssr=SsrMode::Async/>
                     <Route path=path!("search") view=SearchPage ssr=SsrMode::Async/>
@@ -156,10 +155,10 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("orders") view=MyOrdersPage ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number") view=OrderPage ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number/pay") view=PayPage ssr=SsrMode::Async/>
-                    <Route path=path!("notifications") view=ShopperNotificationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("support") view=MyTicketsPage ssr=SsrMode::Async/>
-                    <Route path=path!("support/new") view=NewTicketPage ssr=SsrMode::Async/>
-                    <Route path=path!("support/:id") view=TicketPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view={Lazy::<ShopperNotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("support") view={Lazy::<MyTicketsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("support/new") view={Lazy::<NewTicketRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("support/:id") view={Lazy::<TicketRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
         </Routes>
     }
@@ -167,10 +166,12 @@ fn Pages() -> impl IntoView {
 
 #[component]
 fn StaffLayoutOutlet() -> impl IntoView {
+    crate::ui::Hydrated::mark_when_done();
     view! { <StaffLayout><leptos_router::components::Outlet/></StaffLayout> }
 }
 
 #[component]
 fn MerchantLayoutOutlet() -> impl IntoView {
+    crate::ui::Hydrated::mark_when_done();
     view! { <MerchantLayout><leptos_router::components::Outlet/></MerchantLayout> }
 }

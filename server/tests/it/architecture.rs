@@ -119,3 +119,30 @@ fn the_domain_crate_needs_no_framework_database_or_runtime() {
         assert!(!needed, "domain depends on {forbidden}:\n{dependencies}");
     }
 }
+
+/// The first load carries a shopper's pages only (issue 19): the merchant console, the staff
+/// pages and the shopper's account and support pages are lazy routes. A route there given a
+/// plain component would pull its page into the module every visitor downloads first.
+#[test]
+fn only_the_shoppers_pages_are_in_the_first_load() {
+    let routes = std::fs::read_to_string(workspace().join("app/src/shell/mod.rs")).unwrap();
+    let mut parent = String::new();
+    let mut checked = 0;
+    let mut eager = Vec::new();
+    for line in routes.lines().map(str::trim_start) {
+        if let Some(rest) = line.strip_prefix("<ParentRoute path=path!(\"") {
+            parent = rest.split('"').next().unwrap_or_default().to_string();
+        } else if let Some(rest) = line.strip_prefix("<Route path=path!(\"") {
+            let path = format!("{parent}/{}", rest.split('"').next().unwrap_or_default());
+            let on_demand = ["/merchant/", "/staff/", "/account", "/notifications", "/support"]
+                .iter()
+                .any(|p| path.trim_start_matches('/').starts_with(p.trim_start_matches('/')));
+            checked += 1;
+            if on_demand && !line.contains("view={Lazy::<") {
+                eager.push(path);
+            }
+        }
+    }
+    assert!(checked > 20, "the route table was not found");
+    assert!(eager.is_empty(), "pages in the first load that belong to a lazy group (shell/lazy.rs): {eager:?}");
+}
