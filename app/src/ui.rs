@@ -72,7 +72,8 @@ impl Hydrated {
         hydrated
     }
 
-    /// Called inside the route tree: its effects run only once that tree is hydrated.
+    /// Called by every page's frame, inside the route tree: its effects run only once that tree
+    /// is hydrated.
     pub fn mark_when_done() {
         if let Some(Hydrated(flag)) = use_context::<Hydrated>() {
             Effect::new(move |_| {

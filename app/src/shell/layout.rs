@@ -56,6 +56,9 @@ fn Frame(brand: &'static str, home: &'static str, nav_label: &'static str, nav: 
     let locale = i18n.get_locale_untracked();
     let menu = NodeRef::<leptos::html::Details>::new();
     close_on_navigation(menu);
+    // Every page is inside a frame, inside the route tree: its effects run once the whole
+    // page, a lazily loaded one included, is hydrated.
+    crate::ui::Hydrated::mark_when_done();
     // So is the router's: the fallback is handed the page shown, for "sign in and come back".
     let location = leptos_router::hooks::use_location();
     let here = Signal::derive(move || current_page(location.pathname, location.search));

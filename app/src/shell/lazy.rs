@@ -8,7 +8,7 @@
 //! - the staff pages.
 //!
 //! Groups, not one chunk per page: the splitter puts code that several split points share into
-//! a chunk per combination of them, and with a split point per page a page needed 100–160 small
+//! a chunk per combination of them, and with a split point per page a page needed 100–165 small
 //! files — on a phone network that is 560 ms a round trip, six at a time (measured: 11–19 s to
 //! hydrate). Three groups make at most a handful of files per page.
 //!

@@ -55,8 +55,8 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
 
     // The marker tells people's tools and the end-to-end tests that the page is interactive:
-    // set from inside the route tree, whose effects run once the page's own chunk arrived and
-    // the whole page is hydrated.
+    // set by every page's frame (`layout.rs`), inside the route tree, whose effects run once the
+    // page's own chunk arrived and the whole page is hydrated.
     let crate::ui::Hydrated(hydrated) = crate::ui::Hydrated::provide();
     let zone = crate::ui::Zone::of_page();
     provide_context(zone);
@@ -107,7 +107,6 @@ fn PageLoading(is_routing: ReadSignal<bool>) -> impl IntoView {
 
 #[component]
 fn ShopperLayoutOutlet() -> impl IntoView {
-    crate::ui::Hydrated::mark_when_done();
     view! { <ShopperLayout><leptos_router::components::Outlet/></ShopperLayout> }
 }
 
@@ -125,7 +124,7 @@ fn Pages() -> impl IntoView {
     // fetched by group when opened (see `lazy.rs`).
     view! {
         <LiveChannel signed_in/>
-        <Routes fallback=|| { crate::ui::Hydrated::mark_when_done(); view! { <ShopperLayout><NotFound/></ShopperLayout> } }>
+        <Routes fallback=|| view! { <ShopperLayout><NotFound/></ShopperLayout> }>
                 <ParentRoute path=path!("/merchant") view=MerchantLayoutOutlet>
                     <Route path=path!("") view={Lazy::<MerchantHomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("qualification") view={Lazy::<QualificationRoute>::new()} ssr=SsrMode::Async/>
@@ -166,12 +165,10 @@ fn Pages() -> impl IntoView {
 
 #[component]
 fn StaffLayoutOutlet() -> impl IntoView {
-    crate::ui::Hydrated::mark_when_done();
     view! { <StaffLayout><leptos_router::components::Outlet/></StaffLayout> }
 }
 
 #[component]
 fn MerchantLayoutOutlet() -> impl IntoView {
-    crate::ui::Hydrated::mark_when_done();
     view! { <MerchantLayout><leptos_router::components::Outlet/></MerchantLayout> }
 }
