@@ -146,19 +146,17 @@ pub async fn sign_up(pool: &PgPool, gate: &HashGate, email: &str, password: &str
     let (Some(email), Some(password), Some(role)) = (email, password, role) else {
         return Err(Error::Validation(errors));
     };
-    throttle(pool, SIGN_UP, email.as_str(), &meta.ip).await?;
+    let attempt = claim_attempt(pool, SIGN_UP, email.as_str(), &meta.ip).await?;
     // Taken before the hash: an already registered email costs no hashing.
     if db::accounts::user_by_email(pool, &email).await?.is_some() {
-        db::accounts::record_attempt(pool, AttemptKind::SignUp, email.as_str(), &meta.ip, false).await?;
         return Err(Error::field("email", Message::EmailTaken));
     }
-    let hash = hash_password(gate, &password).await?;
+    let hash = unless_busy(pool, attempt, hash_password(gate, &password).await).await?;
     let mut tx = pool.begin().await?;
     let Some(user) = db::accounts::insert_user(&mut *tx, &email, &hash, role).await? else {
-        db::accounts::record_attempt(pool, AttemptKind::SignUp, email.as_str(), &meta.ip, false).await?;
         return Err(Error::field("email", Message::EmailTaken));
     };
-    db::accounts::record_attempt(&mut *tx, AttemptKind::SignUp, email.as_str(), &meta.ip, true).await?;
+    db::accounts::attempt_succeeded(&mut *tx, attempt).await?;
     db::accounts::record_activity(&mut *tx, user.id, "signed_up", meta).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id, role = role.as_str(), "signed up");
@@ -174,15 +172,17 @@ pub async fn sign_in(pool: &PgPool, gate: &HashGate, email: &str, password: &str
     if password.is_empty() {
         return Err(Error::field("password", Message::PasswordMissing));
     }
-    throttle(pool, SIGN_IN, email.as_str(), &meta.ip).await?;
+    let attempt = claim_attempt(pool, SIGN_IN, email.as_str(), &meta.ip).await?;
 
     let found = db::accounts::user_by_email(pool, &email).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), Some(hash)),
         None => (None, None),
     };
-    let ok = verify_password(gate, hash, password).await?;
-    db::accounts::record_attempt(pool, AttemptKind::SignIn, email.as_str(), &meta.ip, ok).await?;
+    let ok = unless_busy(pool, attempt, verify_password(gate, hash, password).await).await?;
+    if ok {
+        db::accounts::attempt_succeeded(pool, attempt).await?;
+    }
     match (ok, user) {
         (true, Some(user)) if db::accounts::is_frozen(pool, user.id).await? => Err(Error::Conflict(Message::AccountFrozen)),
         (true, Some(user)) => {
@@ -223,9 +223,15 @@ pub const SIGN_UP: Throttle = Throttle { kind: AttemptKind::SignUp, per_account:
 /// Password changes: 5 wrong current passwords per account, 20 per address.
 pub const PASSWORD_CHANGE: Throttle = Throttle { kind: AttemptKind::PasswordChange, per_account: 5, per_address: 20, count_all: false };
 
-pub async fn throttle(pool: &PgPool, rule: Throttle, email: &str, ip: &str) -> Result<(), Error> {
+/// Checks the throttle and, if the attempt may go on, records it as failed until it proves
+/// otherwise ([`db::accounts::attempt_succeeded`]); returns the attempt's id. Check and record
+/// are one step under a lock per email and per address: a burst of concurrent attempts gets
+/// exactly as many tries as the limits allow, however slow judging each one is.
+pub async fn claim_attempt(pool: &PgPool, rule: Throttle, email: &str, ip: &str) -> Result<i64, Error> {
     let window = THROTTLE_WINDOW.whole_seconds();
-    let recent = db::accounts::recent_failures(pool, rule.kind, email, ip, window, rule.count_all).await?;
+    let mut tx = pool.begin().await?;
+    db::accounts::lock_throttle(&mut tx, rule.kind, email, ip).await?;
+    let recent = db::accounts::recent_failures(&mut *tx, rule.kind, email, ip, window, rule.count_all).await?;
     let now = OffsetDateTime::now_utc();
     let wait = |oldest: Option<OffsetDateTime>| oldest.map(|t| (t + THROTTLE_WINDOW - now).whole_seconds().max(1) as u64).unwrap_or(1);
     if recent.by_email >= rule.per_account {
@@ -234,7 +240,17 @@ pub async fn throttle(pool: &PgPool, rule: Throttle, email: &str, ip: &str) -> R
     if recent.by_ip >= rule.per_address {
         return Err(Error::RateLimited(wait(recent.oldest_by_ip)));
     }
-    Ok(())
+    let attempt = db::accounts::record_attempt(&mut *tx, rule.kind, email, ip).await?;
+    tx.commit().await?;
+    Ok(attempt)
+}
+
+/// An attempt the server was too busy to judge does not count against anyone.
+async fn unless_busy<T>(pool: &PgPool, attempt: i64, judged: Result<T, Error>) -> Result<T, Error> {
+    if judged.is_err() {
+        db::accounts::forget_attempt(pool, attempt).await?;
+    }
+    judged
 }
 
 /// Ends the session behind `token`.
@@ -275,11 +291,12 @@ pub async fn change_password(
         return Err(Error::field("new_password", Message::SamePassword));
     }
     let account = format!("user:{}", user.id);
-    throttle(pool, PASSWORD_CHANGE, &account, &meta.ip).await?;
+    let attempt = claim_attempt(pool, PASSWORD_CHANGE, &account, &meta.ip).await?;
     let hash = db::accounts::password_hash(pool, user.id).await?;
-    let right = verify_password(gate, hash, current).await?;
-    db::accounts::record_attempt(pool, AttemptKind::PasswordChange, &account, &meta.ip, right).await?;
-    if !right {
+    let right = unless_busy(pool, attempt, verify_password(gate, hash, current).await).await?;
+    if right {
+        db::accounts::attempt_succeeded(pool, attempt).await?;
+    } else {
         return Err(Error::field("current_password", Message::WrongCurrentPassword));
     }
     let new_hash = hash_password(gate, &new).await?;

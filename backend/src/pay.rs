@@ -225,11 +225,19 @@ pub async fn verify(
         // No try left, or the attempt ended meanwhile: answer where it stands.
         return Ok(result_of(&own_attempt(pool, shopper, attempt_id).await?));
     };
+    // Counted against the shopper before the provider sees it, taken back only when the code
+    // proves right: a guess whose answer is lost (the attempt stopped meanwhile, as when several
+    // are sent at once) still counts.
+    let guess = db::payments::record_guess(pool, shopper.id).await?;
     let reference = attempt.reference.clone().unwrap_or_default();
     match provider.verify(&reference, code).await {
-        Ok(outcome) => finish(pool, provider, settings, Paying::of(&attempt), outcome, Actor::Shopper, Some(shopper.id)).await,
+        Ok(outcome) => {
+            if matches!(outcome, ChargeOutcome::Succeeded { .. } | ChargeOutcome::Processing { .. }) {
+                db::payments::forget_guess(pool, guess).await?;
+            }
+            finish(pool, provider, settings, Paying::of(&attempt), outcome, Actor::Shopper, Some(shopper.id)).await
+        }
         Err(ProviderError::Declined(DeclineReason::IncorrectCode)) => {
-            db::payments::record_wrong_code(pool, shopper.id).await?;
             let left = MAX_CODE_TRIES - tries;
             if left <= 0 {
                 tracing::info!(attempt_id, "too many wrong verification codes: attempt stopped");
@@ -239,8 +247,9 @@ pub async fn verify(
         }
         Err(ProviderError::Declined(reason)) => Err(Error::field("code", Message::Declined { reason })),
         Err(err) => {
-            // The provider did not judge the code: the try does not count.
+            // The provider did not judge the code: neither the try nor the guess counts.
             db::payments::give_back_code_try(pool, attempt_id).await?;
+            db::payments::forget_guess(pool, guess).await?;
             Err(err.into())
         }
     }

@@ -1,6 +1,6 @@
 //! SQL for users, sessions, sign-in attempts and account activity.
 
-use sqlx::{PgExecutor, PgPool};
+use sqlx::{PgConnection, PgExecutor, PgPool};
 use time::OffsetDateTime;
 
 use domain::accounts::{ActivityEntry, RequestMeta};
@@ -121,13 +121,35 @@ impl AttemptKind {
     }
 }
 
-pub async fn record_attempt(db: impl PgExecutor<'_>, kind: AttemptKind, email: &str, ip: &str, succeeded: bool) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sign_in_attempts (kind, email, ip, succeeded) VALUES ($4, $1, $2, $3)")
+/// Records an attempt that is about to be judged, as failed until [`attempt_succeeded`] says
+/// otherwise (so one still in flight counts against the throttle); returns its id.
+pub async fn record_attempt(db: impl PgExecutor<'_>, kind: AttemptKind, email: &str, ip: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO sign_in_attempts (kind, email, ip, succeeded) VALUES ($3, $1, $2, false) RETURNING id")
         .bind(email)
         .bind(ip)
-        .bind(succeeded)
         .bind(kind.as_str())
-        .execute(db)
+        .fetch_one(db)
+        .await
+}
+
+pub async fn attempt_succeeded(db: impl PgExecutor<'_>, attempt_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sign_in_attempts SET succeeded = true WHERE id = $1").bind(attempt_id).execute(db).await.map(|_| ())
+}
+
+pub async fn forget_attempt(db: impl PgExecutor<'_>, attempt_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_attempts WHERE id = $1").bind(attempt_id).execute(db).await.map(|_| ())
+}
+
+/// Serialises the throttle checks of one kind for one email and one address until the
+/// transaction ends, so that a burst of attempts cannot all pass the count before any of them
+/// is recorded. Email locks and address locks live in two lock spaces and are always taken in
+/// that order: no two checks can wait on each other in a cycle.
+pub async fn lock_throttle(tx: &mut PgConnection, kind: AttemptKind, email: &str, ip: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(1, hashtext($1 || ':' || $2)), pg_advisory_xact_lock(2, hashtext($1 || ':' || $3))")
+        .bind(kind.as_str())
+        .bind(email)
+        .bind(ip)
+        .execute(tx)
         .await
         .map(|_| ())
 }
@@ -143,7 +165,7 @@ pub struct RecentFailures {
 
 /// Attempts of `kind` within the window: failed ones, or all of them when `count_all`.
 pub async fn recent_failures(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     kind: AttemptKind,
     email: &str,
     ip: &str,
@@ -165,7 +187,7 @@ pub async fn recent_failures(
     .bind(window_secs as f64)
     .bind(kind.as_str())
     .bind(count_all)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(RecentFailures { by_email, oldest_by_email, by_ip, oldest_by_ip })
 }

@@ -289,8 +289,16 @@ pub async fn give_back_code_try(pool: &PgPool, attempt_id: i64) -> Result<(), sq
         .map(|_| ())
 }
 
-pub async fn record_wrong_code(pool: &PgPool, shopper_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO verification_failures (shopper_id) VALUES ($1)").bind(shopper_id).execute(pool).await.map(|_| ())
+/// Counts a code the shopper sends against them before the provider sees it; the provider's
+/// answer decides whether it is taken back ([`forget_guess`]). Counting first means a guess whose
+/// answer is lost to a race (the attempt stopped meanwhile) still counts.
+pub async fn record_guess(pool: &PgPool, shopper_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("INSERT INTO verification_failures (shopper_id) VALUES ($1) RETURNING id").bind(shopper_id).fetch_one(pool).await
+}
+
+/// Takes back a guess that was right, or that the provider could not judge.
+pub async fn forget_guess(pool: &PgPool, guess_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM verification_failures WHERE id = $1").bind(guess_id).execute(pool).await.map(|_| ())
 }
 
 /// Wrong codes of a shopper within the last `window_secs`, and the oldest of them.

@@ -105,6 +105,25 @@ async fn sign_in_is_throttled_per_account(pool: PgPool) {
     assert!(ok.session_cookie().is_some(), "{}", ok.body);
 }
 
+/// A burst of guesses sent at once gets no more tries than one sent after another: the
+/// throttle's check and its count are one step, not a check before a slow password hash and a
+/// count after it.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_burst_of_guesses_gets_no_more_tries(pool: PgPool) {
+    let app = app(pool.clone());
+    signed_up(&app, "burst@example.com", "shopper").await;
+    let guesses = (0..30u8).map(|i| {
+        let app = app.clone();
+        tokio::spawn(async move { call_as(&app, "sign_in", "email=burst%40example.com&password=guess+guess+guess", None, [10, 1, 0, i]).await })
+    });
+    let answers: Vec<_> = futures::future::join_all(guesses).await.into_iter().map(Result::unwrap).collect();
+    let judged = answers.iter().filter(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY).count();
+    let throttled = answers.iter().filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((judged, throttled), (5, 25), "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM sign_in_attempts WHERE kind = 'sign_in'").fetch_one(&pool).await.unwrap();
+    assert_eq!(recorded, 5);
+}
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn sign_in_is_throttled_per_address(pool: PgPool) {
     let app = app(pool.clone());

@@ -650,6 +650,22 @@ async fn verification_codes_cannot_be_guessed(pool: PgPool) {
     assert_payment_invariant(&pool).await;
 }
 
+/// A code whose answer is lost because the attempt stopped at the provider meanwhile (as when
+/// a burst of guesses ends it) still counts against the shopper: the throttle counts guesses
+/// as they are sent, not only the answers that come back "wrong".
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_guess_counts_even_when_the_attempt_stops_meanwhile(pool: PgPool) {
+    let app = app(pool.clone());
+    let o = shop_order(&app, &pool, "lost", "4000000000003220").await;
+    let waiting = call_as(&app, "pay_order", &pay_form(&o.number, o.method, &new_key()), Some(&o.shopper), HOME).await.json();
+    let attempt = waiting["attempt_id"].as_i64().unwrap();
+    // The provider has already stopped the charge when this guess reaches it.
+    sqlx::query("UPDATE sandbox_charges SET status = 'cancelled', decline_reason = 'cancelled'").execute(&pool).await.unwrap();
+    let answer = call_as(&app, "verify_payment", &format!("attempt_id={attempt}&code=000000"), Some(&o.shopper), HOME).await;
+    assert_ne!(answer.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", answer.body);
+    assert_eq!(count(&pool, "verification_failures").await, 1, "the guess counts");
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Step {
     Pay(usize),
