@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod orders;
 pub mod payments;
 pub mod refunds;
+pub mod settlement;
 pub mod shell;
 pub mod staff;
 pub mod support;

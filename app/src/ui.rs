@@ -448,7 +448,7 @@ pub fn Countdown(due: OffsetDateTime, #[prop(optional)] plain: bool) -> impl Int
 }
 
 /// Seconds since the epoch: the browser's clock after hydration, the server's before.
-fn now_secs() -> i64 {
+pub fn now_secs() -> i64 {
     #[cfg(feature = "hydrate")]
     {
         (js_sys::Date::now() / 1000.0) as i64

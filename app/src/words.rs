@@ -305,6 +305,14 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         PaidOnlineNoCashRecord => td_string!(l, messages.paid_online_no_cash_record),
         RefundQuantityFormat => td_string!(l, messages.refund_quantity_format),
         AnswerRefundRequestFirst => td_string!(l, messages.answer_refund_request_first),
+        DigitsExactly { digits } => return fill(td_string!(l, messages.digits_exactly), &[("digits", n(digits))]),
+        DigitsBetween { min, max } => return fill(td_string!(l, messages.digits_between), &[("min", n(min)), ("max", n(max))]),
+        RoutingNumberInvalid => td_string!(l, messages.routing_number_invalid),
+        NoPayoutAccount => td_string!(l, messages.no_payout_account),
+        NothingToPayOut => td_string!(l, messages.nothing_to_pay_out),
+        PayoutSentWithOtherDetails => td_string!(l, messages.payout_sent_with_other_details),
+        TestClockOff => td_string!(l, messages.test_clock_off),
+        ClockStepInvalid => td_string!(l, messages.clock_step_invalid),
         ConfirmFirst { .. } => td_string!(l, messages.confirm_first),
     };
     text.to_string()
@@ -339,6 +347,15 @@ pub fn device_text(l: Locale, user_agent: &str) -> String {
         // Systems are brand names in every language.
         Some(os) => fill(td_string!(l, staff.d_on), &[("browser", browser.to_string()), ("os", os.name().to_string())]),
     }
+}
+
+/// Why a payout failed, from the provider's reason code.
+pub fn payout_failure_text(l: Locale, reason: &str) -> String {
+    match reason {
+        "account_closed" => td_string!(l, money.fail_account_closed),
+        _ => td_string!(l, money.fail_refused),
+    }
+    .to_string()
 }
 
 #[cfg(test)]

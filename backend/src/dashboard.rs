@@ -30,6 +30,7 @@ pub async fn read(pool: &PgPool, shop: &Shop, now: OffsetDateTime) -> Result<Das
     let received = db::dashboard::received(&mut tx, shop.id, RECENT_PAYMENTS).await?;
     let pending = db::dashboard::balances(&mut tx, shop.id, Account::MerchantPending { shop_id: shop.id }.kind()).await?;
     let cash = db::dashboard::balances(&mut tx, shop.id, Account::MerchantCash { shop_id: shop.id }.kind()).await?;
+    let available = db::dashboard::balances(&mut tx, shop.id, Account::MerchantAvailable { shop_id: shop.id }.kind()).await?;
     tx.commit().await?;
     let (sales_today, sales_week, days) = sales(&periods, shop.currency, &paid).map_err(Error::internal)?;
     Ok(Dashboard {
@@ -43,6 +44,7 @@ pub async fn read(pool: &PgPool, shop: &Shop, now: OffsetDateTime) -> Result<Das
         received,
         pending: balances(shop.currency, pending),
         cash_collected: balances(shop.currency, cash),
+        available: balances(shop.currency, available),
         days,
     })
 }

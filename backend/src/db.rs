@@ -17,6 +17,7 @@ pub mod payment_methods;
 pub mod payments;
 pub mod qualification;
 pub mod refunds;
+pub mod settlement;
 pub mod support;
 
 use sqlx::PgPool;

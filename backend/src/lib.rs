@@ -15,8 +15,10 @@
 //! 4. `checkout`, `payment_methods`, `refunds` (after-sales: requests, refunds, their
 //!    deadlines; also the refund of an unexpected charge);
 //! 5. `pay` (paying, verification, callbacks, reconciling, unexpected charges);
-//! 6. `collection` (the merchant's actions), `worker` (deadlines, completion);
-//! 7. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
+//! 6. `clock` (the platform's time, with the sandbox's test clock), `settlement` (settling
+//!    delivered orders, reserves, balances, statements, reconciliation), `payouts`;
+//! 7. `collection` (the merchant's actions), `worker` (deadlines, completion, settlement, payouts);
+//! 8. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
 
 pub mod error;
 pub use error::Error;
@@ -38,6 +40,10 @@ pub mod payment_methods;
 pub mod refunds;
 
 pub mod pay;
+
+pub mod clock;
+pub mod payouts;
+pub mod settlement;
 
 pub mod collection;
 pub mod worker;

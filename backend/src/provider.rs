@@ -85,6 +85,32 @@ pub enum RefundOutcome {
     },
 }
 
+/// Money to send to a shop's bank account: `idempotency_key` makes a retried request the same
+/// payout.
+#[derive(Clone, Debug)]
+pub struct PayoutRequest {
+    pub destination: domain::settlement::BankAccount,
+    pub amount: Money,
+    pub idempotency_key: String,
+}
+
+/// Where a payout stands at the provider.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PayoutOutcome {
+    Paid {
+        reference: String,
+    },
+    /// On its way; the outcome arrives through the signed callback (or `query_payout`).
+    InTransit {
+        reference: String,
+    },
+    /// Refused or bounced (a closed account, say): the money is the shop's again.
+    Failed {
+        reference: String,
+        reason: String,
+    },
+}
+
 #[async_trait]
 pub trait PaymentProvider: Send + Sync + 'static {
     fn name(&self) -> &'static str;
@@ -110,6 +136,11 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn refund(&self, charge_reference: &str, amount: Money, idempotency_key: &str) -> Result<RefundOutcome, ProviderError>;
     /// The current state of a refund (for a slow one, or after a crash).
     async fn query_refund(&self, reference: &str) -> Result<RefundOutcome, ProviderError>;
+    /// Sends money to a shop's bank account. The same idempotency key is the same payout:
+    /// asking again answers where it stands.
+    async fn payout(&self, request: PayoutRequest) -> Result<PayoutOutcome, ProviderError>;
+    /// The current state of a payout (for a slow one, or after a crash).
+    async fn query_payout(&self, reference: &str) -> Result<PayoutOutcome, ProviderError>;
 }
 
 pub type Provider = Arc<dyn PaymentProvider>;

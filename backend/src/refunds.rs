@@ -764,8 +764,10 @@ async fn book(
     restock: bool,
     request_id: Option<i64>,
 ) -> Result<(), Error> {
+    // After settlement the money comes out of the shop's available balance.
+    let settled = db::settlement::is_settled(&mut *tx, order.id).await?;
     let (kind, entries) = match method {
-        RefundMethod::Provider => ("refund", refund_posting(amount, order.shopper_id, order.shop_id)),
+        RefundMethod::Provider => ("refund", refund_posting(amount, order.shopper_id, order.shop_id, settled)),
         RefundMethod::Cash | RefundMethod::BankTransfer => ("cash_refund", cash_refund_posting(amount, order.shopper_id, order.shop_id)),
     };
     db::payments::post_refund(tx, kind, (refund_id, None), order.id, amount.currency, &entries).await?;

@@ -31,7 +31,9 @@ pub async fn run(pool: PgPool, provider: Provider, settings: OrderSettings, inte
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        run_once(&pool, &provider, &settings, OffsetDateTime::now_utc()).await;
+        // The platform's clock: real time unless staff moved the sandbox's test clock.
+        let now = crate::clock::now(&pool).await.unwrap_or_else(|_| OffsetDateTime::now_utc());
+        run_once(&pool, &provider, &settings, now).await;
     }
 }
 
@@ -56,6 +58,29 @@ pub async fn run_once(pool: &PgPool, provider: &Provider, settings: &OrderSettin
         Ok(0) => {}
         Ok(n) => tracing::info!(completed = n, "worker completed delivered orders"),
         Err(err) => tracing::warn!(error = %err, "worker: complete"),
+    }
+    match crate::settlement::settle_due(pool, settings, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(settled = n, "worker settled orders"),
+        Err(err) => tracing::warn!(error = %err, "worker: settle"),
+    }
+    match crate::settlement::release_reserves(pool, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(released = n, "worker released reserves"),
+        Err(err) => tracing::warn!(error = %err, "worker: release reserves"),
+    }
+    match crate::payouts::pay_out_scheduled(pool, provider, now).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(payouts = n, "worker sent scheduled payouts"),
+        Err(err) => tracing::warn!(error = %err, "worker: scheduled payouts"),
+    }
+    match crate::payouts::finish_open(pool, provider, 10.0).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(payouts = n, "worker finished payouts"),
+        Err(err) => tracing::warn!(error = %err, "worker: open payouts"),
+    }
+    if let Err(err) = crate::settlement::reconcile_daily(pool, provider, now).await {
+        tracing::warn!(error = %err, "worker: daily reconciliation");
     }
     if let Err(err) = db::live::prune(pool).await {
         tracing::warn!(error = %err, "worker: pruning live events");

@@ -18,6 +18,10 @@ pub struct OrderSettings {
     pub verification_timeout_minutes: i64,
     /// The after-sales windows: the merchant's answer, the return's receipt.
     pub after_sales: crate::refunds::AfterSalesSettings,
+    /// Days after delivery before an order's money settles (nothing open on it).
+    pub settle_after_days: i64,
+    /// Staff may move the platform's clock forward (sandbox provider, not production).
+    pub test_clock: bool,
 }
 
 impl Default for OrderSettings {
@@ -29,6 +33,8 @@ impl Default for OrderSettings {
             complete_after_hours: 7 * 24,
             verification_timeout_minutes: 10,
             after_sales: Default::default(),
+            settle_after_days: 7,
+            test_clock: false,
         }
     }
 }

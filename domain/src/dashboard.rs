@@ -137,6 +137,8 @@ pub struct Dashboard {
     pub pending: Vec<Money>,
     /// Cash the shop's couriers collected on delivery: already in the shop's hands.
     pub cash_collected: Vec<Money>,
+    /// Settled, not paid out yet (below zero after a refund that came after settlement).
+    pub available: Vec<Money>,
     /// [`CHART_DAYS`] days, oldest first, every day present (zero when nothing sold).
     pub days: Vec<DaySales>,
 }

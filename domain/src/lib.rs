@@ -23,6 +23,7 @@ pub mod orders;
 pub mod payments;
 pub mod qualification;
 pub mod refunds;
+pub mod settlement;
 #[cfg(feature = "sqlx")]
 mod stored;
 pub mod support;

@@ -226,6 +226,21 @@ pub enum Message {
     RefundQuantityFormat,
     AnswerRefundRequestFirst,
 
+    // Settlement and payouts.
+    DigitsExactly {
+        digits: u32,
+    },
+    DigitsBetween {
+        min: u32,
+        max: u32,
+    },
+    RoutingNumberInvalid,
+    NoPayoutAccount,
+    NothingToPayOut,
+    PayoutSentWithOtherDetails,
+    TestClockOff,
+    ClockStepInvalid,
+
     // Anything that cannot be undone.
     /// A destructive action was sent without its confirmation; `subject` names what was to be
     /// done (an action, a method's id), so that the page shows the confirmation step beside it.
@@ -377,6 +392,14 @@ impl Message {
             Message::PaidOnlineNoCashRecord,
             Message::RefundQuantityFormat,
             Message::AnswerRefundRequestFirst,
+            Message::DigitsExactly { digits: 4 },
+            Message::DigitsBetween { min: 9, max: 12 },
+            Message::RoutingNumberInvalid,
+            Message::NoPayoutAccount,
+            Message::NothingToPayOut,
+            Message::PayoutSentWithOtherDetails,
+            Message::TestClockOff,
+            Message::ClockStepInvalid,
             Message::ConfirmFirst { subject: "cancel".into() },
         ];
         debug_assert_eq!(all.len(), <Message as strum::EnumCount>::COUNT);
@@ -547,6 +570,14 @@ impl fmt::Display for Message {
             PaidOnlineNoCashRecord => "This order was paid online: the refund goes back through the payment provider.",
             RefundQuantityFormat => "Enter a whole number of items, 0 or more.",
             AnswerRefundRequestFirst => "A refund request of this order is open: answer it before shipping.",
+            DigitsExactly { digits } => return write!(f, "Enter exactly {digits} digits."),
+            DigitsBetween { min, max } => return write!(f, "Enter {min} to {max} digits."),
+            RoutingNumberInvalid => "This routing number does not exist: check its 9 digits.",
+            NoPayoutAccount => "Add the bank account to pay out to first.",
+            NothingToPayOut => "Nothing is available to pay out yet.",
+            PayoutSentWithOtherDetails => "This payout was already sent with other details.",
+            TestClockOff => "The test clock works only with the sandbox provider, never in production.",
+            ClockStepInvalid => "Move the clock forward by 1 to 90 days, or 1 to 24 hours.",
             ConfirmFirst { .. } => "Please confirm: this cannot be undone.",
         };
         f.write_str(fixed)

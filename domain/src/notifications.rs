@@ -30,6 +30,10 @@ pub enum NotificationKind {
     RefundSucceeded,
     /// To the merchant: the provider refused a refund; Paydesk tries again.
     RefundFailed,
+    /// To the merchant: a payout reached their bank.
+    PayoutPaid,
+    /// To the merchant: a payout failed; its money is available again (detail: why).
+    PayoutFailed,
 }
 
 impl NotificationKind {
@@ -49,12 +53,14 @@ impl NotificationKind {
             NotificationKind::RefundEscalated => "refund_escalated",
             NotificationKind::RefundSucceeded => "refund_succeeded",
             NotificationKind::RefundFailed => "refund_failed",
+            NotificationKind::PayoutPaid => "payout_paid",
+            NotificationKind::PayoutFailed => "payout_failed",
         }
     }
     pub fn parse(raw: &str) -> Option<NotificationKind> {
         NotificationKind::ALL.into_iter().find(|k| k.as_str() == raw)
     }
-    pub const ALL: [NotificationKind; 14] = {
+    pub const ALL: [NotificationKind; 16] = {
         use NotificationKind::*;
         [
             PaymentReceived,
@@ -71,6 +77,8 @@ impl NotificationKind {
             RefundEscalated,
             RefundSucceeded,
             RefundFailed,
+            PayoutPaid,
+            PayoutFailed,
         ]
     };
 }
@@ -92,11 +100,13 @@ pub struct Notification {
 }
 
 impl Notification {
-    /// Where the notification leads: its order, or the account page.
+    /// Where the notification leads: its order, the shop's money page (payouts), or the
+    /// account page.
     pub fn href(&self, order_base: &str) -> String {
-        match &self.order_number {
-            Some(n) => format!("{order_base}/{n}"),
-            None => "/account".to_string(),
+        match (&self.order_number, self.kind) {
+            (Some(n), _) => format!("{order_base}/{n}"),
+            (None, NotificationKind::PayoutPaid | NotificationKind::PayoutFailed) => "/merchant/money".to_string(),
+            (None, _) => "/account".to_string(),
         }
     }
 }

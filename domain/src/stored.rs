@@ -46,4 +46,6 @@ stored_as_text! {
     crate::refunds::RequestStatus => as_str,
     crate::refunds::RefundStatus => as_str,
     crate::refunds::RefundMethod => as_str,
+    crate::settlement::PayoutStatus => as_str,
+    crate::settlement::PayoutSchedule => as_str,
 }

@@ -36,10 +36,12 @@ pub async fn provider_callback(State(state): State<AppState>, headers: HeaderMap
         Ok(done) => {
             let duplicate = done.rows_affected() == 0;
             tracing::info!(%event_id, duplicate, "provider callback received");
-            let is_refund = event.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("refund."));
+            let kind = event.get("type").and_then(Value::as_str).unwrap_or("");
             if !duplicate && let Some(reference) = event.get("reference").and_then(Value::as_str) {
-                let applied = if is_refund {
+                let applied = if kind.starts_with("refund.") {
                     backend::refunds::on_callback(&state.pool, &state.provider, reference).await
+                } else if kind.starts_with("payout.") {
+                    backend::payouts::on_callback(&state.pool, &state.provider, reference).await
                 } else {
                     backend::pay::on_callback(&state.pool, &state.provider, &state.orders, reference).await
                 };

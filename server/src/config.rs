@@ -16,6 +16,8 @@
 //! | `PAYDESK_WORKER_INTERVAL_SECONDS` | `5` | how often the worker expires overdue orders, completes delivered ones and reconciles payments (1–3600) |
 //! | `PAYDESK_PROVIDER` | `sandbox` | the payment provider |
 //! | `PAYDESK_PROVIDER_SECRET` | `sandbox-callback-secret` | shared secret of the provider's signed callbacks (set a real one with a real provider) |
+//! | `PAYDESK_SETTLE_AFTER_DAYS` | `7` | an order's money settles this many days after delivery, when no after-sales request is open on it (0–90) |
+//! | `PAYDESK_MODE` | `development` | `production` refuses what only tests and demos need (the test clock) |
 //! | `PAYDESK_PUBLIC_URL` | `http://<LEPTOS_SITE_ADDR>` | the address the provider's callbacks are sent to |
 //! | `RUST_LOG` | `info,paydesk=debug,server=debug,app=debug` | log filter (tracing `EnvFilter` syntax) |
 
@@ -31,6 +33,8 @@ pub enum ConfigError {
     BadPoolSize(String),
     #[error("{0} must be true or false, got {1:?}")]
     BadBool(&'static str, String),
+    #[error("PAYDESK_MODE must be development or production, got {0:?}")]
+    BadMode(String),
     #[error("set both PAYDESK_STAFF_EMAIL and PAYDESK_STAFF_PASSWORD, or neither")]
     HalfStaff,
     #[error("set both PAYDESK_TLS_CERT and PAYDESK_TLS_KEY, or neither")]
@@ -81,6 +85,16 @@ pub struct Config {
     pub provider: String,
     pub provider_secret: String,
     pub public_url: Option<String>,
+    pub settle_after_days: i64,
+    /// `PAYDESK_MODE=production`.
+    pub production: bool,
+}
+
+impl Config {
+    /// Staff may move the platform's clock: only with the sandbox provider, never in production.
+    pub fn test_clock(&self) -> bool {
+        self.provider == "sandbox" && !self.production
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -153,7 +167,15 @@ impl Config {
         let refund_answer_minutes = number(&lookup, "PAYDESK_REFUND_ANSWER_MINUTES", 2_880, 1, 43_200)?;
         let return_receipt_minutes = number(&lookup, "PAYDESK_RETURN_RECEIPT_MINUTES", 10_080, 1, 129_600)?;
         let worker_interval_seconds = number(&lookup, "PAYDESK_WORKER_INTERVAL_SECONDS", 5, 1, 3_600)? as u64;
+        let settle_after_days = number(&lookup, "PAYDESK_SETTLE_AFTER_DAYS", 7, 0, 90)?;
+        let production = match lookup("PAYDESK_MODE").as_deref().map(str::trim) {
+            None | Some("" | "development") => false,
+            Some("production") => true,
+            Some(other) => return Err(ConfigError::BadMode(other.to_string())),
+        };
         Ok(Config {
+            settle_after_days,
+            production,
             database_url,
             request_min_minutes,
             request_max_minutes,

@@ -64,7 +64,7 @@ pub async fn product_image(
 
 /// The plain-text answer to an upload that failed, in the uploader's language (the cookie the
 /// header's switch sets, else the browser's first language).
-fn error_response(err: AppError, headers: &HeaderMap) -> Response {
+pub(crate) fn error_response(err: AppError, headers: &HeaderMap) -> Response {
     use app::i18n::Locale;
     let chinese = match app::cookies::value(headers, app::accounts::session::LANGUAGE_COOKIE) {
         Some(chosen) => chosen.starts_with("zh"),

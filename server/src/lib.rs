@@ -14,6 +14,7 @@ pub mod language;
 pub mod live;
 pub mod security;
 pub mod session;
+pub mod statements;
 pub mod telemetry;
 pub mod tls;
 
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .route("/orders/{number}/refund-requests/{id}/photo", get(images::refund_photo))
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
+        .route("/merchant/statements.csv", get(statements::statement_csv))
         .route("/lang/{language}", get(language::switch))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || app::shell(options.clone()))
         // Who is asking, looked up once per request (after the body checks below).

@@ -57,6 +57,8 @@ async fn run() -> Result<(), String> {
             answer_minutes: config.refund_answer_minutes,
             receipt_minutes: config.return_receipt_minutes,
         },
+        settle_after_days: config.settle_after_days,
+        test_clock: config.test_clock(),
     };
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let callbacks = app::payments::provider::CallbackTarget {

@@ -128,6 +128,9 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             }}
         </section>
         <Actions m=m.clone() act/>
+        {(s.status != OrderStatus::Cancelled).then(|| view! {
+            <crate::settlement::timeline::MoneyTimeline number=s.number.clone() currency=s.total.currency/>
+        })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t!(i18n, merchant.items)}</h2>
             <div class="table-scroll">

@@ -123,8 +123,8 @@ fn Board(d: Dashboard) -> impl IntoView {
             </section>
             <section class="card stat" aria-labelledby="stat-available">
                 <h2 id="stat-available">{t!(i18n, merchant.d_available)}</h2>
-                <p class="stat-value stat-none">{t!(i18n, merchant.d_available_none)}</p>
-                <p class="stat-note">{t!(i18n, merchant.d_available_note)}</p>
+                <p class="stat-value">{amounts(l, &d.available)}</p>
+                <p class="stat-note">{t!(i18n, merchant.d_available_note)}" "<A href="/merchant/money">{t!(i18n, merchant.d_available_link)}</A></p>
             </section>
         </div>
         <div class="dash-columns">

@@ -29,6 +29,7 @@ fn merchant_nav(l: Locale) -> Nav {
     vec![
         ("/merchant", td_string!(l, common.nav_overview)),
         ("/merchant/orders", td_string!(l, common.nav_orders)),
+        ("/merchant/money", td_string!(l, common.nav_money)),
         ("/merchant/qualification", td_string!(l, common.nav_qualification)),
         ("/merchant/products", td_string!(l, common.nav_products)),
         ("/", td_string!(l, common.nav_shopper_site)),
@@ -40,6 +41,7 @@ fn staff_nav(l: Locale) -> Nav {
         ("/staff/reviews", td_string!(l, common.nav_reviews)),
         ("/staff/tickets", td_string!(l, common.nav_tickets)),
         ("/staff/status", td_string!(l, common.nav_status)),
+        ("/staff/money", td_string!(l, common.nav_money)),
         ("/", td_string!(l, common.nav_shopper_site)),
     ]
 }

@@ -74,6 +74,8 @@ lazy_group!(MerchantPages, merchant_pages, __preload_merchant_pages {
     OrdersConsoleRoute => crate::collection::OrdersConsolePage,
     MerchantOrderRoute => crate::collection::MerchantOrderPage,
     MerchantNotificationsRoute => crate::notifications::MerchantNotificationsPage,
+    MoneyRoute => crate::settlement::money_page::MoneyPage,
+    StatementRoute => crate::settlement::statement_page::StatementPage,
 });
 
 lazy_group!(StaffPages, staff_pages, __preload_staff_pages {
@@ -82,4 +84,5 @@ lazy_group!(StaffPages, staff_pages, __preload_staff_pages {
     TicketQueueRoute => crate::support::TicketQueuePage,
     StaffTicketRoute => crate::support::StaffTicketPage,
     StatusRoute => crate::health::StatusPage,
+    PlatformMoneyRoute => crate::settlement::platform_page::PlatformMoneyPage,
 });

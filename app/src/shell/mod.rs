@@ -132,6 +132,8 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("orders") view={Lazy::<OrdersConsoleRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("orders/:number") view={Lazy::<MerchantOrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("notifications") view={Lazy::<MerchantNotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("money") view={Lazy::<MoneyRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("statements/:day") view={Lazy::<StatementRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
                     <Route path=path!("reviews") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async/>
@@ -139,6 +141,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("tickets") view={Lazy::<TicketQueueRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("tickets/:id") view={Lazy::<StaffTicketRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("status") view={Lazy::<StatusRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("money") view={Lazy::<PlatformMoneyRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("") view=ShopperLayoutOutlet>
                     <Route path=path!("") view=ShopHome ssr=SsrMode::Async/>

@@ -215,11 +215,11 @@ pub async fn set_shipment(tx: &mut PgConnection, order_id: i64, shipment: &Shipm
 }
 
 pub async fn set_delivered(tx: &mut PgConnection, order_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE orders SET delivered_at = now() WHERE id = $1").bind(order_id).execute(tx).await.map(|_| ())
+    sqlx::query("UPDATE orders SET delivered_at = platform_now() WHERE id = $1").bind(order_id).execute(tx).await.map(|_| ())
 }
 
 pub async fn set_paid(tx: &mut PgConnection, order_id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE orders SET paid_at = coalesce(paid_at, now()) WHERE id = $1").bind(order_id).execute(tx).await.map(|_| ())
+    sqlx::query("UPDATE orders SET paid_at = coalesce(paid_at, platform_now()) WHERE id = $1").bind(order_id).execute(tx).await.map(|_| ())
 }
 
 /// The account of the merchant who owns a shop.

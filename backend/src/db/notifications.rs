@@ -28,6 +28,26 @@ pub async fn insert(
 }
 
 /// Stores a notification about the account itself (no order).
+/// A notice about the shop's money that concerns no single order (a payout), with its amount
+/// and, for a failure, the reason.
+pub async fn insert_money(
+    tx: &mut PgConnection,
+    user_id: i64,
+    kind: NotificationKind,
+    amount: Money,
+    detail: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO notifications (user_id, kind, amount_minor, currency, detail) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user_id)
+        .bind(kind.as_str())
+        .bind(amount.minor)
+        .bind(amount.currency.code())
+        .bind(detail)
+        .execute(tx)
+        .await
+        .map(|_| ())
+}
+
 pub async fn insert_account(tx: &mut PgConnection, user_id: i64, kind: NotificationKind, detail: &str) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO notifications (user_id, kind, detail) VALUES ($1, $2, $3)")
         .bind(user_id)

@@ -187,7 +187,7 @@ pub async fn set_status(tx: &mut PgConnection, order_id: i64, status: OrderStatu
 /// account of the merchant who owns its shop (to be told).
 pub async fn set_paid(tx: &mut PgConnection, order_id: i64, status: OrderStatus) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "UPDATE orders o SET status = $2, updated_at = now(), paid_at = coalesce(o.paid_at, now())
+        "UPDATE orders o SET status = $2, updated_at = now(), paid_at = coalesce(o.paid_at, platform_now())
          FROM shops s WHERE o.id = $1 AND s.id = o.shop_id RETURNING s.merchant_id",
     )
     .bind(order_id)

@@ -337,7 +337,8 @@ pub async fn post_refund(
     currency: Currency,
     entries: &[(Account, i64)],
 ) -> Result<(), sqlx::Error> {
-    post_with(db, kind, attempt_id, Some(refund_id), order_id, currency, entries).await
+    let booking = Booking { kind, attempt_id, refund_id: Some(refund_id), order_id: Some(order_id), ..Booking::default() };
+    post_booking(db, &booking, currency, entries).await
 }
 
 pub async fn post(
@@ -348,18 +349,27 @@ pub async fn post(
     currency: Currency,
     entries: &[(Account, i64)],
 ) -> Result<(), sqlx::Error> {
-    post_with(db, kind, attempt_id, None, order_id, currency, entries).await
+    post_booking(db, &Booking { kind, attempt_id, order_id: Some(order_id), ..Booking::default() }, currency, entries).await
 }
 
-async fn post_with(
-    db: &mut PgConnection,
-    kind: &str,
-    attempt_id: Option<i64>,
-    refund_id: Option<i64>,
-    order_id: i64,
-    currency: Currency,
-    entries: &[(Account, i64)],
-) -> Result<(), sqlx::Error> {
+/// What a ledger transaction is for: its kind and the record it books (an attempt, a refund,
+/// a settlement, a payout, an order), and when it counts (by default, now on the platform's
+/// clock).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Booking<'a> {
+    pub kind: &'a str,
+    pub attempt_id: Option<i64>,
+    pub refund_id: Option<i64>,
+    pub settlement_id: Option<i64>,
+    pub payout_id: Option<i64>,
+    pub order_id: Option<i64>,
+    pub booked_at: Option<OffsetDateTime>,
+}
+
+/// Posts one ledger transaction: its accounts are created if new, and its entries written in
+/// one statement. Postgres checks at commit that it balances; unique indexes make each booking
+/// (a payment per attempt, a refund, a settlement, a payout's steps) postable once.
+pub async fn post_booking(db: &mut PgConnection, booking: &Booking<'_>, currency: Currency, entries: &[(Account, i64)]) -> Result<(), sqlx::Error> {
     let kinds: Vec<&str> = entries.iter().map(|(a, _)| a.kind()).collect();
     let owners: Vec<Option<i64>> = entries.iter().map(|(a, _)| a.owner()).collect();
     let amounts: Vec<i64> = entries.iter().map(|(_, m)| *m).collect();
@@ -376,21 +386,25 @@ async fn post_with(
     .execute(&mut *db)
     .await?;
     sqlx::query(
-        "WITH tx AS (INSERT INTO ledger_transactions (kind, attempt_id, order_id, refund_id) VALUES ($1, $2, $7, $8) RETURNING id)
+        "WITH tx AS (INSERT INTO ledger_transactions (kind, attempt_id, order_id, refund_id, settlement_id, payout_id, booked_at)
+                     VALUES ($1, $2, $7, $8, $9, $10, coalesce($11, platform_now())) RETURNING id)
          INSERT INTO ledger_entries (transaction_id, account_id, amount_minor, currency)
          SELECT tx.id, a.id, e.m, $6
          FROM tx, unnest($3::text[], $4::bigint[], $5::bigint[]) WITH ORDINALITY AS e (k, o, m, n)
          JOIN ledger_accounts a ON a.kind = e.k AND a.owner_id IS NOT DISTINCT FROM e.o AND a.currency = $6
          ORDER BY e.n",
     )
-    .bind(kind)
-    .bind(attempt_id)
+    .bind(booking.kind)
+    .bind(booking.attempt_id)
     .bind(&kinds)
     .bind(&owners)
     .bind(&amounts)
     .bind(currency.code())
-    .bind(order_id)
-    .bind(refund_id)
+    .bind(booking.order_id)
+    .bind(booking.refund_id)
+    .bind(booking.settlement_id)
+    .bind(booking.payout_id)
+    .bind(booking.booked_at)
     .execute(db)
     .await
     .map(|_| ())
@@ -493,8 +507,10 @@ pub async fn count_payments(pool: &PgPool) -> Result<PaymentCounts, sqlx::Error>
 }
 
 /// The ledger's health: transactions that do not balance, currencies whose entries do not sum
-/// to zero, and whether what shops are owed or hold (cash on delivery) equals what paid orders
-/// are worth less what was refunded (`paid_orders_minor` is that net amount).
+/// to zero, and whether what shops are owed or hold (cash on delivery) — pending, available,
+/// reserved, on its way or in their bank, plus the platform's commission taken out of it —
+/// equals what paid orders are worth less what was refunded (`paid_orders_minor` is that net
+/// amount). Settlement and payouts move money between those accounts, never out of them.
 #[derive(Debug, PartialEq, Eq)]
 pub struct LedgerCheck {
     pub unbalanced_transactions: i64,
@@ -509,7 +525,8 @@ pub async fn check_ledger(pool: &PgPool) -> Result<LedgerCheck, sqlx::Error> {
             (SELECT count(*) FROM (SELECT 1 FROM ledger_entries GROUP BY transaction_id, currency HAVING sum(amount_minor) <> 0) t),
             (SELECT count(*) FROM (SELECT 1 FROM ledger_entries GROUP BY currency HAVING sum(amount_minor) <> 0) c),
             (SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-             WHERE a.kind IN ('merchant_pending', 'merchant_cash')),
+             WHERE a.kind IN ('merchant_pending', 'merchant_cash', 'merchant_available', 'merchant_reserve', 'merchant_payouts_in_transit',
+                              'merchant_bank', 'platform_revenue')),
             (SELECT coalesce(sum(total_minor), 0)::bigint FROM orders WHERE status IN ('paid', 'shipped', 'delivered', 'completed'))
               - (SELECT coalesce(sum(amount_minor), 0)::bigint FROM refunds WHERE status = 'succeeded' AND attempt_id IS NULL)",
     )

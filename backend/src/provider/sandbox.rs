@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, ProviderError, RefundOutcome, Token};
+use super::{
+    CallbackTarget, ChargeOutcome, ChargeRequest, DeclineReason, InstrumentDetails, PaymentProvider, PayoutOutcome, PayoutRequest, ProviderError,
+    RefundOutcome, Token,
+};
 use domain::money::Money;
 
 /// How a sandbox instrument behaves when it is charged.
@@ -369,6 +372,56 @@ impl PaymentProvider for Sandbox {
         Ok(refund_outcome(reference, status))
     }
 
+    /// Payouts by the account number's last four digits: `0002` is refused (a closed account),
+    /// `0003` arrives a few seconds later and `0004` bounces a few seconds later (both said by
+    /// a signed callback); any other arrives at once.
+    async fn payout(&self, request: PayoutRequest) -> Result<PayoutOutcome, ProviderError> {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(request.idempotency_key.as_bytes());
+        let reference = format!("sbx_po_{}", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+        let account = request.destination.account_number;
+        let (status, reason) = match &account[account.len().saturating_sub(4)..] {
+            "0002" => ("failed", Some("account_closed")),
+            "0003" | "0004" => ("in_transit", None),
+            _ => ("paid", None),
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO sandbox_payouts (reference, idempotency_key, amount_minor, currency, account_number, status, failure_reason, settle_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'in_transit' THEN now() + make_interval(secs => $8) END)
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&reference)
+        .bind(&request.idempotency_key)
+        .bind(request.amount.minor)
+        .bind(request.amount.currency.code())
+        .bind(&account)
+        .bind(status)
+        .bind(reason)
+        .bind(SLOW_SETTLE_SECS)
+        .execute(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        if inserted.rows_affected() == 0 {
+            return self.query_payout(&reference).await;
+        }
+        if status == "in_transit"
+            && let Some(target) = self.callbacks.clone()
+        {
+            tokio::spawn(settle_payout_later(self.pool.clone(), target, reference.clone()));
+        }
+        Ok(payout_outcome(reference, status, reason))
+    }
+
+    async fn query_payout(&self, reference: &str) -> Result<PayoutOutcome, ProviderError> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as(&format!("UPDATE sandbox_payouts SET {SETTLE_PAYOUT} WHERE reference = $1 RETURNING status, failure_reason"))
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+        let (status, reason) = row.ok_or(ProviderError::Unknown("payout"))?;
+        Ok(payout_outcome(reference.to_string(), &status, reason.as_deref()))
+    }
+
     async fn query_refund(&self, reference: &str) -> Result<RefundOutcome, ProviderError> {
         let status: Option<String> = sqlx::query_scalar(
             "UPDATE sandbox_refunds SET status = CASE WHEN status = 'pending' AND settle_at <= now() THEN 'succeeded' ELSE status END
@@ -379,6 +432,36 @@ impl PaymentProvider for Sandbox {
         .await
         .map_err(unavailable)?;
         Ok(refund_outcome(reference.to_string(), &status.ok_or(ProviderError::Unknown("refund"))?))
+    }
+}
+
+/// A slow payout whose time has come: `…0004` bounces, any other arrives.
+const SETTLE_PAYOUT: &str = "status = CASE WHEN status = 'in_transit' AND settle_at <= now()
+                                            THEN CASE WHEN right(account_number, 4) = '0004' THEN 'failed' ELSE 'paid' END
+                                            ELSE status END,
+         failure_reason = CASE WHEN status = 'in_transit' AND settle_at <= now() AND right(account_number, 4) = '0004'
+                               THEN 'account_closed' ELSE failure_reason END";
+
+fn payout_outcome(reference: String, status: &str, reason: Option<&str>) -> PayoutOutcome {
+    match status {
+        "paid" => PayoutOutcome::Paid { reference },
+        "in_transit" => PayoutOutcome::InTransit { reference },
+        _ => PayoutOutcome::Failed { reference, reason: reason.unwrap_or("payout_refused").to_string() },
+    }
+}
+
+/// Settles a slow payout after [`SLOW_SETTLE_SECS`] and says so with a signed callback.
+async fn settle_payout_later(pool: PgPool, target: CallbackTarget, reference: String) {
+    tokio::time::sleep(std::time::Duration::from_secs_f64(SLOW_SETTLE_SECS)).await;
+    let settled: Result<Option<String>, _> =
+        sqlx::query_scalar(&format!("UPDATE sandbox_payouts SET {SETTLE_PAYOUT} WHERE reference = $1 RETURNING status"))
+            .bind(&reference)
+            .fetch_optional(&pool)
+            .await;
+    match settled {
+        Ok(Some(status)) => deliver(&target, &reference, &format!("payout.{status}"), &status).await,
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%reference, error = %err, "sandbox could not settle a payout"),
     }
 }
 

@@ -17,6 +17,17 @@ pub enum Account {
     /// Money the platform holds for nobody: a charge that arrived for an order that could no
     /// longer take it, until it is sent back.
     PlatformSuspense,
+    /// Settled money a shop may take, not yet paid out (negative after a refund that came
+    /// after settlement, until later settlements cover it).
+    MerchantAvailable { shop_id: i64 },
+    /// Held back at settlement for a while (the shop's reserve).
+    MerchantReserve { shop_id: i64 },
+    /// Paid out, not yet confirmed by the bank.
+    MerchantPayoutsInTransit { shop_id: i64 },
+    /// What reached the shop's bank account: outside the platform, like a shopper's card.
+    MerchantBank { shop_id: i64 },
+    /// The platform's commission.
+    PlatformRevenue,
 }
 
 impl Account {
@@ -27,13 +38,23 @@ impl Account {
             Account::MerchantPending { .. } => "merchant_pending",
             Account::MerchantCash { .. } => "merchant_cash",
             Account::PlatformSuspense => "platform_suspense",
+            Account::MerchantAvailable { .. } => "merchant_available",
+            Account::MerchantReserve { .. } => "merchant_reserve",
+            Account::MerchantPayoutsInTransit { .. } => "merchant_payouts_in_transit",
+            Account::MerchantBank { .. } => "merchant_bank",
+            Account::PlatformRevenue => "platform_revenue",
         }
     }
     pub fn owner(self) -> Option<i64> {
         match self {
             Account::ShopperFunding { shopper_id } => Some(shopper_id),
-            Account::PlatformClearing | Account::PlatformSuspense => None,
-            Account::MerchantPending { shop_id } | Account::MerchantCash { shop_id } => Some(shop_id),
+            Account::PlatformClearing | Account::PlatformSuspense | Account::PlatformRevenue => None,
+            Account::MerchantPending { shop_id }
+            | Account::MerchantCash { shop_id }
+            | Account::MerchantAvailable { shop_id }
+            | Account::MerchantReserve { shop_id }
+            | Account::MerchantPayoutsInTransit { shop_id }
+            | Account::MerchantBank { shop_id } => Some(shop_id),
         }
     }
 }
@@ -68,9 +89,12 @@ pub fn unexpected_refund_posting(amount: Money, shopper_id: i64) -> Vec<(Account
 
 /// A refund of an online payment: the payment's posting reversed for the refunded amount (the
 /// shop is owed less, the money passes back through clearing to the shopper's instrument).
-pub fn refund_posting(amount: Money, shopper_id: i64, shop_id: i64) -> Vec<(Account, i64)> {
+/// Before the order settled it comes out of the shop's pending money; after, out of its
+/// available balance (which may go below zero and is netted against later settlements).
+pub fn refund_posting(amount: Money, shopper_id: i64, shop_id: i64, settled: bool) -> Vec<(Account, i64)> {
+    let from = if settled { Account::MerchantAvailable { shop_id } } else { Account::MerchantPending { shop_id } };
     vec![
-        (Account::MerchantPending { shop_id }, -amount.minor),
+        (from, -amount.minor),
         (Account::PlatformClearing, amount.minor),
         (Account::PlatformClearing, -amount.minor),
         (Account::ShopperFunding { shopper_id }, amount.minor),
@@ -92,7 +116,9 @@ mod tests {
     fn a_refund_reverses_the_payment_for_its_amount() {
         let (shopper, shop) = (7, 3);
         let paid = payment_posting(Money::new(2999, Currency::SGD), shopper, shop);
-        let refunded = refund_posting(Money::new(1000, Currency::SGD), shopper, shop);
+        let refunded = refund_posting(Money::new(1000, Currency::SGD), shopper, shop, false);
+        let after = refund_posting(Money::new(1000, Currency::SGD), shopper, shop, true);
+        assert_eq!(after[0], (Account::MerchantAvailable { shop_id: shop }, -1000));
         assert_eq!(refunded.iter().map(|(_, a)| a).sum::<i64>(), 0);
         let balance = |account: Account| paid.iter().chain(&refunded).filter(|(a, _)| *a == account).map(|(_, m)| m).sum::<i64>();
         assert_eq!(balance(Account::MerchantPending { shop_id: shop }), 1999);

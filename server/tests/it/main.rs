@@ -27,6 +27,7 @@ mod payment_methods;
 mod qualification;
 mod refunds;
 mod sandbox_provider;
+mod settlement;
 mod stored_values;
 mod support;
 mod tls;
