@@ -27,6 +27,8 @@ const launchOptions = {
   ],
 };
 
+const CLOCK_SPECS = /settlement\.spec\.ts/;
+
 export default defineConfig({
   testDir: "./tests",
   // Whole flows with two or three people in them; a loaded 2-core machine runs them 2–3× slower
@@ -43,8 +45,17 @@ export default defineConfig({
     trace: "retain-on-failure",
   },
   projects: [
-    { name: "desktop", use: { ...devices["Desktop Chrome"], launchOptions } },
-    { name: "phone", use: { ...devices["Pixel 7"], launchOptions } },
+    { name: "desktop", testIgnore: CLOCK_SPECS, use: { ...devices["Desktop Chrome"], launchOptions } },
+    { name: "phone", testIgnore: CLOCK_SPECS, use: { ...devices["Pixel 7"], launchOptions } },
+    // Specs that move the platform's test clock forward (settlement, payouts) would make every
+    // other test's deadlines pass: they run alone, one after the other, once all others ended.
+    {
+      name: "clock",
+      testMatch: CLOCK_SPECS,
+      dependencies: ["desktop", "phone"],
+      fullyParallel: false,
+      use: { ...devices["Desktop Chrome"], launchOptions },
+    },
   ],
   webServer: {
     command: process.env.PAYDESK_E2E_SERVER ?? "./target/debug/paydesk",

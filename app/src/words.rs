@@ -313,6 +313,8 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         PayoutSentWithOtherDetails => td_string!(l, messages.payout_sent_with_other_details),
         TestClockOff => td_string!(l, messages.test_clock_off),
         ClockStepInvalid => td_string!(l, messages.clock_step_invalid),
+        PercentFormat { max } => return fill(td_string!(l, messages.percent_format), &[("max", n(max))]),
+        DaysBetween { min, max } => return fill(td_string!(l, messages.days_between), &[("min", n(min)), ("max", n(max))]),
         ConfirmFirst { .. } => td_string!(l, messages.confirm_first),
     };
     text.to_string()

@@ -20,8 +20,8 @@ use domain::catalog::Shop;
 use domain::checkout::OrderSettings;
 use domain::money::Currency;
 use domain::settlement::{
-    BalancesView, Difference, LineKind, MoneyFacts, PayoutStatus, PlatformMoney, ReconciliationView, SettlementFacts, Split, StatementDay,
-    StatementLineView, StatementView, reserve_release_posting, settles_at,
+    BalancesView, Difference, LineKind, MoneyFacts, PayoutStatus, PlatformMoney, ReconciliationView, SettlementFacts, ShopTerms, Split, StatementDay,
+    StatementLineView, StatementView, parse_percent, parse_reserve_days, reserve_release_posting, settles_at,
 };
 
 /// At most this many orders per run, so one run never holds the worker for long.
@@ -42,9 +42,9 @@ pub async fn settle_due(pool: &PgPool, settings: &OrderSettings, now: OffsetDate
         let mut tx = pool.begin().await?;
         let Some(order_id) = db::settlement::claim_settleable(&mut tx, now, settings.settle_after_days, &failed).await? else { break };
         match settle_one(&mut tx, order_id, settings.settle_after_days, now).await {
-            Ok(()) => {
+            Ok(settled) => {
                 tx.commit().await?;
-                done += 1;
+                done += usize::from(settled);
             }
             Err(err) => {
                 let _ = tx.rollback().await;
@@ -57,7 +57,9 @@ pub async fn settle_due(pool: &PgPool, settings: &OrderSettings, now: OffsetDate
 }
 
 /// One claimed (locked) order: its split from what is still pending on it, booked once.
-async fn settle_one(tx: &mut PgConnection, order_id: i64, settle_after_days: i64, now: OffsetDateTime) -> Result<(), Error> {
+/// `false` when another worker settled it between this one's look and its lock (the claim's
+/// snapshot predates that worker's commit; the unique settlement per order decides).
+async fn settle_one(tx: &mut PgConnection, order_id: i64, settle_after_days: i64, now: OffsetDateTime) -> Result<bool, Error> {
     let (gross, left, cash, shop_id, currency) = db::settlement::order_money(tx, order_id).await?;
     if gross <= 0 {
         return Err(Error::internal(format!("order {order_id} is delivered but nothing was paid for it")));
@@ -66,13 +68,14 @@ async fn settle_one(tx: &mut PgConnection, order_id: i64, settle_after_days: i64
     let split = Split::of(gross, gross - left, cash, &terms);
     let release_at = (split.reserve > 0).then(|| now + Duration::days(terms.reserve_days));
     let Some(settlement_id) = db::settlement::insert_settlement(tx, order_id, shop_id, currency, &split, now, release_at).await? else {
-        return Ok(()); // settled by another worker meanwhile
+        return Ok(false);
     };
     let booking =
         Booking { kind: "settlement", settlement_id: Some(settlement_id), order_id: Some(order_id), booked_at: Some(now), ..Booking::default() };
     db::payments::post_booking(tx, &booking, currency, &split.posting(shop_id)).await?;
+    db::settlement::tell_merchant(tx, order_id, "settled").await?;
     tracing::info!(order_id, settlement_id, net = split.net, commission = split.commission, reserve = split.reserve, "order settled");
-    Ok(())
+    Ok(true)
 }
 
 /// Releases every reserve due at `now` to the shop's available balance; returns how many.
@@ -90,6 +93,7 @@ pub async fn release_reserves(pool: &PgPool, now: OffsetDateTime) -> Result<usiz
             ..Booking::default()
         };
         db::payments::post_booking(&mut tx, &booking, amount.currency, &reserve_release_posting(amount.minor, shop_id)).await?;
+        db::settlement::tell_merchant(&mut tx, order_id, "reserve_released").await?;
         tx.commit().await?;
         done += 1;
     }
@@ -293,7 +297,44 @@ pub async fn platform_money(pool: &PgPool, settings: &OrderSettings) -> Result<P
     let last_run = last.map(|(day, at, checked, differences)| ReconciliationView { day, at, checked, differences: differences.0 });
     let now = clock::now(pool).await?;
     let clock_offset = if settings.test_clock { Some(clock::offset(pool).await?) } else { None };
-    Ok(PlatformMoney { balances, last_run, now, clock_offset })
+    let shops: Vec<(i64, String, Currency, i32, i32, i32)> =
+        sqlx::query_as("SELECT id, name, currency, commission_bp, reserve_bp, reserve_days FROM shops ORDER BY id LIMIT 500").fetch_all(pool).await?;
+    let shops = shops
+        .into_iter()
+        .map(|(shop_id, name, currency, c, r, d)| ShopTerms {
+            shop_id,
+            name,
+            currency,
+            commission_bp: c.into(),
+            reserve_bp: r.into(),
+            reserve_days: d.into(),
+        })
+        .collect();
+    Ok(PlatformMoney { balances, last_run, now, clock_offset, shops })
+}
+
+/// Staff: a shop's commission and reserve, as typed (percentages, days); every field checked
+/// before anything changes. They apply to the settlements from now on.
+pub async fn set_terms(pool: &PgPool, shop_id: i64, commission: &str, reserve: &str, reserve_days: &str) -> Result<(), Error> {
+    let mut errors = Vec::new();
+    let commission = parse_percent(commission).map_err(|m| errors.push(domain::FieldError::new("commission", m))).ok();
+    let reserve = parse_percent(reserve).map_err(|m| errors.push(domain::FieldError::new("reserve", m))).ok();
+    let days = parse_reserve_days(reserve_days).map_err(|m| errors.push(domain::FieldError::new("reserve_days", m))).ok();
+    let (Some(commission), Some(reserve), Some(days)) = (commission, reserve, days) else {
+        return Err(Error::Validation(errors));
+    };
+    let changed = sqlx::query("UPDATE shops SET commission_bp = $2, reserve_bp = $3, reserve_days = $4 WHERE id = $1")
+        .bind(shop_id)
+        .bind(commission as i32)
+        .bind(reserve as i32)
+        .bind(days as i32)
+        .execute(pool)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(Error::NotFound("The shop".into()));
+    }
+    tracing::info!(shop_id, commission, reserve, days, "shop terms changed");
+    Ok(())
 }
 
 /// Checks the money end to end and records what does not add up, for the platform day of

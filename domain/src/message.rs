@@ -240,6 +240,13 @@ pub enum Message {
     PayoutSentWithOtherDetails,
     TestClockOff,
     ClockStepInvalid,
+    PercentFormat {
+        max: u32,
+    },
+    DaysBetween {
+        min: u32,
+        max: u32,
+    },
 
     // Anything that cannot be undone.
     /// A destructive action was sent without its confirmation; `subject` names what was to be
@@ -400,6 +407,8 @@ impl Message {
             Message::PayoutSentWithOtherDetails,
             Message::TestClockOff,
             Message::ClockStepInvalid,
+            Message::PercentFormat { max: 50 },
+            Message::DaysBetween { min: 1, max: 365 },
             Message::ConfirmFirst { subject: "cancel".into() },
         ];
         debug_assert_eq!(all.len(), <Message as strum::EnumCount>::COUNT);
@@ -578,6 +587,8 @@ impl fmt::Display for Message {
             PayoutSentWithOtherDetails => "This payout was already sent with other details.",
             TestClockOff => "The test clock works only with the sandbox provider, never in production.",
             ClockStepInvalid => "Move the clock forward by 1 to 90 days, or 1 to 24 hours.",
+            PercentFormat { max } => return write!(f, "Enter a percentage from 0 to {max}, with at most 2 decimals."),
+            DaysBetween { min, max } => return write!(f, "Enter a number of days from {min} to {max}."),
             ConfirmFirst { .. } => "Please confirm: this cannot be undone.",
         };
         f.write_str(fixed)

@@ -32,6 +32,32 @@ impl Default for Terms {
     }
 }
 
+/// The most a commission or a reserve may be: 50 %.
+pub const MAX_BP: i64 = 5_000;
+
+/// A percentage as typed ("2", "2.5", "0.25", "2 %") into basis points: 0 to 50 %, at most two
+/// decimals.
+pub fn parse_percent(raw: &str) -> Result<i64, Message> {
+    let raw = raw.trim().trim_end_matches('%').trim();
+    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    let digits = |s: &str| !s.is_empty() && s.len() <= 3 && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || fraction.len() > 2 || !(fraction.is_empty() || fraction.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(Message::PercentFormat { max: (MAX_BP / 100) as u32 });
+    }
+    let whole: i64 = whole.parse().map_err(|_| Message::PercentFormat { max: (MAX_BP / 100) as u32 })?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().unwrap_or(0);
+    let bp = whole * 100 + fraction;
+    if bp > MAX_BP {
+        return Err(Message::PercentFormat { max: (MAX_BP / 100) as u32 });
+    }
+    Ok(bp)
+}
+
+/// A shop's reserve days: 1 to 365.
+pub fn parse_reserve_days(raw: &str) -> Result<i64, Message> {
+    raw.trim().parse::<i64>().ok().filter(|d| (1..=365).contains(d)).ok_or(Message::DaysBetween { min: 1, max: 365 })
+}
+
 /// `bp` basis points of `minor`, rounded half up to the minor unit (`minor` ≥ 0).
 pub fn basis_points(minor: i64, bp: i64) -> i64 {
     let exact = i128::from(minor) * i128::from(bp);
@@ -442,6 +468,19 @@ mod tests {
     }
 
     #[test]
+    fn percentages_are_read_into_basis_points() {
+        assert_eq!(parse_percent("2"), Ok(200));
+        assert_eq!(parse_percent(" 2.5 % "), Ok(250));
+        assert_eq!(parse_percent("0.25"), Ok(25));
+        assert_eq!(parse_percent("50"), Ok(5_000));
+        for bad in ["", "abc", "-1", "50.01", "2.555", "1e2", ".5", "1000"] {
+            assert_eq!(parse_percent(bad), Err(Message::PercentFormat { max: 50 }), "{bad:?}");
+        }
+        assert_eq!(parse_reserve_days("30"), Ok(30));
+        assert!(parse_reserve_days("0").is_err() && parse_reserve_days("366").is_err() && parse_reserve_days("x").is_err());
+    }
+
+    #[test]
     fn a_split_takes_commission_then_reserve_and_balances() {
         let terms = Terms { reserve_bp: 1_000, ..Terms::default() };
         let split = Split::of(10_000, 2_000, false, &terms);
@@ -718,6 +757,18 @@ pub struct PlatformMoney {
     pub now: OffsetDateTime,
     /// How far the test clock is ahead of real time, in seconds; `None` when it is off.
     pub clock_offset: Option<i64>,
+    /// Every shop's terms (staff change them; they apply to settlements from then on).
+    pub shops: Vec<ShopTerms>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShopTerms {
+    pub shop_id: i64,
+    pub name: String,
+    pub currency: crate::money::Currency,
+    pub commission_bp: i64,
+    pub reserve_bp: i64,
+    pub reserve_days: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

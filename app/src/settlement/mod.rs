@@ -100,6 +100,18 @@ pub async fn run_reconciliation() -> Result<ReconciliationView, AppError> {
     Ok(backend::settlement::reconcile(&pool, &provider, now).await?)
 }
 
+/// Staff: a shop's commission and reserve (percentages) and reserve days.
+#[server(prefix = "/api", endpoint = "set_shop_terms")]
+pub async fn set_shop_terms(
+    shop_id: i64,
+    #[server(default)] commission: String,
+    #[server(default)] reserve: String,
+    #[server(default)] reserve_days: String,
+) -> Result<(), AppError> {
+    let (pool, _) = crate::accounts::session::signed_in_as(domain::accounts::Role::Staff).await?;
+    Ok(backend::settlement::set_terms(&pool, shop_id, &commission, &reserve, &reserve_days).await?)
+}
+
 /// Staff, in a sandbox only: move the platform's clock forward by `days` and `hours`, then run
 /// the worker's jobs at once (deadlines, settlement, payouts), so the result shows right away.
 #[server(prefix = "/api", endpoint = "advance_clock")]

@@ -5,13 +5,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{AdvanceClock, RunReconciliation, platform_balances};
+use super::{AdvanceClock, RunReconciliation, SetShopTerms, platform_balances};
 use crate::error::AppError;
 use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
 use crate::ui::{FormError, field_error, fill, form_error, when};
 use crate::words::money;
 use domain::money::Money;
-use domain::settlement::{PlatformMoney, ReconciliationView};
+use domain::settlement::{PlatformMoney, ReconciliationView, ShopTerms};
 
 fn account_text(l: Locale, kind: &str) -> String {
     match kind {
@@ -40,7 +40,8 @@ fn ahead(l: Locale, secs: i64) -> String {
 pub fn PlatformMoneyPage() -> impl IntoView {
     let run = ServerAction::<RunReconciliation>::new();
     let clock = ServerAction::<AdvanceClock>::new();
-    let shown = Resource::new(move || (run.version().get(), clock.version().get()), |_| platform_balances());
+    let terms = ServerAction::<SetShopTerms>::new();
+    let shown = Resource::new(move || (run.version().get(), clock.version().get(), terms.version().get()), |_| platform_balances());
     let i18n = use_i18n();
     view! {
         <Title text=t_string!(i18n, money.platform_title)/>
@@ -48,14 +49,19 @@ pub fn PlatformMoneyPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted" role="status">{t!(i18n, money.platform_loading)}</p> }>
             {move || Suspend::new(async move {
                 let p = shown.await?;
-                Ok::<_, AppError>(view! { <Platform p run clock/> })
+                Ok::<_, AppError>(view! { <Platform p run clock terms/> })
             })}
         </Transition>
     }
 }
 
 #[component]
-fn Platform(p: PlatformMoney, run: ServerAction<RunReconciliation>, clock: ServerAction<AdvanceClock>) -> impl IntoView {
+fn Platform(
+    p: PlatformMoney,
+    run: ServerAction<RunReconciliation>,
+    clock: ServerAction<AdvanceClock>,
+    terms: ServerAction<SetShopTerms>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let cols = [td_string!(l, money.pa_col_currency), td_string!(l, money.pa_col_account), td_string!(l, money.pa_col_balance)];
@@ -78,6 +84,7 @@ fn Platform(p: PlatformMoney, run: ServerAction<RunReconciliation>, clock: Serve
             </table>
         </section>
         <Reconciliation last=p.last_run run/>
+        <Terms shops=p.shops terms/>
         {match p.clock_offset {
             Some(_) => view! { <ClockCard clock/> }.into_any(),
             None => view! {
@@ -164,6 +171,51 @@ fn ClockCard(clock: ServerAction<AdvanceClock>) -> impl IntoView {
                 <FormError error=form_error(value)/>
                 <p role="status">{moved}</p>
             </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Terms(shops: Vec<ShopTerms>, terms: ServerAction<SetShopTerms>) -> impl IntoView {
+    let i18n = use_i18n();
+    let l = i18n.get_locale_untracked();
+    let value = terms.value();
+    let pct = |bp: i64| {
+        let p = crate::settlement::money_page::percent(bp);
+        p.trim_end_matches('%').to_string()
+    };
+    view! {
+        <section class="card" aria-labelledby="shop-terms">
+            <h2 id="shop-terms">{t!(i18n, money.terms_heading)}</h2>
+            <p class="muted">{t!(i18n, money.terms_intro)}</p>
+            <FormError error=form_error(value)/>
+            {shops.into_iter().map(|s| {
+                let id = s.shop_id;
+                view! {
+                    <ActionForm action=terms attr:class="inline-form">
+                        <fieldset>
+                            <legend><span translate="no">{s.name.clone()}</span>" ("{s.currency.code()}")"</legend>
+                            <input type="hidden" name="shop_id" value=id.to_string()/>
+                            <div class="field">
+                                <label for=format!("commission-{id}")>{t!(i18n, money.terms_commission)}</label>
+                                <input id=format!("commission-{id}") name="commission" inputmode="decimal" value=pct(s.commission_bp)/>
+                            </div>
+                            <div class="field">
+                                <label for=format!("reserve-{id}")>{t!(i18n, money.terms_reserve_pct)}</label>
+                                <input id=format!("reserve-{id}") name="reserve" inputmode="decimal" value=pct(s.reserve_bp)/>
+                            </div>
+                            <div class="field">
+                                <label for=format!("reserve-days-{id}")>{t!(i18n, money.terms_reserve_days)}</label>
+                                <input id=format!("reserve-days-{id}") name="reserve_days" inputmode="numeric" value=s.reserve_days.to_string()/>
+                            </div>
+                            <button type="submit" class="button secondary" disabled=move || terms.pending().get()>{td_string!(l, money.terms_save)}</button>
+                        </fieldset>
+                    </ActionForm>
+                }
+            }).collect_view()}
+            <p class="field-error" role="alert">
+                {move || ["commission", "reserve", "reserve_days"].into_iter().filter_map(|f| field_error(value, f).get()).collect::<Vec<_>>().join(" ")}
+            </p>
         </section>
     }
 }

@@ -87,6 +87,21 @@ pub async fn insert_settlement(
     .await
 }
 
+/// Tells the shop's merchant, live, that an order's money moved (settled, reserve released):
+/// their open order page and money page refetch. The shopper is not told: it is not their money.
+pub async fn tell_merchant(tx: &mut PgConnection, order_id: i64, event: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO live_events (user_id, kind, order_number, detail)
+         SELECT s.merchant_id, 'order', o.number, jsonb_build_object('event', $2::text, 'status', o.status)
+         FROM orders o JOIN shops s ON s.id = o.shop_id WHERE o.id = $1",
+    )
+    .bind(order_id)
+    .bind(event)
+    .execute(&mut *tx)
+    .await
+    .map(|_| ())
+}
+
 pub async fn is_settled(db: impl PgExecutor<'_>, order_id: i64) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM settlements WHERE order_id = $1)").bind(order_id).fetch_one(db).await
 }
@@ -99,6 +114,7 @@ pub async fn release_due_reserve(tx: &mut PgConnection, now: OffsetDateTime, ski
          WHERE id = (SELECT id FROM settlements
                      WHERE reserve_minor > 0 AND reserve_released_at IS NULL AND reserve_release_at <= $1 AND id <> ALL($2)
                      ORDER BY reserve_release_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+           AND reserve_released_at IS NULL
          RETURNING id, order_id, shop_id, reserve_minor, currency",
     )
     .bind(now)
@@ -456,7 +472,8 @@ pub async fn available_before(db: impl PgExecutor<'_>, shop_id: i64, currency: C
     .await
 }
 
-const LINES: &str = "
+/// A statement's lines: $1 shop, $2 currency, [$3, $4) the range, $5 the opening balance.
+pub const LINES: &str = "
     WITH acct AS (SELECT id FROM ledger_accounts WHERE kind = 'merchant_available' AND owner_id = $1 AND currency = $2),
     txs AS (
         SELECT e.transaction_id AS id FROM ledger_entries e WHERE e.account_id = (SELECT id FROM acct)

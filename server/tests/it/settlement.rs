@@ -396,3 +396,27 @@ async fn the_test_clock_moves_only_forward_and_only_where_allowed(pool: PgPool) 
     let merchant_cannot = call_as(&app, "advance_clock", "days=1", Some(&o.merchant), HOME).await;
     assert_eq!(merchant_cannot.status, StatusCode::FORBIDDEN);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn staff_set_a_shops_terms_and_they_apply_to_later_settlements(pool: PgPool) {
+    let app = app(pool.clone());
+    let (merchant, shop_id) = open_shop(&app, &pool, "shop-t@example.com", "US").await;
+    let staff = signed_in_staff(&app, &pool).await;
+    let form = |c: &str, r: &str, d: &str| format!("shop_id={shop_id}&commission={c}&reserve={r}&reserve_days={d}");
+    let bad = call_as(&app, "set_shop_terms", &form("51", "abc", "0"), Some(&staff), HOME).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let fields: Vec<String> = bad.json()["detail"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap().into()).collect();
+    assert_eq!(fields, ["commission", "reserve", "reserve_days"]);
+    assert_eq!(call_as(&app, "set_shop_terms", &form("3.5", "0", "30"), Some(&merchant), HOME).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call_as(&app, "set_shop_terms", &form("3.5", "10", "14"), Some(&staff), HOME).await.status, StatusCode::OK);
+    let listed = call_as(&app, "platform_balances", "", Some(&staff), HOME).await.json();
+    let shop = listed["shops"].as_array().unwrap().iter().find(|s| s["shop_id"] == shop_id).unwrap().clone();
+    assert_eq!((shop["commission_bp"].as_i64(), shop["reserve_bp"].as_i64(), shop["reserve_days"].as_i64()), (Some(350), Some(1000), Some(14)));
+
+    delivered_in(&app, &pool, &merchant, shop_id, "t1", "20.00").await;
+    settle_at(&pool, 7).await;
+    // 3.5 % of 20.00 = 0.70; 10 % of 19.30 = 1.93 held for 14 days.
+    let m = money(&app, &merchant).await;
+    assert_eq!((m["balances"]["available"].as_i64(), m["balances"]["reserved"].as_i64()), (Some(1737), Some(193)));
+    assert_eq!(m["terms"]["commission_bp"], 350);
+}
