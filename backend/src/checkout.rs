@@ -61,7 +61,8 @@ pub async fn place_order(
     }
     let total = total.ok_or_else(|| Error::internal("empty total"))?;
 
-    let now = OffsetDateTime::now_utc();
+    // The platform's clock (moved by the sandbox's test clock), like every deadline.
+    let now = crate::clock::now(&mut *tx).await?;
     let due = now + payment_window;
     let (order_id, number) = loop {
         let number = new_order_number(now);

@@ -3,7 +3,6 @@
 //! event, and whoever must know is notified in the same transaction.
 
 use sqlx::{PgConnection, PgPool};
-use time::OffsetDateTime;
 
 use crate::Error;
 use crate::db;
@@ -66,7 +65,7 @@ async fn apply(
     let (request, _) = db::collection::request_state(&mut *tx, order.id).await?;
     check_allowed(order.status, request, action)?;
     let me = Some(merchant.id);
-    let now = OffsetDateTime::now_utc();
+    let now = crate::clock::now(&mut *tx).await?;
     match action {
         MerchantAction::RequestPayment | MerchantAction::ResendRequest => {
             let deadline = request_deadline(now, &input.minutes, settings.deadline_limits())?;

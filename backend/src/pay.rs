@@ -168,7 +168,7 @@ async fn start_attempt(
         }
         _ => return Err(Error::Conflict(Message::OrderAlreadyPaid)),
     }
-    if !can_still_pay(order.due, OffsetDateTime::now_utc()) {
+    if !can_still_pay(order.due, crate::clock::now(&mut *tx).await?) {
         return Err(Error::Conflict(Message::PaymentDeadlinePassed));
     }
     if db::collection::request_state(tx, order.id).await?.0 == RequestState::Withdrawn {
@@ -212,7 +212,8 @@ pub async fn verify(
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
         return Err(Error::field("code", Message::EnterSixDigitCode));
     }
-    if attempt.verification_expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
+    let now = crate::clock::now(pool).await?;
+    if attempt.verification_expires_at.is_some_and(|at| at <= now) {
         return give_up(pool, provider, settings, attempt_id, DeclineReason::VerificationExpired, Actor::System, None).await;
     }
     let (wrong, oldest) = db::payments::recent_wrong_codes(pool, shopper.id, WRONG_CODE_WINDOW_SECS).await?;
@@ -272,7 +273,8 @@ pub async fn resend_code(
     if attempt.status != AttemptStatus::RequiresVerification {
         return Err(Error::Conflict(Message::CodeNoLongerAwaited));
     }
-    if attempt.verification_expires_at.is_some_and(|at| at <= OffsetDateTime::now_utc()) {
+    let now = crate::clock::now(pool).await?;
+    if attempt.verification_expires_at.is_some_and(|at| at <= now) {
         // Too late for any code: the step ends now rather than at the worker's next run.
         return give_up(pool, provider, settings, attempt_id, DeclineReason::VerificationExpired, Actor::System, None).await;
     }
@@ -326,7 +328,7 @@ async fn restart_step(tx: &mut PgConnection, settings: &OrderSettings, Paying { 
     if attempt.status != AttemptStatus::RequiresVerification {
         return Ok(None);
     }
-    let expires = verification_deadline(OffsetDateTime::now_utc(), order.due, settings);
+    let expires = verification_deadline(crate::clock::now(&mut *tx).await?, order.due, settings);
     if !db::payments::restart_verification(tx, attempt_id, expires).await? {
         return Ok(None);
     }
@@ -484,7 +486,7 @@ async fn apply_outcome(
             }
         },
         AttemptStatus::RequiresVerification => {
-            let expires = verification_deadline(OffsetDateTime::now_utc(), order.due, settings);
+            let expires = verification_deadline(crate::clock::now(&mut *tx).await?, order.due, settings);
             db::payments::update_attempt(tx, attempt_id, status, reference, None, Some(expires)).await?;
             result.verification_expires_at = Some(attempt.verification_expires_at.unwrap_or(expires));
             result.tries_left = Some((MAX_CODE_TRIES - attempt.code_tries).clamp(0, MAX_CODE_TRIES) as u8);

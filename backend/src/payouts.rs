@@ -16,7 +16,7 @@ use crate::settlement::merchant_shop;
 use crate::{Error, clock, db};
 use domain::Message;
 use domain::accounts::CurrentUser;
-use domain::money::{Currency, Money};
+use domain::money::Currency;
 use domain::notifications::NotificationKind;
 use domain::settlement::{
     BankAccount, MoneyOverview, PayoutAccountView, PayoutEvent, PayoutSchedule, PayoutStatus, PayoutView, payout_failed_posting, payout_paid_posting,
@@ -44,14 +44,15 @@ pub async fn overview(pool: &PgPool, merchant: &CurrentUser, settle_after_days: 
     let balances = crate::settlement::balances_of(pool, &shop).await?;
     let account = db::settlement::payout_account(pool, shop.id).await?;
     let payouts = db::settlement::payouts(pool, shop.id, 20).await?;
+    let now = clock::now(pool).await?;
     Ok(MoneyOverview {
         currency: shop.currency,
         balances,
         account: account.as_ref().map(PayoutAccountView::from),
         schedule: db::settlement::schedule(pool, shop.id).await?,
         payouts: payouts.iter().map(view).collect(),
-        days: crate::settlement::statement_days(pool, &shop, 60).await?,
-        now: clock::now(pool).await?,
+        days: crate::settlement::statement_days(pool, &shop, now, 62).await?,
+        now,
         terms: db::settlement::terms(pool, shop.id, settle_after_days).await?,
         withdraw_key: Uuid::new_v4().to_string(),
     })
@@ -104,15 +105,14 @@ async fn create(pool: &PgPool, shop_id: i64, currency: Currency, origin: PayoutO
     {
         return Ok(None);
     }
-    let available = db::settlement::available(&mut *tx, shop_id, currency).await?;
-    if available <= 0 {
-        return Err(Error::Conflict(Message::NothingToPayOut));
-    }
-    let amount = Money::new(available, currency);
-    let Some(payout_id) = db::settlement::insert_payout(&mut tx, shop_id, amount, origin, &account.masked()).await? else {
-        return Ok(None);
+    let Some((payout_id, amount)) = db::settlement::insert_payout(&mut tx, shop_id, currency, origin, &account.masked()).await? else {
+        // Nothing available, or this key's (this day's) payout exists already.
+        let taken = match origin {
+            PayoutOrigin::ByHand(key) => db::settlement::payout_by_key(&mut *tx, shop_id, key).await?.is_some(),
+            PayoutOrigin::Scheduled(_) => db::settlement::available(&mut *tx, shop_id, currency).await? > 0,
+        };
+        return if taken { Ok(None) } else { Err(Error::Conflict(Message::NothingToPayOut)) };
     };
-    db::settlement::link_settlements(&mut tx, payout_id, shop_id, currency).await?;
     let booking = Booking { kind: "payout", payout_id: Some(payout_id), ..Booking::default() };
     db::payments::post_booking(&mut tx, &booking, currency, &payout_posting(amount.minor, shop_id)).await?;
     tx.commit().await?;
@@ -203,7 +203,10 @@ pub async fn pay_out_scheduled(pool: &PgPool, provider: &Provider, now: OffsetDa
         }
         match create(pool, shop_id, currency, PayoutOrigin::Scheduled(now.date())).await {
             Ok(Some(payout_id)) => {
-                send(pool, provider, payout_id).await?;
+                // Booked: sent now, or by `finish_open` if the provider does not answer.
+                if let Err(err) = send(pool, provider, payout_id).await {
+                    tracing::warn!(payout_id, error = %err, "sending a scheduled payout");
+                }
                 done += 1;
             }
             Ok(None) | Err(Error::Conflict(_)) => {}

@@ -214,7 +214,7 @@ pub async fn ask(pool: &PgPool, shopper: &CurrentUser, number: &str, input: Requ
             }
             let lines = db::refunds::refundable_lines(tx, order.id).await?;
             let RefundPlan { lines: chosen, amount } = plan(paid, committed, &lines, &RefundScope::Lines(input.lines.clone()))?;
-            let now = OffsetDateTime::now_utc();
+            let now = crate::clock::now(&mut *tx).await?;
             let deadline = settings.deadline(RequestStatus::AwaitingAnswer, now).unwrap_or(now);
             let new = NewRequest {
                 order_id: order.id,
@@ -311,13 +311,14 @@ pub async fn shopper_step(
                 ShopperStep::ShipReturn { .. } => {
                     let shipment = shipment.expect("parsed above");
                     let to = request.status.apply(request.kind, RequestEvent::ShipReturn, Actor::Shopper)?;
-                    db::refunds::set_request_status(tx, request.id, to, settings.deadline(to, OffsetDateTime::now_utc())).await?;
+                    let now = crate::clock::now(&mut *tx).await?;
+                    db::refunds::set_request_status(tx, request.id, to, settings.deadline(to, now)).await?;
                     db::refunds::set_return(tx, request.id, &shipment.carrier, &shipment.tracking_number).await?;
                     let detail = EventDetail::ReturnShipment { carrier: shipment.carrier.clone(), tracking: shipment.tracking_number.clone() };
                     let name = RequestEvent::ShipReturn.name();
                     db::orders::insert_event_detail(tx, order.id, Actor::Shopper, me, name, Some(order.status), order.status, Some(&detail)).await?;
                     let merchant = db::collection::merchant_of_shop(tx, order.shop_id).await?;
-                    let deadline = settings.deadline(to, OffsetDateTime::now_utc());
+                    let deadline = settings.deadline(to, now);
                     db::notifications::insert(tx, merchant, NotificationKind::ReturnShipped, order.id, request.requested, deadline).await?;
                 }
             }
@@ -337,7 +338,8 @@ async fn move_request(
     settings: &AfterSalesSettings,
 ) -> Result<RequestStatus, Error> {
     let to = request.status.apply(request.kind, event, actor)?;
-    db::refunds::set_request_status(tx, request.id, to, settings.deadline(to, OffsetDateTime::now_utc())).await?;
+    let now = crate::clock::now(&mut *tx).await?;
+    db::refunds::set_request_status(tx, request.id, to, settings.deadline(to, now)).await?;
     let detail = EventDetail::Refund { amount };
     db::orders::insert_event_detail(tx, order.id, actor, actor_id, event.name(), Some(order.status), order.status, Some(&detail)).await?;
     Ok(to)

@@ -57,9 +57,12 @@ pub async fn settle_due(pool: &PgPool, settings: &OrderSettings, now: OffsetDate
 }
 
 /// One claimed (locked) order: its split from what is still pending on it, booked once.
-/// `false` when another worker settled it between this one's look and its lock (the claim's
-/// snapshot predates that worker's commit; the unique settlement per order decides).
+/// `false` when, by the time the lock was taken, it had been settled by another worker or had
+/// a refund request or refund opened on it (the claim's look predates those commits).
 async fn settle_one(tx: &mut PgConnection, order_id: i64, settle_after_days: i64, now: OffsetDateTime) -> Result<bool, Error> {
+    if !db::settlement::still_settleable(tx, order_id).await? {
+        return Ok(false);
+    }
     let (gross, left, cash, shop_id, currency) = db::settlement::order_money(tx, order_id).await?;
     if gross <= 0 {
         return Err(Error::internal(format!("order {order_id} is delivered but nothing was paid for it")));
@@ -81,7 +84,7 @@ async fn settle_one(tx: &mut PgConnection, order_id: i64, settle_after_days: i64
 /// Releases every reserve due at `now` to the shop's available balance; returns how many.
 pub async fn release_reserves(pool: &PgPool, now: OffsetDateTime) -> Result<usize, Error> {
     let mut done = 0;
-    let failed: Vec<i64> = Vec::new();
+    let mut failed: Vec<i64> = Vec::new();
     while done < BATCH {
         let mut tx = pool.begin().await?;
         let Some((settlement_id, order_id, shop_id, amount)) = db::settlement::release_due_reserve(&mut tx, now, &failed).await? else { break };
@@ -92,10 +95,23 @@ pub async fn release_reserves(pool: &PgPool, now: OffsetDateTime) -> Result<usiz
             booked_at: Some(now),
             ..Booking::default()
         };
-        db::payments::post_booking(&mut tx, &booking, amount.currency, &reserve_release_posting(amount.minor, shop_id)).await?;
-        db::settlement::tell_merchant(&mut tx, order_id, "reserve_released").await?;
-        tx.commit().await?;
-        done += 1;
+        let booked = async {
+            db::payments::post_booking(&mut tx, &booking, amount.currency, &reserve_release_posting(amount.minor, shop_id)).await?;
+            db::settlement::tell_merchant(&mut tx, order_id, "reserve_released").await
+        }
+        .await;
+        match booked {
+            Ok(()) => {
+                tx.commit().await?;
+                done += 1;
+            }
+            Err(err) => {
+                // Skipped this run (the others behind it go on), tried again at the next.
+                let _ = tx.rollback().await;
+                tracing::warn!(settlement_id, error = %err, "releasing a reserve");
+                failed.push(settlement_id);
+            }
+        }
     }
     Ok(done)
 }
@@ -120,9 +136,10 @@ pub async fn balances_of(pool: &PgPool, shop: &Shop) -> Result<BalancesView, Err
     Ok(balances_view(shop.currency, mine))
 }
 
-/// The days with statement lines, newest first.
-pub async fn statement_days(pool: &PgPool, shop: &Shop, limit: i64) -> Result<Vec<StatementDay>, Error> {
-    let days = db::settlement::statement_days(pool, shop.id, shop.currency, limit).await?;
+/// The days with statement lines within `days` days of `now` (the platform's), newest first.
+pub async fn statement_days(pool: &PgPool, shop: &Shop, now: OffsetDateTime, days: i64) -> Result<Vec<StatementDay>, Error> {
+    let (_, end) = day_bounds(now.date());
+    let days = db::settlement::statement_days(pool, shop.id, shop.currency, (end - Duration::days(days), end)).await?;
     Ok(days.into_iter().map(|(day, lines, change)| StatementDay { day, currency: shop.currency, lines, change }).collect())
 }
 
@@ -166,6 +183,12 @@ pub async fn statement_of(pool: &PgPool, shop_id: i64, currency: Currency, day: 
     });
     Ok(StatementView { day, currency, opening, lines, closing, totals })
 }
+
+/// Statement exports streaming at once, per server process.
+const MAX_EXPORTS: usize = 3;
+static EXPORTS: std::sync::OnceLock<std::sync::Arc<tokio::sync::Semaphore>> = std::sync::OnceLock::new();
+/// How long an export waits for a client that stopped reading.
+const STALL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The CSV header of a statement export.
 pub const CSV_HEADER: &str = "booked_at,kind,order,gross,refunded,commission,reserve,amount,payout,balance,currency\n";
@@ -217,12 +240,25 @@ pub async fn csv_export(
     let (_, end) = day_bounds(to);
     let count = db::settlement::statement_line_count(pool, shop.id, shop.currency, start, end).await?;
     let opening = db::settlement::available_before(pool, shop.id, shop.currency, start).await?;
+    // Each export holds a database connection while it streams: a few at a time, so that
+    // exports can never take the pool from everyone else.
+    let permit = EXPORTS
+        .get_or_init(|| std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_EXPORTS)))
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| Error::Busy(10))?;
     // A task reads the rows and hands chunks over a channel of four: Postgres is read only as
-    // fast as the client takes the file, and a client that goes away stops the task.
+    // fast as the client takes the file; a client that goes away, or stops reading for
+    // `STALL`, ends the task and frees its connection.
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     let (pool, currency, shop_id) = (pool.clone(), shop.currency, shop.id);
     tokio::spawn(async move {
-        if sender.send(Ok(Bytes::from_static(CSV_HEADER.as_bytes()))).await.is_err() {
+        let _permit = permit;
+        let send = |item| {
+            let sender = sender.clone();
+            async move { matches!(tokio::time::timeout(STALL, sender.send(item)).await, Ok(Ok(()))) }
+        };
+        if !send(Ok(Bytes::from_static(CSV_HEADER.as_bytes()))).await {
             return;
         }
         let mut lines = db::settlement::statement_lines(&pool, shop_id, currency, (start, end), opening);
@@ -232,27 +268,30 @@ pub async fn csv_export(
                 Ok(line) => chunk.push_str(&csv_line(&line, currency)),
                 Err(err) => {
                     tracing::warn!(error = %err, "statement export stopped");
-                    let _ = sender.send(Err(std::io::Error::other("the export was interrupted; please download it again"))).await;
+                    send(Err(std::io::Error::other("the export was interrupted; please download it again"))).await;
                     return;
                 }
             }
-            if chunk.len() >= 60 * 1024 && sender.send(Ok(Bytes::from(std::mem::take(&mut chunk)))).await.is_err() {
+            if chunk.len() >= 60 * 1024 && !send(Ok(Bytes::from(std::mem::take(&mut chunk)))).await {
                 return;
             }
         }
         if !chunk.is_empty() {
-            let _ = sender.send(Ok(Bytes::from(chunk))).await;
+            send(Ok(Bytes::from(chunk))).await;
         }
     });
-    let body = futures::stream::unfold(receiver, |mut r| async move { r.recv().await.map(|item| (item, r)) });
+    // `poll_fn` keeps answering "ended" once it has (a compressing layer polls again after the
+    // end; `unfold` would panic there).
+    let mut receiver = receiver;
+    let body = futures::stream::poll_fn(move |cx| receiver.poll_recv(cx));
     Ok((count, body))
 }
 
 /// What one order's money timeline needs, on the platform's clock.
 pub async fn money_facts(pool: &PgPool, order_id: i64, settle_after_days: i64) -> Result<MoneyFacts, Error> {
-    type Row = (bool, Option<OffsetDateTime>, Option<OffsetDateTime>, bool, i64);
-    let (cash, paid_at, delivered_at, cancelled, shop_id): Row = sqlx::query_as(
-        "SELECT collection_method = 'cash_on_delivery', paid_at, delivered_at, status = 'cancelled', shop_id FROM orders WHERE id = $1",
+    type Row = (bool, Option<OffsetDateTime>, Option<OffsetDateTime>, bool, i64, Currency);
+    let (cash, paid_at, delivered_at, cancelled, shop_id, currency): Row = sqlx::query_as(
+        "SELECT collection_method = 'cash_on_delivery', paid_at, delivered_at, status = 'cancelled', shop_id, currency FROM orders WHERE id = $1",
     )
     .bind(order_id)
     .fetch_one(pool)
@@ -283,6 +322,7 @@ pub async fn money_facts(pool: &PgPool, order_id: i64, settle_after_days: i64) -
         cancelled,
         now: Some(clock::now(pool).await?),
         settle_after_days,
+        currency: Some(currency),
     })
 }
 
@@ -341,7 +381,7 @@ pub async fn set_terms(pool: &PgPool, shop_id: i64, commission: &str, reserve: &
 /// `now` (a second run that day replaces the first):
 /// - every ledger transaction balances per currency;
 /// - every settlement's net, commission and reserve are what its ledger transaction moved;
-/// - every reserve and revenue account equals what the settlements say it holds;
+/// - every reserve and the revenue account equal what the settlements say they hold;
 /// - every payout's in-transit and bank postings match its status, and the provider agrees.
 pub async fn reconcile(pool: &PgPool, provider: &Provider, now: OffsetDateTime) -> Result<ReconciliationView, Error> {
     let mut differences = Vec::new();
@@ -389,13 +429,14 @@ pub async fn reconcile(pool: &PgPool, provider: &Provider, now: OffsetDateTime) 
     let accounts: Vec<(String, Currency, i64, i64)> = sqlx::query_as(
         "WITH bal AS (SELECT a.kind, a.owner_id, a.currency, coalesce(sum(e.amount_minor), 0)::BIGINT AS balance
                       FROM ledger_accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
-                      WHERE a.kind IN ('merchant_reserve', 'merchant_payouts_in_transit', 'merchant_bank') GROUP BY a.id)
-         SELECT b.kind || ' of shop ' || b.owner_id, b.currency, b.balance,
+                      WHERE a.kind IN ('merchant_reserve', 'merchant_payouts_in_transit', 'merchant_bank', 'platform_revenue') GROUP BY a.id)
+         SELECT b.kind || coalesce(' of shop ' || b.owner_id, ''), b.currency, b.balance,
                 CASE b.kind
                   WHEN 'merchant_reserve' THEN (SELECT coalesce(sum(reserve_minor), 0) FROM settlements
                                                 WHERE shop_id = b.owner_id AND currency = b.currency AND reserve_released_at IS NULL)
                   WHEN 'merchant_payouts_in_transit' THEN (SELECT coalesce(sum(amount_minor), 0) FROM payouts
                                                            WHERE shop_id = b.owner_id AND currency = b.currency AND status IN ('pending', 'in_transit'))
+                  WHEN 'platform_revenue' THEN (SELECT coalesce(sum(commission_minor), 0) FROM settlements WHERE currency = b.currency)
                   ELSE (SELECT coalesce(sum(amount_minor), 0) FROM payouts WHERE shop_id = b.owner_id AND currency = b.currency AND status = 'paid')
                 END::BIGINT
          FROM bal b ORDER BY 1",
@@ -409,9 +450,13 @@ pub async fn reconcile(pool: &PgPool, provider: &Provider, now: OffsetDateTime) 
         }
     }
 
-    // Payouts against the provider.
-    let payouts: Vec<(i64, PayoutStatus, Option<String>)> =
-        sqlx::query_as("SELECT id, status, provider_reference FROM payouts WHERE provider_reference IS NOT NULL ORDER BY id").fetch_all(pool).await?;
+    // Payouts of the last 30 days against the provider (older ones were checked on their days).
+    let payouts: Vec<(i64, PayoutStatus, Option<String>)> = sqlx::query_as(
+        "SELECT id, status, provider_reference FROM payouts WHERE provider_reference IS NOT NULL AND created_at > $1 - interval '30 days' ORDER BY id",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
     checked += payouts.len() as i64;
     for (id, status, reference) in payouts {
         let Some(reference) = reference else { continue };

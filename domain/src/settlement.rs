@@ -351,6 +351,8 @@ pub struct MoneyFacts {
     /// Now on the platform's clock (for the countdown), and the platform's settlement delay.
     pub now: Option<OffsetDateTime>,
     pub settle_after_days: i64,
+    /// The order's currency.
+    pub currency: Option<crate::money::Currency>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -85,8 +85,10 @@ pub fn MerchantOrderPage() -> impl IntoView {
             })}
         </Transition>
         // Outside the order's own live re-render, so that a refund being typed survives it (it
-        // shows itself once something was paid).
+        // shows itself once something was paid); the money timeline beside it (a suspended view
+        // nested in the order's would not hydrate).
         {move || params.with(|p| p.get("number")).map(|n| view! {
+            <crate::settlement::timeline::MoneyTimeline number=n.clone()/>
             <crate::refunds::AfterSales number=n viewer=Actor::Merchant forms=after_sales/>
         })}
     }
@@ -128,9 +130,6 @@ fn OrderView(m: MerchantOrderView, act: ServerAction<MerchantOrderAction>) -> im
             }}
         </section>
         <Actions m=m.clone() act/>
-        {(s.status != OrderStatus::Cancelled).then(|| view! {
-            <crate::settlement::timeline::MoneyTimeline number=s.number.clone() currency=s.total.currency/>
-        })}
         <section class="card" aria-labelledby="lines-title">
             <h2 id="lines-title">{t!(i18n, merchant.items)}</h2>
             <div class="table-scroll">

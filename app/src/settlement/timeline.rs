@@ -10,10 +10,13 @@ use crate::i18n::{Locale, t, td_string, use_i18n};
 use crate::ui::{fill, when};
 use crate::words::money;
 use domain::money::{Currency, Money};
+
 use domain::settlement::{MoneyStep, PayoutStatus, StepState, money_timeline};
 
+/// Shown on the merchant's order page, outside the order's own suspended view: a suspended
+/// view nested in another would not hydrate.
 #[component]
-pub fn MoneyTimeline(number: String, currency: Currency) -> impl IntoView {
+pub fn MoneyTimeline(number: String) -> impl IntoView {
     let changed = crate::live::Live::order({
         let number = number.clone();
         move || Some(number.clone())
@@ -26,10 +29,11 @@ pub fn MoneyTimeline(number: String, currency: Currency) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="money-timeline">
             <h2 id="money-timeline">{t!(i18n, money.tl_heading)}</h2>
-            <Transition fallback=|| ()>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, money.tl_loading)}</p> }>
                 {move || Suspend::new(async move {
                     let l = i18n.get_locale_untracked();
                     let facts = facts.await.ok()?;
+                    let currency = facts.currency?;
                     let steps = money_timeline(&facts);
                     let facts = facts.clone();
                     Some(view! {
@@ -43,7 +47,7 @@ pub fn MoneyTimeline(number: String, currency: Currency) -> impl IntoView {
                                 view! {
                                     <li class=class aria-current=(state == StepState::Now).then_some("step")>
                                         <span class="visually-hidden">{format!("{state_text}: ")}</span>
-                                        {step_text(l, &step, currency, facts.settle_after_days, facts.now)}
+                                        <span>{step_text(l, &step, currency, facts.settle_after_days, facts.now)}</span>
                                     </li>
                                 }
                             }).collect_view()}
@@ -78,11 +82,11 @@ fn step_text(l: Locale, step: &MoneyStep, currency: Currency, settle_after_days:
         MoneyStep::Paid { at: Some(t), cash: true } => fill(td_string!(l, money.tl_cash), &[("at", when(*t))]),
         MoneyStep::Paid { at: Some(t), cash: false } => fill(td_string!(l, money.tl_paid), &[("at", when(*t))]),
         MoneyStep::Delivered { at: Some(t) } => fill(td_string!(l, money.tl_delivered), &[("at", when(*t))]),
-        MoneyStep::Delivered { at: None } => fill(td_string!(l, money.tl_not_delivered), &[("days", settle_after_days.to_string())]),
+        MoneyStep::Delivered { at: None } => td_string!(l, money.tl_not_delivered).to_string(),
         MoneyStep::Settles { at: settle_at, held_by_request: Some((id, since)) } => {
             fill(td_string!(l, money.tl_held), &[("id", id.to_string()), ("since", when(*since)), ("at", at(*settle_at))])
         }
-        MoneyStep::Settles { at: None, .. } => fill(td_string!(l, money.tl_not_delivered), &[("days", settle_after_days.to_string())]),
+        MoneyStep::Settles { at: None, .. } => fill(td_string!(l, money.tl_settles_after), &[("days", settle_after_days.to_string())]),
         MoneyStep::Settles { at: Some(t), held_by_request: None } => {
             let now = now.unwrap_or(*t);
             let countdown = left(l, now, *t)

@@ -40,6 +40,19 @@ pub async fn claim_settleable(tx: &mut PgConnection, now: OffsetDateTime, settle
     .await
 }
 
+/// Whether the (locked) order may settle now: delivered, nothing open on it, not settled. Asked
+/// again under the lock because the claim's look may predate a request or refund that a
+/// shopper or the merchant committed just before the lock was taken.
+pub async fn still_settleable(tx: &mut PgConnection, order_id: i64) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM orders o WHERE o.id = $1 AND o.status IN ('delivered', 'completed')
+                          AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.order_id = o.id) AND NOT {OPEN_AFTER_SALES})"
+    ))
+    .bind(order_id)
+    .fetch_one(&mut *tx)
+    .await
+}
+
 /// What an order brought in, and what of it is still the shop's to settle: (gross, left,
 /// cash on delivery?, shop, currency). `left` is the order's pending (or, for cash, collected)
 /// money after the refunds booked so far.
@@ -304,46 +317,47 @@ pub enum PayoutOrigin {
     Scheduled(Date),
 }
 
-/// Inserts a payout; `None` when one with the same key (or for the same scheduled day) exists.
+/// Inserts a payout of everything available, and links the settled orders not in a payout yet
+/// to it — in one statement, so one snapshot: the amount is exactly the money of the orders it
+/// lists (a settlement committing meanwhile is in neither). `None` when nothing is available or
+/// a payout with the same key (or for the same scheduled day) exists.
 pub async fn insert_payout(
     tx: &mut PgConnection,
     shop_id: i64,
-    amount: Money,
+    currency: Currency,
     origin: PayoutOrigin,
     destination: &str,
-) -> Result<Option<i64>, sqlx::Error> {
+) -> Result<Option<(i64, Money)>, sqlx::Error> {
     let (automatic, key, day) = match origin {
         PayoutOrigin::ByHand(key) => (false, Some(key), None),
         PayoutOrigin::Scheduled(day) => (true, None, Some(day)),
     };
-    sqlx::query_scalar(
-        "INSERT INTO payouts (shop_id, amount_minor, currency, status, automatic, client_key, schedule_day, destination)
-         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id",
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "WITH available AS (
+             SELECT coalesce(sum(e.amount_minor), 0)::BIGINT AS minor FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+             WHERE a.kind = 'merchant_available' AND a.owner_id = $1 AND a.currency = $2),
+         payout AS (
+             INSERT INTO payouts (shop_id, amount_minor, currency, status, automatic, client_key, schedule_day, destination)
+             SELECT $1, minor, $2, 'pending', $3, $4, $5, $6 FROM available WHERE minor > 0
+             ON CONFLICT DO NOTHING RETURNING id, amount_minor),
+         linked AS (
+             UPDATE settlements SET payout_id = (SELECT id FROM payout)
+             WHERE shop_id = $1 AND currency = $2 AND payout_id IS NULL AND EXISTS (SELECT 1 FROM payout) RETURNING id)
+         SELECT id, amount_minor FROM payout",
     )
     .bind(shop_id)
-    .bind(amount.minor)
-    .bind(amount.currency.code())
+    .bind(currency.code())
     .bind(automatic)
     .bind(key)
     .bind(day)
     .bind(destination)
     .fetch_optional(&mut *tx)
-    .await
+    .await?;
+    Ok(row.map(|(id, minor)| (id, Money::new(minor, currency))))
 }
 
 pub async fn payout_by_key(db: impl PgExecutor<'_>, shop_id: i64, key: Uuid) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM payouts WHERE shop_id = $1 AND client_key = $2").bind(shop_id).bind(key).fetch_optional(db).await
-}
-
-/// The settled orders a payout carries: those of its shop and currency not in a payout yet.
-pub async fn link_settlements(tx: &mut PgConnection, payout_id: i64, shop_id: i64, currency: Currency) -> Result<u64, sqlx::Error> {
-    sqlx::query("UPDATE settlements SET payout_id = $1 WHERE shop_id = $2 AND currency = $3 AND payout_id IS NULL")
-        .bind(payout_id)
-        .bind(shop_id)
-        .bind(currency.code())
-        .execute(&mut *tx)
-        .await
-        .map(|r| r.rows_affected())
 }
 
 /// A failed payout's orders wait for the next one.
@@ -475,24 +489,26 @@ pub async fn available_before(db: impl PgExecutor<'_>, shop_id: i64, currency: C
 /// A statement's lines: $1 shop, $2 currency, [$3, $4) the range, $5 the opening balance.
 pub const LINES: &str = "
     WITH acct AS (SELECT id FROM ledger_accounts WHERE kind = 'merchant_available' AND owner_id = $1 AND currency = $2),
-    txs AS (
-        SELECT e.transaction_id AS id FROM ledger_entries e WHERE e.account_id = (SELECT id FROM acct)
-        UNION
-        SELECT t.id FROM settlements s JOIN ledger_transactions t ON t.settlement_id = s.id AND t.kind = 'settlement'
-        WHERE s.shop_id = $1 AND s.currency = $2
-    ),
     lines AS (
         SELECT t.id AS transaction_id, t.booked_at, t.kind, o.number AS order_number,
-               s.gross_minor, s.refunded_minor, s.commission_minor, CASE WHEN t.kind = 'settlement' THEN s.reserve_minor END AS reserve_minor,
+               CASE WHEN t.kind = 'settlement' THEN s.gross_minor END AS gross_minor,
+               CASE WHEN t.kind = 'settlement' THEN s.refunded_minor END AS refunded_minor,
+               CASE WHEN t.kind = 'settlement' THEN s.commission_minor END AS commission_minor,
+               CASE WHEN t.kind = 'settlement' THEN s.reserve_minor END AS reserve_minor,
                coalesce((SELECT sum(e.amount_minor) FROM ledger_entries e WHERE e.transaction_id = t.id AND e.account_id = (SELECT id FROM acct)), 0)::BIGINT
                    AS amount_minor,
                t.payout_id
-        FROM ledger_transactions t JOIN txs ON txs.id = t.id
+        FROM ledger_transactions t
         LEFT JOIN settlements s ON s.id = t.settlement_id
         LEFT JOIN orders o ON o.id = coalesce(s.order_id, t.order_id)
+        -- The range first (an index on booked_at), then: it moved the shop's available money,
+        -- or it settled one of the shop's orders (a settlement may move nothing).
+        WHERE t.booked_at >= $3 AND t.booked_at < $4
+          AND (EXISTS (SELECT 1 FROM ledger_entries e WHERE e.transaction_id = t.id AND e.account_id = (SELECT id FROM acct))
+               OR (t.kind = 'settlement' AND s.shop_id = $1 AND s.currency = $2))
     )
     SELECT l.*, ($5::BIGINT + sum(l.amount_minor) OVER (ORDER BY l.booked_at, l.transaction_id))::BIGINT AS balance_minor
-    FROM lines l WHERE l.booked_at >= $3 AND l.booked_at < $4
+    FROM lines l
     ORDER BY l.booked_at, l.transaction_id";
 
 /// The lines booked in `[from, to)`, oldest first, each with the balance after it (`opening`
@@ -508,17 +524,22 @@ pub fn statement_lines<'a>(
     Box::pin(sqlx::query_as::<_, StatementLine>(LINES).bind(shop_id).bind(currency.code()).bind(from).bind(to).bind(opening).fetch(pool))
 }
 
-/// The days on which a shop's statement in `currency` has lines, newest first, with how many
-/// lines and the net change: (day, lines, change).
-pub async fn statement_days(pool: &PgPool, shop_id: i64, currency: Currency, limit: i64) -> Result<Vec<(Date, i64, i64)>, sqlx::Error> {
+/// The days in `[from, to)` on which a shop's statement in `currency` has lines, newest first,
+/// with how many lines and the net change: (day, lines, change).
+pub async fn statement_days(
+    pool: &PgPool,
+    shop_id: i64,
+    currency: Currency,
+    (from, to): (OffsetDateTime, OffsetDateTime),
+) -> Result<Vec<(Date, i64, i64)>, sqlx::Error> {
     sqlx::query_as(&format!(
-        "{} SELECT (booked_at AT TIME ZONE 'UTC')::date AS day, count(*), sum(amount_minor)::BIGINT FROM lines
-         GROUP BY 1 ORDER BY 1 DESC LIMIT $3",
+        "{} SELECT (booked_at AT TIME ZONE 'UTC')::date AS day, count(*), sum(amount_minor)::BIGINT FROM lines GROUP BY 1 ORDER BY 1 DESC",
         LINES.split_once("SELECT l.*").expect("the query has its final select").0
     ))
     .bind(shop_id)
     .bind(currency.code())
-    .bind(limit)
+    .bind(from)
+    .bind(to)
     .fetch_all(pool)
     .await
 }
@@ -531,14 +552,11 @@ pub async fn statement_line_count(
     from: OffsetDateTime,
     to: OffsetDateTime,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(&format!(
-        "{} SELECT count(*) FROM lines WHERE booked_at >= $3 AND booked_at < $4",
-        LINES.split_once("SELECT l.*").expect("the query has its final select").0
-    ))
-    .bind(shop_id)
-    .bind(currency.code())
-    .bind(from)
-    .bind(to)
-    .fetch_one(pool)
-    .await
+    sqlx::query_scalar(&format!("{} SELECT count(*) FROM lines", LINES.split_once("SELECT l.*").expect("the query has its final select").0))
+        .bind(shop_id)
+        .bind(currency.code())
+        .bind(from)
+        .bind(to)
+        .fetch_one(pool)
+        .await
 }

@@ -178,13 +178,18 @@ async fn a_refund_after_settlement_takes_from_available_goes_negative_and_is_net
     let _ = b;
 
     // The statements of the days show the refund after settlement and reconcile.
-    let day = platform_now(&pool).await.date();
-    for d in [day - Duration::days(8), day] {
+    let days: Vec<time::Date> =
+        sqlx::query_scalar("SELECT DISTINCT (booked_at AT TIME ZONE 'UTC')::date FROM ledger_transactions").fetch_all(&pool).await.unwrap();
+    for d in days {
         let s = call_as(&app, "statement", &format!("day={d}"), Some(&a.merchant), HOME).await.json();
         let sum: i64 = s["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_i64().unwrap()).sum();
         assert_eq!(s["opening"].as_i64().unwrap() + sum, s["closing"].as_i64().unwrap(), "{s}");
     }
-    let s = call_as(&app, "statement", &format!("day={}", day - Duration::days(8)), Some(&a.merchant), HOME).await.json();
+    let refund_day: time::Date = sqlx::query_scalar("SELECT (booked_at AT TIME ZONE 'UTC')::date FROM ledger_transactions WHERE kind = 'refund'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let s = call_as(&app, "statement", &format!("day={refund_day}"), Some(&a.merchant), HOME).await.json();
     assert!(s["lines"].as_array().unwrap().iter().any(|l| l["kind"] == "refund_after_settlement" && l["amount"] == -2500), "{s}");
     assert_ledger_consistent(&pool).await;
 }
@@ -284,6 +289,13 @@ async fn two_workers_and_two_withdrawals_at_once_settle_and_pay_out_once(pool: P
     assert!(answers.iter().all(|a| a.status == StatusCode::OK || a.status == StatusCode::CONFLICT));
     let m = money(&app, &merchant).await;
     assert_eq!((m["balances"]["available"].as_i64(), m["balances"]["paid_out"].as_i64()), (Some(0), Some(6 * 980)));
+    // The payout lists exactly the orders whose money it carried.
+    let (amount, carried): (i64, i64) =
+        sqlx::query_as("SELECT p.amount_minor, (SELECT sum(net_minor) FROM settlements s WHERE s.payout_id = p.id)::BIGINT FROM payouts p")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(amount, carried);
     assert_ledger_consistent(&pool).await;
 }
 
@@ -311,7 +323,8 @@ async fn statements_reconcile_and_export_as_csv(pool: PgPool) {
     let a = delivered(&app, &pool, "st", "US", "25.00").await;
     delivered_in(&app, &pool, &a.merchant, a.shop_id, "st2", "12.34").await;
     settle_at(&pool, 7).await;
-    let day = platform_now(&pool).await.date();
+    let day: time::Date =
+        sqlx::query_scalar("SELECT DISTINCT (settled_at AT TIME ZONE 'UTC')::date FROM settlements").fetch_one(&pool).await.unwrap();
     let s = call_as(&app, "statement", &format!("day={day}"), Some(&a.merchant), HOME).await.json();
     assert_eq!(s["opening"], 0);
     assert_eq!(s["lines"].as_array().unwrap().len(), 2);
@@ -330,6 +343,14 @@ async fn statements_reconcile_and_export_as_csv(pool: PgPool) {
     assert_eq!(rows.len(), 3);
     assert!(rows[1].contains(&a.number) || rows[2].contains(&a.number), "{}", csv.body);
     assert!(rows[2].ends_with(",36.59,USD"), "the running balance: {}", rows[2]);
+    // Compressed for a browser that asks (the stream is polled again after its end then).
+    let gzip = send(
+        &app,
+        axum::http::Request::get(&path).header("cookie", &a.merchant).header("accept-encoding", "gzip").body(axum::body::Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(gzip.status, StatusCode::OK);
+    assert_eq!(gzip.headers.get("content-encoding").unwrap(), "gzip");
 
     // Others cannot export it: a shopper is refused, a bad date is explained.
     assert_eq!(get_as(&app, &path, &a.shopper).await.status, StatusCode::FORBIDDEN);
