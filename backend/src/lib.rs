@@ -18,7 +18,8 @@
 //! 6. `clock` (the platform's time, with the sandbox's test clock), `settlement` (settling
 //!    delivered orders, reserves, balances, statements, reconciliation), `payouts`;
 //! 7. `collection` (the merchant's actions), `worker` (deadlines, completion, settlement, payouts);
-//! 8. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
+//! 8. `api` (the merchant API's keys, rate windows, request log and idempotency);
+//! 9. `dashboard` (reads what all of the above wrote: sales, orders to act on, balances).
 
 pub mod error;
 pub use error::Error;
@@ -44,6 +45,8 @@ pub mod pay;
 pub mod clock;
 pub mod payouts;
 pub mod settlement;
+
+pub mod api;
 
 pub mod collection;
 pub mod worker;

@@ -82,6 +82,9 @@ pub async fn run_once(pool: &PgPool, provider: &Provider, settings: &OrderSettin
     if let Err(err) = crate::settlement::reconcile_daily(pool, provider, now).await {
         tracing::warn!(error = %err, "worker: daily reconciliation");
     }
+    if let Err(err) = crate::api::prune(pool).await {
+        tracing::warn!(error = %err, "worker: pruning API idempotency answers");
+    }
     if let Err(err) = db::live::prune(pool).await {
         tracing::warn!(error = %err, "worker: pruning live events");
     }

@@ -8,6 +8,7 @@
 //! feature services) ← server functions and pages. Nothing here imports from above.
 
 pub mod accounts;
+pub mod api;
 pub mod cart;
 pub mod catalog;
 pub mod checkout;

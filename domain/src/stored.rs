@@ -48,4 +48,5 @@ stored_as_text! {
     crate::refunds::RefundMethod => as_str,
     crate::settlement::PayoutStatus => as_str,
     crate::settlement::PayoutSchedule => as_str,
+    crate::api::ApiScope => as_str,
 }

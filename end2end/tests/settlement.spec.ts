@@ -126,7 +126,7 @@ test("paid, delivered, the clock moved seven days: settled, paid out, on the sta
   await merchant.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "简体中文" }).click();
   await expect(merchant.getByRole("heading", { level: 1, name: "资金" })).toBeVisible();
   await expect(region(merchant, "已打款").getByText(/1,470/)).toBeVisible();
-  await expectNoEnglish(merchant, ["Tokyo Tea KK", "•••• 4567"]);
+  await expectNoEnglish(merchant, ["Tokyo Tea KK", "•••• 4567", "CSV"]);
   await openHydrated(merchant, `/merchant/orders/${number}`);
   await expect(timeline(merchant).getByText(new RegExp(`^已随打款 #${payoutId} 于 .+ 到账$`))).toBeVisible();
 });

@@ -5,6 +5,7 @@
 // while computing layouts; the default limit of 128 no longer holds them.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod assets;
 pub mod callbacks;
 pub mod config;
@@ -111,6 +112,7 @@ pub fn router(state: AppState) -> Router {
         .route("/provider/callback", axum::routing::post(callbacks::provider_callback))
         .route("/live", get(live::live))
         .route("/merchant/statements.csv", get(statements::statement_csv))
+        .nest("/api/v1", api::router(state.clone()))
         .route("/lang/{language}", get(language::switch))
         .leptos_routes_with_context(&state, routes, provide_server_context.clone(), move || app::shell(options.clone()))
         // Who is asking, looked up once per request (after the body checks below).

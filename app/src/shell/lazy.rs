@@ -76,6 +76,7 @@ lazy_group!(MerchantPages, merchant_pages, __preload_merchant_pages {
     MerchantNotificationsRoute => crate::notifications::MerchantNotificationsPage,
     MoneyRoute => crate::settlement::money_page::MoneyPage,
     StatementRoute => crate::settlement::statement_page::StatementPage,
+    ApiKeysRoute => crate::api_keys::ApiKeysPage,
 });
 
 lazy_group!(StaffPages, staff_pages, __preload_staff_pages {

@@ -77,6 +77,13 @@ pub async fn insert_session(
 /// `idle_secs`, are not found. The last-seen time is written at most once a minute: every page
 /// and server function looks the session up, and a write (a row lock and a WAL flush) on each
 /// would serialise a user's concurrent requests on their session row.
+/// A user who is not frozen (an API key acts as its shop's merchant only while they may).
+pub async fn active_user_by_id(pool: &PgPool, user_id: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, email, role FROM users WHERE id = $1 AND frozen_at IS NULL").bind(user_id).fetch_optional(pool).await?;
+    Ok(row.and_then(|(id, email, role)| to_user(id, email, role)))
+}
+
 pub async fn session_user(pool: &PgPool, token_hash: &[u8], idle_secs: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
     let row: Option<(i64, String, String, bool)> = sqlx::query_as(
         "SELECT u.id, u.email, u.role, s.last_seen_at < now() - interval '1 minute'

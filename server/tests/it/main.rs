@@ -21,6 +21,7 @@ mod hardening;
 mod health;
 mod languages;
 mod live;
+mod merchant_api;
 mod pages;
 mod pay;
 mod payment_methods;
