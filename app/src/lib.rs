@@ -27,6 +27,7 @@ pub mod staff;
 pub mod support;
 pub mod texts;
 pub mod ui;
+pub mod webhooks;
 pub mod words;
 
 #[cfg(feature = "ssr")]

@@ -315,6 +315,10 @@ pub fn message_text(l: Locale, m: &Message) -> String {
         ClockStepInvalid => td_string!(l, messages.clock_step_invalid),
         PercentFormat { max } => return fill(td_string!(l, messages.percent_format), &[("max", n(max))]),
         DaysBetween { min, max } => return fill(td_string!(l, messages.days_between), &[("min", n(min)), ("max", n(max))]),
+        WebhookUrlFormat => td_string!(l, messages.webhook_url_format),
+        WebhookUrlNotHttps => td_string!(l, messages.webhook_url_not_https),
+        WebhookUrlPrivate => td_string!(l, messages.webhook_url_private),
+        TooManyEndpoints { max } => return fill(td_string!(l, messages.too_many_endpoints), &[("max", n(max))]),
         ConfirmFirst { .. } => td_string!(l, messages.confirm_first),
     };
     text.to_string()

@@ -19,6 +19,7 @@ pub mod qualification;
 pub mod refunds;
 pub mod settlement;
 pub mod support;
+pub mod webhooks;
 
 use sqlx::PgPool;
 

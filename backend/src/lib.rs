@@ -47,6 +47,7 @@ pub mod payouts;
 pub mod settlement;
 
 pub mod api;
+pub mod webhooks;
 
 pub mod collection;
 pub mod worker;

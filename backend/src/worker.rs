@@ -85,6 +85,9 @@ pub async fn run_once(pool: &PgPool, provider: &Provider, settings: &OrderSettin
     if let Err(err) = crate::api::prune(pool).await {
         tracing::warn!(error = %err, "worker: pruning API idempotency answers");
     }
+    if let Err(err) = crate::webhooks::prune(pool).await {
+        tracing::warn!(error = %err, "worker: pruning API events and logs");
+    }
     if let Err(err) = db::live::prune(pool).await {
         tracing::warn!(error = %err, "worker: pruning live events");
     }

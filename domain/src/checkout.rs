@@ -22,6 +22,8 @@ pub struct OrderSettings {
     pub settle_after_days: i64,
     /// Staff may move the platform's clock forward (sandbox provider, not production).
     pub test_clock: bool,
+    /// Where webhooks may go and how they are retried.
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 impl Default for OrderSettings {
@@ -35,6 +37,7 @@ impl Default for OrderSettings {
             after_sales: Default::default(),
             settle_after_days: 7,
             test_clock: false,
+            webhooks: Default::default(),
         }
     }
 }

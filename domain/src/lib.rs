@@ -28,6 +28,7 @@ pub mod settlement;
 #[cfg(feature = "sqlx")]
 mod stored;
 pub mod support;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 

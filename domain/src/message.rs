@@ -248,6 +248,14 @@ pub enum Message {
         max: u32,
     },
 
+    // Webhooks.
+    WebhookUrlFormat,
+    WebhookUrlNotHttps,
+    WebhookUrlPrivate,
+    TooManyEndpoints {
+        max: u32,
+    },
+
     // Anything that cannot be undone.
     /// A destructive action was sent without its confirmation; `subject` names what was to be
     /// done (an action, a method's id), so that the page shows the confirmation step beside it.
@@ -409,6 +417,10 @@ impl Message {
             Message::ClockStepInvalid,
             Message::PercentFormat { max: 50 },
             Message::DaysBetween { min: 1, max: 365 },
+            Message::WebhookUrlFormat,
+            Message::WebhookUrlNotHttps,
+            Message::WebhookUrlPrivate,
+            Message::TooManyEndpoints { max: 16 },
             Message::ConfirmFirst { subject: "cancel".into() },
         ];
         debug_assert_eq!(all.len(), <Message as strum::EnumCount>::COUNT);
@@ -589,6 +601,10 @@ impl fmt::Display for Message {
             ClockStepInvalid => "Move the clock forward by 1 to 90 days, or 1 to 24 hours.",
             PercentFormat { max } => return write!(f, "Enter a percentage from 0 to {max}, with at most 2 decimals."),
             DaysBetween { min, max } => return write!(f, "Enter a number of days from {min} to {max}."),
+            WebhookUrlFormat => "Enter the endpoint's full address, e.g. https://erp.example.com/paydesk.",
+            WebhookUrlNotHttps => "Use an https:// address: events carry your customers' orders.",
+            WebhookUrlPrivate => "This address is on a private or local network, which Paydesk cannot reach.",
+            TooManyEndpoints { max } => return write!(f, "A shop can have at most {max} webhook endpoints."),
             ConfirmFirst { .. } => "Please confirm: this cannot be undone.",
         };
         f.write_str(fixed)

@@ -34,6 +34,9 @@ pub enum NotificationKind {
     PayoutPaid,
     /// To the merchant: a payout failed; its money is available again (detail: why).
     PayoutFailed,
+    /// To the merchant: a webhook endpoint failed for days and was turned off (detail: its
+    /// address).
+    WebhookDisabled,
 }
 
 impl NotificationKind {
@@ -55,12 +58,13 @@ impl NotificationKind {
             NotificationKind::RefundFailed => "refund_failed",
             NotificationKind::PayoutPaid => "payout_paid",
             NotificationKind::PayoutFailed => "payout_failed",
+            NotificationKind::WebhookDisabled => "webhook_disabled",
         }
     }
     pub fn parse(raw: &str) -> Option<NotificationKind> {
         NotificationKind::ALL.into_iter().find(|k| k.as_str() == raw)
     }
-    pub const ALL: [NotificationKind; 16] = {
+    pub const ALL: [NotificationKind; 17] = {
         use NotificationKind::*;
         [
             PaymentReceived,
@@ -79,6 +83,7 @@ impl NotificationKind {
             RefundFailed,
             PayoutPaid,
             PayoutFailed,
+            WebhookDisabled,
         ]
     };
 }
@@ -106,6 +111,7 @@ impl Notification {
         match (&self.order_number, self.kind) {
             (Some(n), _) => format!("{order_base}/{n}"),
             (None, NotificationKind::PayoutPaid | NotificationKind::PayoutFailed) => "/merchant/money".to_string(),
+            (None, NotificationKind::WebhookDisabled) => "/merchant/webhooks".to_string(),
             (None, _) => "/account".to_string(),
         }
     }

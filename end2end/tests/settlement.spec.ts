@@ -113,6 +113,21 @@ test("paid, delivered, the clock moved seven days: settled, paid out, on the sta
   expect(kind("settlement")).toContain(`,settlement,${number},1500,0,30,0,1470,,1470,JPY`);
   expect(kind("payout")).toContain(`,payout,,,,,,-1470,${payoutId},0,JPY`);
 
+  // The Money page's export, hydrated: the page reads the file itself, shows how far it has
+  // got, then hands it over as a download (the same file).
+  await openHydrated(merchant, "/merchant/money");
+  const exportButton = statements.getByRole("button", { name: "Download CSV" });
+  const exporting = merchant.waitForEvent("download");
+  await exportButton.click();
+  await expect(statements.getByRole("progressbar").or(statements.getByRole("status").filter({ hasText: /^Done: / }))).toBeVisible();
+  const exported = await exporting;
+  expect(exported.suggestedFilename()).toMatch(/^paydesk-statement-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.csv$/);
+  await expect(statements.getByRole("status").filter({ hasText: /^Done: \d+ lines?$/ })).toBeVisible();
+  await expect(exportButton).toBeEnabled();
+  const exportedRows = (await readFile((await exported.path())!, "utf8")).trim().split("\n");
+  expect(exportedRows[0]).toBe(rows[0]);
+  expect(exportedRows.find((r) => r.split(",")[1] === "settlement")).toContain(`,settlement,${number},1500,0,30,0,1470,,1470,JPY`);
+
   // Staff: the platform's revenue holds the commission, and the reconciliation finds nothing.
   await openHydrated(staff, "/staff/money");
   await expect(region(staff, "Balances").getByRole("row").filter({ hasText: "Revenue (commission)" }).first()).toBeVisible();

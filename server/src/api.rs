@@ -31,6 +31,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/orders/{number}/deliver", post(deliver))
         .route("/balances", get(balances))
         .route("/payouts", get(payouts))
+        .route("/events", get(events))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no_such_route", "There is no such API route.", None) })
         .layer(axum::middleware::from_fn_with_state(state, authenticate))
 }
@@ -173,6 +174,41 @@ async fn balances(State(state): State<AppState>, Extension(caller): Extension<Ap
 async fn payouts(State(state): State<AppState>, Extension(caller): Extension<ApiCaller>) -> Response {
     match backend::payouts::list(&state.pool, &caller.merchant).await {
         Ok(list) => Json(json!({ "data": list })).into_response(),
+        Err(err) => refused(err),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct EventsQuery {
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `GET /events?after=evt_<n>`: the shop's events after that one, oldest first (the same events
+/// its webhooks carry, kept 30 days), `limit` 1–100 (default 100); `has_more` when more follow.
+async fn events(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else { return error(StatusCode::BAD_REQUEST, "bad_request", "The query string could not be read.", None) };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=100).contains(&limit) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "out_of_range", "limit must be from 1 to 100.", Some("limit"));
+    }
+    let after = query.after.trim();
+    let after = if after.is_empty() { Some(0) } else { after.strip_prefix("evt_").unwrap_or(after).parse::<i64>().ok().filter(|n| *n >= 0) };
+    let Some(after) = after else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_event_id", "after must be an event id such as evt_123.", Some("after"));
+    };
+    match backend::webhooks::events(&state.pool, caller.shop_id, after, limit + 1).await {
+        Ok(mut list) => {
+            let has_more = list.len() as i64 > limit;
+            list.truncate(limit as usize);
+            Json(json!({ "data": list, "has_more": has_more })).into_response()
+        }
         Err(err) => refused(err),
     }
 }

@@ -59,6 +59,7 @@ async fn run() -> Result<(), String> {
         },
         settle_after_days: config.settle_after_days,
         test_clock: config.test_clock(),
+        webhooks: if config.production { domain::webhooks::WebhookSettings::production() } else { Default::default() },
     };
     let public_url = config.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let callbacks = app::payments::provider::CallbackTarget {
@@ -72,6 +73,7 @@ async fn run() -> Result<(), String> {
     let live = std::sync::Arc::new(server::live::LiveHub::default());
     let origins = server::security::Origins { public: config.public_url.as_deref().and_then(server::security::origin_of) };
     server::live::spawn_listener(pool.clone(), live.clone());
+    tokio::spawn(backend::webhooks::run(pool.clone(), orders.webhooks));
     let app =
         server::router(AppState { leptos_options, pool: pool.clone(), session, orders, provider, callback_secret, live: live.clone(), origins });
     let listener = tokio::net::TcpListener::bind(&addr).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -96,11 +96,22 @@ pub fn notification_text(l: Locale, n: &Notification) -> String {
         NotificationKind::RefundFailed => td_string!(l, common.n_refund_failed),
         NotificationKind::PayoutPaid => td_string!(l, common.n_payout_paid),
         NotificationKind::PayoutFailed => td_string!(l, common.n_payout_failed),
+        NotificationKind::WebhookDisabled => td_string!(l, common.n_webhook_disabled),
     };
     let device = n.detail.clone().unwrap_or_else(|| td_string!(l, common.n_a_new_device).to_string());
     let deadline = n.deadline.map(crate::ui::when).unwrap_or_default();
     let reason = n.detail.as_deref().map(|r| crate::words::payout_failure_text(l, r)).unwrap_or_default();
-    fill(template, &[("order", order), ("amount", amount), ("deadline", deadline), ("device", device), ("reason", reason)])
+    fill(
+        template,
+        &[
+            ("order", order),
+            ("amount", amount),
+            ("deadline", deadline),
+            ("device", device),
+            ("reason", reason),
+            ("url", n.detail.clone().unwrap_or_default()),
+        ],
+    )
 }
 
 /// The header link to the notifications, with the unread count.

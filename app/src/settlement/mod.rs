@@ -5,6 +5,7 @@
 //! test clock. Server functions here are thin: `backend::settlement` and `backend::payouts` do
 //! the work.
 
+pub mod export;
 pub mod money_page;
 pub mod platform_page;
 pub mod statement_page;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
+use super::export::{Export, ExportForm};
 use super::{BindPayoutAccount, SetPayoutSchedule, Withdraw, merchant_money};
 use crate::error::AppError;
 use crate::i18n::{Locale, t, t_string, td_string, use_i18n};
@@ -44,6 +45,8 @@ pub fn MoneyPage() -> impl IntoView {
     let changed = crate::live::Live::kinds(&["order", "notification"]);
     let overview =
         Resource::new(move || (bind.version().get(), schedule.version().get(), withdraw.version().get(), changed.get()), |_| merchant_money());
+    // Here, above the live re-render: a file still arriving keeps its progress through it.
+    let export = RwSignal::new(Export::Idle);
     let i18n = use_i18n();
     view! {
         <Title text=t_string!(i18n, money.title)/>
@@ -52,7 +55,7 @@ pub fn MoneyPage() -> impl IntoView {
         <Transition fallback=move || view! { <p class="muted" role="status">{t!(i18n, money.loading)}</p> }>
             {move || Suspend::new(async move {
                 let o = overview.await?;
-                Ok::<_, AppError>(view! { <Overview o withdraw schedule/> })
+                Ok::<_, AppError>(view! { <Overview o withdraw schedule export/> })
             })}
         </Transition>
         // Outside the live re-render, so that what is being typed survives a live update.
@@ -61,7 +64,12 @@ pub fn MoneyPage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(o: MoneyOverview, withdraw: ServerAction<Withdraw>, schedule: ServerAction<SetPayoutSchedule>) -> impl IntoView {
+fn Overview(
+    o: MoneyOverview,
+    withdraw: ServerAction<Withdraw>,
+    schedule: ServerAction<SetPayoutSchedule>,
+    export: RwSignal<Export>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     view! {
@@ -70,7 +78,7 @@ fn Overview(o: MoneyOverview, withdraw: ServerAction<Withdraw>, schedule: Server
         <WithdrawCard o=o.clone() withdraw/>
         <ScheduleCard current=o.schedule schedule/>
         <Payouts payouts=o.payouts.clone()/>
-        <Statements o/>
+        <Statements o export/>
     }
 }
 
@@ -300,7 +308,7 @@ fn Payouts(payouts: Vec<PayoutView>) -> impl IntoView {
 }
 
 #[component]
-fn Statements(o: MoneyOverview) -> impl IntoView {
+fn Statements(o: MoneyOverview, export: RwSignal<Export>) -> impl IntoView {
     let i18n = use_i18n();
     let l = i18n.get_locale_untracked();
     let today = o.now.date();
@@ -330,18 +338,7 @@ fn Statements(o: MoneyOverview) -> impl IntoView {
             <h2 id="statements-title">{t!(i18n, money.statements_heading)}</h2>
             {list}
             <h3 id="export-title">{t!(i18n, money.export_heading)}</h3>
-            // A plain GET form: the browser downloads the streamed file itself.
-            <form method="get" action="/merchant/statements.csv" class="inline-form" aria-labelledby="export-title">
-                <div class="field">
-                    <label for="export-from">{t!(i18n, money.export_from)}</label>
-                    <input id="export-from" type="date" name="from" value=first.to_string() required/>
-                </div>
-                <div class="field">
-                    <label for="export-to">{t!(i18n, money.export_to)}</label>
-                    <input id="export-to" type="date" name="to" value=today.to_string() required/>
-                </div>
-                <button type="submit" class="button secondary">{t!(i18n, money.export_button)}</button>
-            </form>
+            <ExportForm first today state=export/>
             <p class="muted">{t!(i18n, money.export_note)}</p>
         </section>
     }

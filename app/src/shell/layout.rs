@@ -31,6 +31,7 @@ fn merchant_nav(l: Locale) -> Nav {
         ("/merchant/orders", td_string!(l, common.nav_orders)),
         ("/merchant/money", td_string!(l, common.nav_money)),
         ("/merchant/api-keys", td_string!(l, common.nav_api_keys)),
+        ("/merchant/webhooks", td_string!(l, common.nav_webhooks)),
         ("/merchant/qualification", td_string!(l, common.nav_qualification)),
         ("/merchant/products", td_string!(l, common.nav_products)),
         ("/", td_string!(l, common.nav_shopper_site)),

@@ -77,6 +77,7 @@ lazy_group!(MerchantPages, merchant_pages, __preload_merchant_pages {
     MoneyRoute => crate::settlement::money_page::MoneyPage,
     StatementRoute => crate::settlement::statement_page::StatementPage,
     ApiKeysRoute => crate::api_keys::ApiKeysPage,
+    WebhooksRoute => crate::webhooks::WebhooksPage,
 });
 
 lazy_group!(StaffPages, staff_pages, __preload_staff_pages {

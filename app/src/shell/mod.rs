@@ -135,6 +135,7 @@ fn Pages() -> impl IntoView {
                     <Route path=path!("money") view={Lazy::<MoneyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("statements/:day") view={Lazy::<StatementRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("api-keys") view={Lazy::<ApiKeysRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/staff") view=StaffLayoutOutlet>
                     <Route path=path!("reviews") view={Lazy::<ReviewQueueRoute>::new()} ssr=SsrMode::Async/>

@@ -104,9 +104,13 @@ pub async fn dispatcher_connection(pool: &PgPool) -> Result<PgConnection, sqlx::
 }
 
 /// Drops live events older than a day: a browser away that long refreshes instead of replaying.
+/// Events the webhooks' fan-out has not read yet stay (a sender down for days loses none).
 pub async fn prune(pool: &PgPool) -> Result<u64, sqlx::Error> {
-    sqlx::query("DELETE FROM live_events WHERE created_at < now() - interval '1 day' AND seq IS NOT NULL")
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected())
+    sqlx::query(
+        "DELETE FROM live_events WHERE created_at < now() - interval '1 day' AND seq IS NOT NULL
+           AND seq <= (SELECT last_seq FROM webhook_fanout)",
+    )
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected())
 }

@@ -27,31 +27,36 @@ fn mac(secret: &[u8], timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
     mac
 }
 
-/// The header value for `body` signed at `timestamp`.
-pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
-    let tag = mac(secret, timestamp, body).finalize().into_bytes();
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
+/// The hex HMAC-SHA256 of `"<timestamp>.<body>"` (one `v1=` value).
+pub fn signature_hex(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    mac(secret, timestamp, body).finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Checks a signature header against `body` at time `now`.
+/// The header value for `body` signed at `timestamp`.
+pub fn sign(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    format!("t={timestamp},v1={}", signature_hex(secret, timestamp, body))
+}
+
+/// Checks a signature header against `body` at time `now`. The header may carry several `v1=`
+/// values (a sender whose secret is being rotated signs with both): one matching is enough.
 pub fn verify(secret: &[u8], header: &str, body: &[u8], now: i64) -> Result<(), SignatureError> {
     let mut timestamp = None;
-    let mut signature = None;
+    let mut signatures = Vec::new();
     for part in header.split(',') {
         match part.trim().split_once('=') {
             Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
-            Some(("v1", v)) => signature = decode_hex(v),
+            Some(("v1", v)) => signatures.extend(decode_hex(v)),
             _ => {}
         }
     }
-    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+    let Some(timestamp) = timestamp.filter(|_| !signatures.is_empty()) else {
         return Err(SignatureError::Malformed);
     };
     if (now - timestamp).abs() > TOLERANCE_SECS {
         return Err(SignatureError::Stale);
     }
-    mac(secret, timestamp, body).verify_slice(&signature).map_err(|_| SignatureError::Mismatch)
+    let expected = mac(secret, timestamp, body);
+    if signatures.iter().any(|s| expected.clone().verify_slice(s).is_ok()) { Ok(()) } else { Err(SignatureError::Mismatch) }
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {

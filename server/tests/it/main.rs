@@ -32,3 +32,4 @@ mod settlement;
 mod stored_values;
 mod support;
 mod tls;
+mod webhooks;
