@@ -119,18 +119,18 @@ async fn main() {
     let total = started.elapsed();
     latencies.sort();
     let per_second = latencies.len() as f64 / total.as_secs_f64();
-    let bare = percentile_ms(&posts, 50.0);
+    let bare = percentile_ms(&posts, 0.5);
     println!();
     println!("| measure ({} events, {orders} orders) | p50 ms | p99 ms | p50 / bare POST |", latencies.len());
     println!("|---|---|---|---|");
     println!(
         "| commit → receiver | {:.2} | {:.2} | {:.1}× |",
-        percentile_ms(&latencies, 50.0),
-        percentile_ms(&latencies, 99.0),
-        percentile_ms(&latencies, 50.0) / bare
+        percentile_ms(&latencies, 0.5),
+        percentile_ms(&latencies, 0.99),
+        percentile_ms(&latencies, 0.5) / bare
     );
-    println!("| bare POST to the receiver | {bare:.2} | {:.2} | 1.0× |", percentile_ms(&posts, 99.0));
-    println!("| `SELECT 1` | {:.2} | {:.2} | |", percentile_ms(&select, 50.0), percentile_ms(&select, 99.0));
+    println!("| bare POST to the receiver | {bare:.2} | {:.2} | 1.0× |", percentile_ms(&posts, 0.99));
+    println!("| `SELECT 1` | {:.2} | {:.2} | |", percentile_ms(&select, 0.5), percentile_ms(&select, 0.99));
     println!();
     println!("delivered {} events in {:.1} s: {per_second:.0} events/s", latencies.len(), total.as_secs_f64());
     bench.finish().await;
