@@ -40,6 +40,8 @@ CREATE TABLE webhook_endpoints (
     created_at             TIMESTAMPTZ NOT NULL DEFAULT now(),
     -- The first failure since the last success: failing for days disables the endpoint.
     failing_since          TIMESTAMPTZ,
+    -- The latest failed try: a failure long after the one before starts a new failing spell.
+    last_failure_at        TIMESTAMPTZ,
     disabled_at            TIMESTAMPTZ,
     disabled_reason        TEXT        CHECK (disabled_reason IN ('by_merchant', 'failing')),
     CHECK ((previous_secret IS NULL) = (previous_secret_until IS NULL)),
@@ -61,6 +63,8 @@ CREATE TABLE webhook_deliveries (
     attempts      INTEGER     NOT NULL DEFAULT 0,
     next_try_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     leased_until  TIMESTAMPTZ,
+    -- Who holds the lease: a sender whose lease ran out (and was taken over) records nothing.
+    lease_token   UUID,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     finished_at   TIMESTAMPTZ,
     CHECK ((event_id IS NULL) <> (test_body IS NULL)),
@@ -76,10 +80,10 @@ CREATE TABLE webhook_attempts (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     delivery_id     BIGINT      NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
     at              TIMESTAMPTZ NOT NULL DEFAULT now(),
-    -- The receiver's answer, or what went wrong before one came (timeout, refused, …).
+    -- The receiver's answer, or what went wrong before one came.
     response_status SMALLINT,
     response_start  TEXT        NOT NULL DEFAULT '',
-    error           TEXT,
+    error           TEXT        CHECK (error IN ('timeout', 'connect', 'resolve', 'private_address', 'tls', 'bad_address', 'other')),
     duration_ms     INTEGER     NOT NULL CHECK (duration_ms >= 0),
     CHECK ((response_status IS NULL) <> (error IS NULL))
 );

@@ -10,18 +10,24 @@
 //! oldest pending delivery of an object is ever claimed), signed `Paydesk-Signature:
 //! t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>` (two `v1` while a rotated secret overlaps).
 
-use std::net::IpAddr;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::TokioExecutor;
 use serde_json::json;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
 use crate::db::webhooks::{self as sql, Claimed, TryRecord};
 use crate::{Error, db};
@@ -37,7 +43,7 @@ pub const LOG_LENGTH: i64 = 25;
 /// A rotated secret keeps signing this long.
 pub const ROTATION_OVERLAP_HOURS: i32 = 24;
 /// Deliveries sent at once by one sender.
-const PARALLEL: i64 = 32;
+const PARALLEL: usize = 32;
 /// How much of a receiver's answer is kept for the log.
 const RESPONSE_START: usize = 300;
 
@@ -78,6 +84,13 @@ pub async fn endpoints(pool: &PgPool, merchant: &CurrentUser) -> Result<Vec<Endp
 
 fn found(done: bool) -> Result<(), Error> {
     if done { Ok(()) } else { Err(Error::NotFound("The webhook endpoint".into())) }
+}
+
+/// The whole secret of one endpoint, when its merchant asks to see it.
+pub async fn reveal_secret(pool: &PgPool, merchant: &CurrentUser, endpoint_id: i64) -> Result<SecretShown, Error> {
+    let shop = crate::settlement::merchant_shop(pool, merchant).await?;
+    let secret = sql::secret(pool, shop.id, endpoint_id).await?.ok_or_else(|| Error::NotFound("The webhook endpoint".into()))?;
+    Ok(SecretShown { endpoint_id, secret })
 }
 
 /// A new secret; the old one keeps signing for a day, so the merchant's systems can switch.
@@ -130,42 +143,94 @@ async fn wake(pool: &PgPool) {
 
 // ---- The sender -------------------------------------------------------------------------------
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector<PublicOnly>>, Full<Bytes>>;
+
+/// Resolves endpoint names for the sender: in production only to public addresses, so a name
+/// that leads inside (or is changed to after it was registered) is never connected to — the
+/// check and the connection use the same addresses.
+#[derive(Clone)]
+struct PublicOnly {
+    allow_local: bool,
+}
+
+impl tower_service::Service<Name> for PublicOnly {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = std::io::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let allow_local = self.allow_local;
+        Box::pin(async move {
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let public: Vec<SocketAddr> = found.iter().copied().filter(|a| allow_local || !domain::webhooks::is_local_address(a.ip())).collect();
+            if public.is_empty() && !found.is_empty() {
+                return Err(std::io::Error::new(std::io::ErrorKind::PermissionDenied, PRIVATE_ADDRESS));
+            }
+            Ok(public.into_iter())
+        })
+    }
+}
+
+const PRIVATE_ADDRESS: &str = "the endpoint's name leads to a private address";
 
 /// Sends deliveries: an HTTP(S) client and the rules.
 #[derive(Clone)]
 pub struct Sender {
     client: HttpsClient,
     settings: WebhookSettings,
+    /// Tries in flight at once (all endpoints together).
+    slots: Arc<Semaphore>,
 }
 
 impl Sender {
     pub fn new(settings: WebhookSettings) -> Sender {
-        let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
-        Sender { client: Client::builder(TokioExecutor::new()).build(https), settings }
+        let mut http = HttpConnector::new_with_resolver(PublicOnly { allow_local: settings.allow_insecure });
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(settings.timeout));
+        let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().wrap_connector(http);
+        Sender { client: Client::builder(TokioExecutor::new()).build(https), settings, slots: Arc::new(Semaphore::new(PARALLEL)) }
     }
 
-    /// Fans out what the outbox has and sends what is due, until neither has work; returns how
-    /// many tries were made.
+    /// Fans out what the outbox has and sends what is due, waiting for each try, until neither
+    /// has work; returns how many tries were made.
     pub async fn run_once(&self, pool: &PgPool) -> Result<usize, Error> {
         let mut tries = 0;
         loop {
-            let fanned = fan_out(pool).await?;
+            let fanned = fan_out(pool).await;
             let sent = self.send_due(pool).await?;
-            tries += sent;
-            if fanned == 0 && sent == 0 {
+            let n = sent.len();
+            futures::future::join_all(sent).await;
+            tries += n;
+            if fanned? == 0 && n == 0 {
                 return Ok(tries);
             }
         }
     }
 
-    /// Claims the due deliveries and sends them side by side; how many were tried.
-    async fn send_due(&self, pool: &PgPool) -> Result<usize, Error> {
+    /// Claims as many due deliveries as there are free slots: one future per try (it holds its
+    /// slot until its outcome is recorded), for the caller to run side by side — a slow
+    /// endpoint holds one slot per try, never the others' turn.
+    async fn send_due(&self, pool: &PgPool) -> Result<Vec<Pin<Box<dyn Future<Output = ()> + Send>>>, Error> {
+        let free = self.slots.available_permits();
+        if free == 0 {
+            return Ok(vec![]);
+        }
         let lease = self.settings.lease().as_millis() as i64;
-        let claimed = sql::claim_due(pool, PARALLEL, lease).await?;
-        let n = claimed.len();
-        futures::future::join_all(claimed.into_iter().map(|d| self.deliver(pool, d))).await;
-        Ok(n)
+        let claimed = sql::claim_due(pool, free as i64, lease).await?;
+        let mut tasks = Vec::with_capacity(claimed.len());
+        for delivery in claimed {
+            let Ok(slot) = self.slots.clone().try_acquire_owned() else { break };
+            let (sender, pool) = (self.clone(), pool.clone());
+            tasks.push(Box::pin(async move {
+                sender.deliver(&pool, delivery).await;
+                drop(slot);
+            }) as Pin<Box<dyn Future<Output = ()> + Send>>);
+        }
+        Ok(tasks)
     }
 
     /// One try of one delivery, recorded.
@@ -175,7 +240,7 @@ impl Sender {
         let duration_ms = started.elapsed().as_millis().min(i32::MAX as u128) as i32;
         let (outcome, start, error) = match &answer {
             Ok((status, start)) => (TryOutcome::Answered(*status), start.as_str(), None),
-            Err(why) => (TryOutcome::NoAnswer, "", Some(why.as_str())),
+            Err(why) => (TryOutcome::NoAnswer, "", Some(*why)),
         };
         let age = (OffsetDateTime::now_utc() - delivery.created_at).try_into().unwrap_or(Duration::ZERO);
         let next = domain::webhooks::next_step(outcome, delivery.attempts.max(1) as u32, age, jitter(), &self.settings);
@@ -192,8 +257,14 @@ impl Sender {
             NextStep::GiveUp => ("failed", 0),
             NextStep::RetryAfter(d) => ("pending", d.as_millis() as i64),
         };
+        // Failures further apart than two of the longest retry delays are separate spells.
+        let spell_gap_ms = (self.settings.max_delay * 2).as_millis() as i64;
         let mut tx = pool.begin().await?;
-        sql::record_try(&mut tx, delivery, found, state, retry_ms).await?;
+        if !sql::record_try(&mut tx, delivery, found, state, retry_ms, spell_gap_ms).await? {
+            tx.commit().await?;
+            tracing::info!(delivery = delivery.id, "webhook try outlived its lease: the new holder decides");
+            return Ok(());
+        }
         if state != "delivered"
             && let Some((failing_since, merchant, on, url)) = sql::lock_endpoint(&mut tx, delivery.endpoint_id).await?
             && on
@@ -211,38 +282,44 @@ impl Sender {
         Ok(())
     }
 
-    /// POSTs the signed event: the answer's status and first bytes, or why none came.
-    async fn post(&self, delivery: &Claimed) -> Result<(u16, String), String> {
+    /// POSTs the signed event, all within the timeout: the answer's status and first bytes,
+    /// or why none came (one of [`domain::webhooks::TRY_ERRORS`]).
+    async fn post(&self, delivery: &Claimed) -> Result<(u16, String), &'static str> {
+        let Ok(url) = url::Url::parse(&delivery.url) else { return Err("bad_address") };
         if !self.settings.allow_insecure {
-            refuse_local_addresses(&delivery.url).await?;
+            // Registration checked this; the mode may have changed since.
+            if url.scheme() != "https" {
+                return Err("bad_address");
+            }
+            if url.host_str().is_some_and(domain::webhooks::is_local_host) {
+                return Err("private_address");
+            }
         }
-        let body = serde_json::to_vec(&delivery.body.0).map_err(|e| e.to_string())?;
+        let body = serde_json::to_vec(&delivery.body.0).map_err(|_| "other")?;
         let t = OffsetDateTime::now_utc().unix_timestamp();
         let sign = |secret: &str| crate::provider::callback::signature_hex(secret.as_bytes(), t, &body);
         let mut signatures = vec![sign(&delivery.secret)];
         signatures.extend(delivery.previous_secret.as_deref().map(sign));
         let event_id = delivery.body.0.get("id").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let request = http::Request::post(&delivery.url)
+        let request = http::Request::post(delivery.url.as_str())
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::USER_AGENT, "Paydesk-Webhooks/1")
             .header("paydesk-signature", domain::webhooks::signature_header(t, &signatures))
             .header("paydesk-event-id", event_id)
             .header("paydesk-delivery", delivery.id)
             .body(Full::new(Bytes::from(body)))
-            .map_err(|_| "the endpoint's address cannot be used".to_string())?;
+            .map_err(|_| "bad_address")?;
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| describe(&e))?;
+            let response = self.client.request(request).await.map_err(|e| classify(delivery.id, &e))?;
             let status = response.status().as_u16();
             let start = first_bytes(response.into_body()).await;
             Ok((status, start))
         };
-        tokio::time::timeout(self.settings.timeout, exchange)
-            .await
-            .unwrap_or_else(|_| Err(format!("no answer within {} ms", self.settings.timeout.as_millis())))
+        tokio::time::timeout(self.settings.timeout, exchange).await.unwrap_or(Err("timeout"))
     }
 }
 
-/// Reads up to [`RESPONSE_START`] bytes of an answer as text (the rest is dropped).
+/// Reads up to [`RESPONSE_START`] bytes of an answer as printable text (the rest is dropped).
 async fn first_bytes(mut body: hyper::body::Incoming) -> String {
     let mut kept = Vec::new();
     while kept.len() < RESPONSE_START {
@@ -252,31 +329,30 @@ async fn first_bytes(mut body: hyper::body::Incoming) -> String {
         }
     }
     kept.truncate(RESPONSE_START);
-    String::from_utf8_lossy(&kept).into_owned()
+    domain::webhooks::printable_start(&String::from_utf8_lossy(&kept), RESPONSE_START)
 }
 
-fn describe(err: &hyper_util::client::legacy::Error) -> String {
+/// Why a request got no answer, as a stored code; the detail goes to the log.
+fn classify(delivery: i64, err: &hyper_util::client::legacy::Error) -> &'static str {
     let mut text = err.to_string();
     let mut source = std::error::Error::source(err);
     while let Some(s) = source {
         text = format!("{text}: {s}");
         source = s.source();
     }
-    text
-}
-
-/// In production an endpoint's name must not lead inside (checked at every try: the name's
-/// addresses can change after registration).
-async fn refuse_local_addresses(url: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(url).map_err(|_| "the endpoint's address cannot be used".to_string())?;
-    let host = parsed.host_str().unwrap_or_default().to_string();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<IpAddr> =
-        tokio::net::lookup_host((host.as_str(), port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.map(|a| a.ip()).collect();
-    if addresses.iter().any(|ip| domain::webhooks::is_local_address(*ip)) {
-        return Err(format!("{host} leads to a private address"));
+    tracing::debug!(delivery, error = %text, "webhook try got no answer");
+    let lower = text.to_ascii_lowercase();
+    if lower.contains(PRIVATE_ADDRESS) {
+        "private_address"
+    } else if lower.contains("dns") || lower.contains("lookup") || lower.contains("resolve") {
+        "resolve"
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        "tls"
+    } else if err.is_connect() {
+        "connect"
+    } else {
+        "other"
     }
-    Ok(())
 }
 
 /// 0..1, different for every delivery.
@@ -299,25 +375,47 @@ pub async fn fan_out(pool: &PgPool) -> Result<usize, Error> {
 }
 
 /// The sender's loop, for as long as the server runs: every instance runs one; they share the
-/// work through the database.
+/// work through the database. Tries run as tasks of their own; the loop claims more as slots
+/// free up, and wakes on new events, on a finished try, or when the next retry falls due.
 pub async fn run(pool: PgPool, settings: WebhookSettings) {
     let sender = Sender::new(settings);
+    // The tries in flight belong to this loop: when it stops, they stop with it.
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut listener = listen(&pool).await;
     loop {
-        if let Err(err) = sender.run_once(&pool).await {
-            tracing::warn!(error = %err, "webhooks");
+        if let Err(err) = fan_out(&pool).await {
+            tracing::warn!(error = %err, "webhooks: fan-out");
         }
-        let wait = until_next(&pool).await;
-        match listener.as_mut() {
-            Some(l) => {
-                if let Ok(Err(err)) = tokio::time::timeout(wait, l.recv()).await {
-                    tracing::warn!(error = %err, "webhook listener");
-                    listener = None;
+        match sender.send_due(&pool).await {
+            Ok(tries) => {
+                for t in tries {
+                    in_flight.spawn(t);
                 }
             }
-            None => {
-                tokio::time::sleep(wait.min(Duration::from_secs(1))).await;
-                listener = listen(&pool).await;
+            Err(err) => tracing::warn!(error = %err, "webhooks: sending"),
+        }
+        let wait = until_next(&pool).await;
+        let woken = async {
+            match listener.as_mut() {
+                Some(l) => {
+                    let got = l.recv().await;
+                    // Events come in bursts: one pass serves every notification already here.
+                    while l.next_buffered().is_some() {}
+                    got.map(|_| ())
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            got = woken => if let Err(err) = got {
+                tracing::warn!(error = %err, "webhook listener");
+                listener = None;
+            },
+            Some(_) = in_flight.join_next(), if !in_flight.is_empty() => {}
+            _ = tokio::time::sleep(wait) => {
+                if listener.is_none() {
+                    listener = listen(&pool).await;
+                }
             }
         }
     }

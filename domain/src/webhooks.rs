@@ -149,26 +149,53 @@ pub fn is_local_host(host: &str) -> bool {
     host.parse::<IpAddr>().is_ok_and(is_local_address)
 }
 
-/// An address that is not on the public internet.
+/// An address that is not a public unicast one: loopback, private, shared (100.64/10),
+/// link-local, "this network" (0/8), IETF protocol (192.0.0/24), benchmarking (198.18/15),
+/// multicast, reserved (240/4); in IPv6 also unique-local, link-local, multicast, and every
+/// form that embeds an IPv4 address (mapped, compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) —
+/// judged by the embedded address.
 pub fn is_local_address(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
+            let [a, b, c, _] = v4.octets();
             v4.is_loopback()
                 || v4.is_private()
                 || v4.is_link_local()
-                || v4.is_unspecified()
                 || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64
+                || v4.is_multicast()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (b & 0xc0) == 64)
+                || (a == 192 && b == 0 && c == 0)
+                || (a == 198 && (b & 0xfe) == 18)
         }
         IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some_and(|v4| is_local_address(IpAddr::V4(v4)))
+            let s = v6.segments();
+            let embedded = |hi: u16, lo: u16| IpAddr::V4(std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8));
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_local_address(IpAddr::V4(v4));
+            }
+            if s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_local_address(embedded(s[6], s[7]));
+            }
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_local_address(embedded(s[6], s[7]));
+            }
+            if s[0] == 0x2002 {
+                return is_local_address(embedded(s[1], s[2]));
+            }
+            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
         }
     }
+}
+
+/// Why a try got no answer, as stored and shown (each worded in the console's languages).
+pub const TRY_ERRORS: [&str; 7] = ["timeout", "connect", "resolve", "private_address", "tls", "bad_address", "other"];
+
+/// Keeps what a receiver answered printable: no NUL or other control characters but line
+/// breaks and tabs, at most `max` characters.
+pub fn printable_start(raw: &str, max: usize) -> String {
+    raw.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').take(max).collect()
 }
 
 /// How one try ended.
@@ -239,7 +266,8 @@ pub struct EndpointView {
     pub id: i64,
     pub url: String,
     pub event_types: Vec<String>,
-    pub secret: String,
+    /// The secret's first characters ("whsec_ab12…"); the whole one only when asked for.
+    pub secret_hint: String,
     #[serde(with = "time::serde::rfc3339::option")]
     pub previous_secret_until: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
@@ -343,6 +371,8 @@ mod tests {
             assert!(parse_endpoint_url(local, true).is_ok(), "{local}");
         }
         assert!(parse_endpoint_url("https://8.8.8.8/", false).is_ok());
+        assert!(parse_endpoint_url("https://[2606:4700::1111]/", false).is_ok());
+        assert!(parse_endpoint_url("https://[64:ff9b::808:808]/", false).is_ok(), "NAT64 of a public address");
         assert_eq!(parse_endpoint_url(&format!("https://e.com/{}", "a".repeat(2000)), false), Err(Message::TooLong { max: 2000 }));
     }
 
@@ -382,6 +412,12 @@ mod tests {
         assert!(!should_disable(None, now, &s()));
         assert!(!should_disable(Some(now - time::Duration::days(2)), now, &s()));
         assert!(should_disable(Some(now - time::Duration::days(3)), now, &s()));
+    }
+
+    #[test]
+    fn answers_are_kept_printable() {
+        assert_eq!(printable_start("ok\0\u{7}\nnext\tline", 100), "ok\nnext\tline");
+        assert_eq!(printable_start("日本語のこたえ", 3), "日本語");
     }
 
     #[test]

@@ -33,13 +33,14 @@ pub async fn create_webhook_endpoint(#[server(default)] url: String, #[server(de
     Ok(backend::webhooks::create_endpoint(&pool, &me, &url, &event_types, &settings()).await?)
 }
 
-/// Merchants: what to do with one endpoint — `test`, `rotate`, `off`, `on` or `delete`
-/// (confirmed).
+/// Merchants: what to do with one endpoint — `reveal` (its whole secret), `test`, `rotate`,
+/// `off`, `on` or `delete` (confirmed).
 #[server(prefix = "/api", endpoint = "webhook_endpoint_action")]
 pub async fn webhook_endpoint_action(endpoint_id: i64, action: String, #[server(default)] confirm: String) -> Result<Option<SecretShown>, AppError> {
     let (pool, me, _) = crate::catalog::my_open_shop().await?;
     use backend::webhooks as w;
     match action.as_str() {
+        "reveal" => w::reveal_secret(&pool, &me, endpoint_id).await.map(Some),
         "test" => w::send_test(&pool, &me, endpoint_id).await.map(|_| None),
         "rotate" => w::rotate_secret(&pool, &me, endpoint_id).await.map(Some),
         "off" => w::set_enabled(&pool, &me, endpoint_id, false).await.map(|_| None),
@@ -118,7 +119,7 @@ fn NewEndpoint(create: ServerAction<CreateWebhookEndpoint>) -> impl IntoView {
                 <Field
                     label=td_string!(l, webhooks.f_url)
                     name="url"
-                    kind="url"
+                    kind="text"
                     maxlength=2000
                     hint=td_string!(l, webhooks.f_url_hint)
                     error=field_error(value, "url")
@@ -143,28 +144,47 @@ fn NewEndpoint(create: ServerAction<CreateWebhookEndpoint>) -> impl IntoView {
     }
 }
 
-/// The secret of a new endpoint or a rotated one: shown once, right after.
+/// The latest secret asked for — a new endpoint's, a rotated one, or one revealed — with what
+/// it is (whichever answer came last).
 #[component]
 fn SecretNotice(create: ServerAction<CreateWebhookEndpoint>, act: ServerAction<WebhookEndpointAction>) -> impl IntoView {
     let i18n = use_i18n();
-    let shown = move || {
-        let created = create.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).cloned());
-        let rotated = act.value().with(|v| v.as_ref().and_then(|r| r.as_ref().ok()).cloned().flatten());
-        let (secret, rotated) = match (created, rotated) {
-            (_, Some(s)) => (s, true),
-            (Some(s), None) => (s, false),
-            (None, None) => return None,
-        };
-        Some(view! {
-            <div class="notice" role="status">
-                <p>{if rotated { t!(i18n, webhooks.rotated).into_any() } else { t!(i18n, webhooks.added).into_any() }}</p>
-                <p><label for="new-secret">{t!(i18n, webhooks.the_secret)}</label></p>
-                <input id="new-secret" class="key" readonly value=secret.secret translate="no"/>
-                <p class="muted">{t!(i18n, webhooks.secret_note)}</p>
-            </div>
+    let shown = RwSignal::new(None::<(SecretShown, &'static str)>);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = create.value().get() {
+            shown.set(Some((s, "added")));
+        }
+    });
+    // The action's input is gone once it has answered: remember what was asked while it ran.
+    let asked = StoredValue::new(String::new());
+    Effect::new(move |_| {
+        if let Some(input) = act.input().get() {
+            asked.set_value(input.action);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(Some(s))) = act.value().get() {
+            shown.set(Some((s, if asked.get_value() == "rotate" { "rotated" } else { "revealed" })));
+        }
+    });
+    move || {
+        shown.get().map(|(secret, why)| {
+            let l = i18n.get_locale_untracked();
+            let says = match why {
+                "added" => td_string!(l, webhooks.added),
+                "rotated" => td_string!(l, webhooks.rotated),
+                _ => td_string!(l, webhooks.revealed),
+            };
+            view! {
+                <div class="notice" role="status">
+                    <p>{fill(says, &[("id", secret.endpoint_id.to_string())])}</p>
+                    <p><label for="new-secret">{t!(i18n, webhooks.the_secret)}</label></p>
+                    <input id="new-secret" class="key" readonly value=secret.secret translate="no"/>
+                    <p class="muted">{t!(i18n, webhooks.secret_note)}</p>
+                </div>
+            }
         })
-    };
-    view! { {shown} }
+    }
 }
 
 #[component]
@@ -208,12 +228,10 @@ fn Endpoint(e: EndpointView, act: ServerAction<WebhookEndpointAction>, redeliver
             <h2 id=title_id.clone() class="wrap" translate="no">{e.url.clone()}</h2>
             <p role="status">{state}</p>
             <p>{t!(i18n, webhooks.sends)}" "{types}</p>
-            <details>
-                <summary>{t!(i18n, webhooks.show_secret)}</summary>
-                <p><code translate="no" class="wrap">{e.secret.clone()}</code></p>
-                {e.previous_secret_until.map(|until| view! { <p class="muted">{fill(td_string!(l, webhooks.old_secret_until), &[("at", when(until))])}</p> })}
-            </details>
+            <p>{t!(i18n, webhooks.secret_is)}" "<code translate="no">{e.secret_hint.clone()}</code></p>
+            {e.previous_secret_until.map(|until| view! { <p class="muted">{fill(td_string!(l, webhooks.old_secret_until), &[("at", when(until))])}</p> })}
             <div class="actions">
+                {button("reveal", td_string!(l, webhooks.show_secret).to_string(), "button secondary", e.id)}
                 {button("test", td_string!(l, webhooks.send_test).to_string(), "button secondary", e.id)}
                 {button("rotate", td_string!(l, webhooks.rotate).to_string(), "button secondary", e.id)}
                 {if on { button("off", td_string!(l, webhooks.turn_off).to_string(), "button secondary", e.id) } else { button("on", td_string!(l, webhooks.turn_on).to_string(), "button", e.id) }}
@@ -285,7 +303,7 @@ fn DeliveryRow(d: DeliveryView, redeliver: ServerAction<RedeliverWebhook>, cols:
                     <summary>{tries.len()}</summary>
                     <ol>
                         {tries.into_iter().map(|a| view! {
-                            <li>{when(a.at)}" — "<span translate="no">{attempt_text(l, &a)}</span>
+                            <li>{when(a.at)}" — "{attempt_text(l, &a)}
                                 {(!a.response_start.is_empty()).then(|| view! { <pre class="wrap" translate="no">{a.response_start.clone()}</pre> })}</li>
                         }).collect_view()}
                     </ol>
@@ -303,12 +321,27 @@ fn DeliveryRow(d: DeliveryView, redeliver: ServerAction<RedeliverWebhook>, cols:
     }
 }
 
-/// "200 in 35 ms" or "no answer: connection refused (5 ms)".
+/// "200 in 35 ms" or "No answer: the connection was refused (5 ms)".
 fn attempt_text(l: Locale, a: &domain::webhooks::AttemptView) -> String {
     let ms = a.duration_ms.to_string();
-    match (a.response_status, &a.error) {
-        (Some(status), _) => fill(td_string!(l, webhooks.answered), &[("status", status.to_string()), ("ms", ms)]),
-        (None, error) => fill(td_string!(l, webhooks.no_answer), &[("error", error.clone().unwrap_or_default()), ("ms", ms)]),
+    match a.response_status {
+        Some(status) => fill(td_string!(l, webhooks.answered), &[("status", status.to_string()), ("ms", ms)]),
+        None => {
+            fill(td_string!(l, webhooks.no_answer), &[("error", try_error_text(l, a.error.as_deref().unwrap_or("other")).to_string()), ("ms", ms)])
+        }
+    }
+}
+
+/// Why a try got no answer, in words.
+fn try_error_text(l: Locale, code: &str) -> &'static str {
+    match code {
+        "timeout" => td_string!(l, webhooks.e_timeout),
+        "connect" => td_string!(l, webhooks.e_connect),
+        "resolve" => td_string!(l, webhooks.e_resolve),
+        "private_address" => td_string!(l, webhooks.e_private_address),
+        "tls" => td_string!(l, webhooks.e_tls),
+        "bad_address" => td_string!(l, webhooks.e_bad_address),
+        _ => td_string!(l, webhooks.e_other),
     }
 }
 
@@ -337,6 +370,16 @@ fn event_type_text(l: Locale, ty: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_try_error_has_words_in_both_languages() {
+        for l in [Locale::en, Locale::zh_CN] {
+            let other = try_error_text(l, "other");
+            for code in domain::webhooks::TRY_ERRORS.iter().filter(|c| **c != "other") {
+                assert_ne!(try_error_text(l, code), other, "{code}");
+            }
+        }
+    }
 
     #[test]
     fn every_event_type_has_words_in_both_languages() {

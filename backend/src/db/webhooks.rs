@@ -17,8 +17,19 @@ type EndpointRow =
 const ENDPOINT_COLUMNS: &str = "id, url, event_types, secret, previous_secret_until, created_at, failing_since, disabled_at, disabled_reason";
 
 fn endpoint_view(r: EndpointRow) -> EndpointView {
-    let (id, url, event_types, secret, previous_secret_until, created_at, failing_since, disabled_at, disabled_reason) = r;
-    EndpointView { id, url, event_types, secret, previous_secret_until, created_at, failing_since, disabled_at, disabled_reason, deliveries: vec![] }
+    let (id, url, event_types, secret_hint, previous_secret_until, created_at, failing_since, disabled_at, disabled_reason) = r;
+    EndpointView {
+        id,
+        url,
+        event_types,
+        secret_hint,
+        previous_secret_until,
+        created_at,
+        failing_since,
+        disabled_at,
+        disabled_reason,
+        deliveries: vec![],
+    }
 }
 
 pub async fn count_endpoints(db: impl PgExecutor<'_>, shop_id: i64) -> Result<i64, sqlx::Error> {
@@ -92,6 +103,11 @@ async fn deliveries(pool: &PgPool, endpoint_id: i64, limit: i64) -> Result<Vec<D
             created_at,
         })
         .collect())
+}
+
+/// The whole signing secret of one of the shop's endpoints.
+pub async fn secret(db: impl PgExecutor<'_>, shop_id: i64, id: i64) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT secret FROM webhook_endpoints WHERE id = $1 AND shop_id = $2").bind(id).bind(shop_id).fetch_optional(db).await
 }
 
 /// Rotates an endpoint's secret: the old one keeps signing for `overlap_hours`.
@@ -237,7 +253,8 @@ async fn insert_events(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO api_events (id, shop_id, type, object_key, data, created_at)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])",
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[])
+         ON CONFLICT (id) DO NOTHING",
     )
     .bind(ids)
     .bind(shops)
@@ -279,6 +296,8 @@ async fn insert_events(
 pub struct Claimed {
     pub id: i64,
     pub endpoint_id: i64,
+    /// This claim's lease: only its holder records the try.
+    pub lease_token: uuid::Uuid,
     pub attempts: i32,
     pub url: String,
     pub secret: String,
@@ -296,7 +315,8 @@ pub struct Claimed {
 pub async fn claim_due(pool: &PgPool, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, sqlx::Error> {
     sqlx::query_as(
         "WITH claimed AS (
-             UPDATE webhook_deliveries d SET leased_until = now() + make_interval(secs => $2::double precision / 1000), attempts = d.attempts + 1
+             UPDATE webhook_deliveries d SET leased_until = now() + make_interval(secs => $2::double precision / 1000), attempts = d.attempts + 1,
+                    lease_token = gen_random_uuid()
              FROM (
                  SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id
                  WHERE d.state = 'pending' AND d.next_try_at <= now() AND (d.leased_until IS NULL OR d.leased_until < now())
@@ -308,9 +328,9 @@ pub async fn claim_due(pool: &PgPool, limit: i64, lease_ms: i64) -> Result<Vec<C
                  ORDER BY d.next_try_at, d.id LIMIT $1
                  FOR UPDATE OF d SKIP LOCKED
              ) due WHERE d.id = due.id
-             RETURNING d.id, d.endpoint_id, d.attempts, d.event_id, d.test_body, d.created_at
+             RETURNING d.id, d.endpoint_id, d.lease_token, d.attempts, d.event_id, d.test_body, d.created_at
          )
-         SELECT c.id, c.endpoint_id, c.attempts, w.url, w.secret,
+         SELECT c.id, c.endpoint_id, c.lease_token, c.attempts, w.url, w.secret,
                 CASE WHEN w.previous_secret_until > now() THEN w.previous_secret END AS previous_secret,
                 coalesce(c.test_body, jsonb_build_object(
                     'id', 'evt_' || e.id, 'type', e.type, 'created', extract(epoch FROM e.created_at)::bigint,
@@ -334,8 +354,18 @@ pub struct TryRecord<'a> {
 }
 
 /// Records a try and the delivery's next step: delivered, given up, or tried again after
-/// `retry_in_ms`. The endpoint's "failing since" follows (cleared by a success).
-pub async fn record_try(db: &mut PgConnection, delivery: &Claimed, found: &TryRecord<'_>, state: &str, retry_in_ms: i64) -> Result<(), sqlx::Error> {
+/// `retry_in_ms` — if the caller still holds the lease (a sender whose lease ran out and was
+/// taken over records only its try, so the new holder decides). The endpoint's failing spell
+/// follows: cleared by a success; a failure more than `spell_gap_ms` after the previous one
+/// starts a new spell. Returns whether the lease was still held.
+pub async fn record_try(
+    db: &mut PgConnection,
+    delivery: &Claimed,
+    found: &TryRecord<'_>,
+    state: &str,
+    retry_in_ms: i64,
+    spell_gap_ms: i64,
+) -> Result<bool, sqlx::Error> {
     sqlx::query("INSERT INTO webhook_attempts (delivery_id, response_status, response_start, error, duration_ms) VALUES ($1, $2, $3, $4, $5)")
         .bind(delivery.id)
         .bind(found.status.map(|s| s as i16))
@@ -344,23 +374,42 @@ pub async fn record_try(db: &mut PgConnection, delivery: &Claimed, found: &TryRe
         .bind(found.duration_ms)
         .execute(&mut *db)
         .await?;
-    sqlx::query(
-        "UPDATE webhook_deliveries SET state = $2, leased_until = NULL,
+    let held = sqlx::query(
+        "UPDATE webhook_deliveries SET state = $2, leased_until = NULL, lease_token = NULL,
                 next_try_at = now() + make_interval(secs => $3::double precision / 1000),
                 finished_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
-         WHERE id = $1 AND state = 'pending'",
+         WHERE id = $1 AND state = 'pending' AND lease_token = $4",
     )
     .bind(delivery.id)
     .bind(state)
     .bind(retry_in_ms)
+    .bind(delivery.lease_token)
     .execute(&mut *db)
-    .await?;
-    let sql = if state == "delivered" {
-        "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL"
+    .await?
+    .rows_affected()
+        == 1;
+    if !held {
+        return Ok(false);
+    }
+    if state == "delivered" {
+        sqlx::query("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+            .bind(delivery.endpoint_id)
+            .execute(&mut *db)
+            .await?;
     } else {
-        "UPDATE webhook_endpoints SET failing_since = coalesce(failing_since, now()) WHERE id = $1"
-    };
-    sqlx::query(sql).bind(delivery.endpoint_id).execute(&mut *db).await.map(|_| ())
+        sqlx::query(
+            "UPDATE webhook_endpoints SET
+                 failing_since = CASE WHEN failing_since IS NOT NULL AND last_failure_at > now() - make_interval(secs => $2::double precision / 1000)
+                                      THEN failing_since ELSE now() END,
+                 last_failure_at = now()
+             WHERE id = $1",
+        )
+        .bind(delivery.endpoint_id)
+        .bind(spell_gap_ms)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(true)
 }
 
 /// The endpoint's failing-since time, its shop's merchant and whether it is on, locked.

@@ -49,7 +49,7 @@ fn quick() -> WebhookSettings {
     WebhookSettings {
         retry_base: Duration::from_millis(20),
         max_delay: Duration::from_millis(200),
-        timeout: Duration::from_millis(500),
+        timeout: Duration::from_secs(5),
         ..Default::default()
     }
 }
@@ -282,9 +282,9 @@ async fn a_sender_that_dies_mid_delivery_loses_nothing(pool: PgPool) {
     for _ in 0..5 {
         call_as(&app, "webhook_endpoint_action", &format!("endpoint_id={endpoint}&action=test"), Some(&merchant), HOME).await;
     }
-    let settings = WebhookSettings { timeout: Duration::from_secs(5), ..quick() };
+    let settings = WebhookSettings { timeout: Duration::from_secs(2), ..quick() };
     let first = tokio::spawn(backend::webhooks::run(pool.clone(), settings));
-    for _ in 0..100 {
+    for _ in 0..500 {
         if !got.lock().unwrap().is_empty() {
             break;
         }
@@ -296,7 +296,7 @@ async fn a_sender_that_dies_mid_delivery_loses_nothing(pool: PgPool) {
     let before = got.lock().unwrap().len();
     assert!(before >= 1);
     // A new process: the tries in flight are made again once their lease runs out.
-    let second = tokio::spawn(backend::webhooks::run(pool.clone(), WebhookSettings { timeout: Duration::from_secs(5), ..quick() }));
+    let second = tokio::spawn(backend::webhooks::run(pool.clone(), WebhookSettings { timeout: Duration::from_secs(2), ..quick() }));
     for _ in 0..300 {
         let left: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_deliveries WHERE state <> 'delivered'").fetch_one(&pool).await.unwrap();
         if left == 0 {
@@ -380,4 +380,47 @@ async fn merchant_user(pool: &PgPool, shop_id: i64) -> domain::accounts::Current
         .await
         .unwrap();
     domain::accounts::CurrentUser { id, email: domain::accounts::Email::parse(&email).unwrap(), role: domain::accounts::Role::Merchant }
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_try_that_outlived_its_lease_decides_nothing_and_odd_answers_are_kept_printable(pool: PgPool) {
+    let app = app(pool.clone());
+    let (merchant, _) = open_shop(&app, &pool, "shop-wh6@example.com", "US").await;
+    // The receiver's answer carries a NUL byte and other control characters.
+    let got: Received = Arc::default();
+    let seen = got.clone();
+    let hook = post(move |body: Bytes| {
+        let seen = seen.clone();
+        async move {
+            seen.lock().unwrap().push((String::new(), serde_json::from_slice(&body).unwrap_or(Value::Null)));
+            "ok\0\u{7} done"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, Router::new().route("/hook", hook)).await.unwrap() });
+    let (endpoint, _) = add_endpoint(&app, &merchant, &url, &[]).await;
+    call_as(&app, "webhook_endpoint_action", &format!("endpoint_id={endpoint}&action=test"), Some(&merchant), HOME).await;
+
+    // A sender claims it, stalls past its lease; another takes it over.
+    let stale = backend::db::webhooks::claim_due(&pool, 10, 1).await.unwrap().pop().unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let fresh = backend::db::webhooks::claim_due(&pool, 10, 60_000).await.unwrap().pop().unwrap();
+    assert_eq!(stale.id, fresh.id);
+    let mut tx = pool.begin().await.unwrap();
+    let found = backend::db::webhooks::TryRecord { status: Some(200), response_start: "late", error: None, duration_ms: 1 };
+    assert!(!backend::db::webhooks::record_try(&mut tx, &stale, &found, "delivered", 0, 1000).await.unwrap(), "the lease was lost");
+    tx.commit().await.unwrap();
+    let (state, leased): (String, bool) =
+        sqlx::query_as("SELECT state, leased_until > now() FROM webhook_deliveries WHERE id = $1").bind(fresh.id).fetch_one(&pool).await.unwrap();
+    assert_eq!((state.as_str(), leased), ("pending", true), "the new holder still decides");
+
+    // The new holder's lease runs out too; a sender delivers it and keeps the answer printable.
+    sqlx::query("UPDATE webhook_deliveries SET leased_until = now() - interval '1 second'").execute(&pool).await.unwrap();
+    let sender = Sender::new(quick());
+    pump(&pool, &sender, || !got.lock().unwrap().is_empty()).await;
+    let listed = call_as(&app, "webhook_endpoints", "", Some(&merchant), HOME).await.json();
+    let delivery = &listed[0]["deliveries"][0];
+    assert_eq!(delivery["state"], "delivered", "{listed}");
+    assert_eq!(delivery["attempts"][0]["response_start"], "ok done");
 }
