@@ -53,7 +53,7 @@ test("a shopper and a merchant: every page of theirs, with an order on it", asyn
   await page.getByRole("button", { name: "Pay 1,500 JPY" }).click();
   await expect(page.getByText("Payment received — your order is paid.")).toBeVisible();
   await check(page, `/orders/${number}/pay (paid)`, found);
-  for (const path of ["/merchant", "/merchant/orders", `/merchant/orders/${number}`, "/merchant/qualification", "/merchant/products", "/merchant/notifications"]) {
+  for (const path of ["/merchant", "/merchant/orders", `/merchant/orders/${number}`, "/merchant/qualification", "/merchant/products", "/merchant/notifications", "/merchant/money", "/merchant/api-keys", "/merchant/webhooks"]) {
     await scan(merchant, path, found);
   }
   const filters = merchant.getByText(/^Filters/);

@@ -70,6 +70,16 @@ test("a merchant registers a webhook endpoint, gets a signed test event, reads t
     expect(hook.got[1].body).toBe(first.body);
     await expect(endpoint.getByText("sent again by hand")).toBeVisible({ timeout: 15_000 });
 
+    // The whole secret only when asked for; a new one shown once made.
+    await expect(endpoint).toContainText(`Signing secret: ${secret.slice(0, 10)}…`);
+    await endpoint.getByRole("button", { name: "Show signing secret" }).click();
+    await expect(merchant.getByText(/^The signing secret of endpoint #\d+\.$/)).toBeVisible();
+    expect(await merchant.getByLabel("Signing secret").inputValue()).toBe(secret);
+    await endpoint.getByRole("button", { name: "New signing secret" }).click();
+    await expect(merchant.getByText(/^New signing secret made\./)).toBeVisible();
+    expect(await merchant.getByLabel("Signing secret").inputValue()).not.toBe(secret);
+    await expect(endpoint.getByText(/^The previous secret also signs until /)).toBeVisible();
+
     // Turned off and on; deleted after confirming.
     await endpoint.getByRole("button", { name: "Turn off" }).click();
     await expect(endpoint.getByRole("status")).toHaveText("Turned off");

@@ -14,7 +14,9 @@ use domain::webhooks::{AttemptView, DeliveryView, EndpointView, event_of, wants}
 type EndpointRow =
     (i64, String, Vec<String>, String, Option<OffsetDateTime>, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>, Option<String>);
 
-const ENDPOINT_COLUMNS: &str = "id, url, event_types, secret, previous_secret_until, created_at, failing_since, disabled_at, disabled_reason";
+// The list shows only the secret's start; the whole one is read by [`secret`] when asked for.
+const ENDPOINT_COLUMNS: &str =
+    "id, url, event_types, left(secret, 10) || '…', previous_secret_until, created_at, failing_since, disabled_at, disabled_reason";
 
 fn endpoint_view(r: EndpointRow) -> EndpointView {
     let (id, url, event_types, secret_hint, previous_secret_until, created_at, failing_since, disabled_at, disabled_reason) = r;

@@ -114,8 +114,10 @@ async fn signed_events_are_retried_until_delivered_and_each_try_is_logged(pool: 
         assert!(!verifies("whsec_00000000000000000000000000000000", signature, body));
     }
 
-    // The log shows every try.
+    // The log shows every try; the list shows only the secret's start.
     let listed = call_as(&app, "webhook_endpoints", "", Some(&o.merchant), HOME).await.json();
+    assert!(!listed.to_string().contains(&secret), "the list never carries the whole secret");
+    assert_eq!(listed[0]["secret_hint"], format!("{}…", &secret[..10]));
     let delivery = &listed[0]["deliveries"][0];
     assert_eq!(delivery["state"], "delivered");
     let tries = delivery["attempts"].as_array().unwrap();
