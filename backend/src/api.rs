@@ -234,3 +234,32 @@ pub async fn prune(pool: &PgPool) -> Result<u64, Error> {
     sqlx::query("DELETE FROM api_rate WHERE window_start < now() - interval '1 hour'").execute(pool).await?;
     Ok(answers.rows_affected())
 }
+
+/// The shop's settlements after id `after`, oldest first, at most `limit` (`GET
+/// /api/v1/settlements`).
+pub async fn settlements(pool: &PgPool, shop_id: i64, after: i64, limit: i64) -> Result<Vec<serde_json::Value>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT jsonb_build_object(
+                    'id', s.id, 'order_number', o.number, 'currency', s.currency, 'cash_on_delivery', s.cash,
+                    'gross_minor', s.gross_minor, 'refunded_minor', s.refunded_minor, 'commission_minor', s.commission_minor,
+                    'reserve_minor', s.reserve_minor, 'net_minor', s.net_minor, 'settled_at', s.settled_at,
+                    'reserve_release_at', s.reserve_release_at, 'reserve_released_at', s.reserve_released_at, 'payout_id', s.payout_id)
+         FROM settlements s JOIN orders o ON o.id = s.order_id
+         WHERE s.shop_id = $1 AND s.id > $2 ORDER BY s.id LIMIT $3",
+    )
+    .bind(shop_id)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A UUID standing for an API client's `Idempotency-Key` within its shop, for the services
+/// whose own idempotency keys are UUIDs (refunds): the same key always gives the same UUID, so
+/// a retry after the API's kept answer expired still refunds only once.
+pub fn service_key(shop_id: i64, idempotency_key: &str) -> String {
+    let digest = Sha256::digest(format!("api:{shop_id}:{idempotency_key}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Uuid::from_bytes(bytes).to_string()
+}

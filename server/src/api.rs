@@ -29,8 +29,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/orders/{number}", get(get_order))
         .route("/orders/{number}/ship", post(ship))
         .route("/orders/{number}/deliver", post(deliver))
+        .route("/orders/{number}/collect_cash", post(collect_cash))
+        .route("/orders/{number}/payment_request", post(request_payment))
+        .route("/orders/{number}/payment_request/withdraw", post(withdraw_request))
+        .route("/orders/{number}/refunds", get(list_refunds).post(create_refund))
+        .route("/orders/{number}/refunds/{id}", get(get_refund))
         .route("/balances", get(balances))
+        .route("/settlements", get(settlements))
+        .route("/statements/{day}", get(statement))
         .route("/payouts", get(payouts))
+        .route("/payouts/{id}", get(get_payout))
         .route("/events", get(events))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no_such_route", "There is no such API route.", None) })
         .layer(axum::middleware::from_fn_with_state(state, authenticate))
@@ -253,6 +261,234 @@ async fn deliver(
         act(state, caller, &number, MerchantAction::Deliver, &Default::default()).await
     })
     .await
+}
+
+/// A JSON body of type `T` (an empty body is `T`'s default).
+fn json_body<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, backend::Error> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| backend::Error::BadRequest(format!("the body is not the JSON expected: {e}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PaymentRequestBody {
+    /// Minutes the shopper has to pay (the shop's limits apply; default: the platform's).
+    #[serde(default)]
+    minutes: Option<i64>,
+}
+
+/// `POST /orders/{number}/payment_request` `{"minutes"}`: asks the shopper to pay an order
+/// awaiting payment by a deadline (or sends the request again).
+async fn request_payment(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/orders/{number}/payment_request");
+    write(&state, &caller, &headers, (Method::POST, path), &body, async |state: &AppState, caller: &ApiCaller| {
+        let asked: PaymentRequestBody = json_body(&body)?;
+        let input = backend::collection::ActionInput { minutes: asked.minutes.map(|m| m.to_string()).unwrap_or_default(), ..Default::default() };
+        act(state, caller, &number, MerchantAction::RequestPayment, &input).await
+    })
+    .await
+}
+
+/// `POST /orders/{number}/payment_request/withdraw`.
+async fn withdraw_request(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/orders/{number}/payment_request/withdraw");
+    write(&state, &caller, &headers, (Method::POST, path), &body, async |state: &AppState, caller: &ApiCaller| {
+        act(state, caller, &number, MerchantAction::WithdrawRequest, &Default::default()).await
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct CashBody {
+    /// The cash collected, in major units ("25.00"): it must equal what is due.
+    #[serde(default)]
+    cash: String,
+}
+
+/// `POST /orders/{number}/collect_cash` `{"cash"}`: a cash-on-delivery order delivered and its
+/// cash collected.
+async fn collect_cash(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = format!("/orders/{number}/collect_cash");
+    write(&state, &caller, &headers, (Method::POST, path), &body, async |state: &AppState, caller: &ApiCaller| {
+        let cash: CashBody = json_body(&body)?;
+        let input = backend::collection::ActionInput { cash: cash.cash, ..Default::default() };
+        act(state, caller, &number, MerchantAction::DeliverCollectingCash, &input).await
+    })
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RefundBody {
+    /// Units of lines (`product_id`, `quantity`); or, with none, `amount` in major units.
+    #[serde(default)]
+    lines: Vec<RefundLine>,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefundLine {
+    product_id: i64,
+    quantity: i32,
+}
+
+/// `POST /orders/{number}/refunds` `{"lines" | "amount", "reason"}`: refunds (part of) a paid
+/// order; the `Idempotency-Key` is also the refund's own, so a retried request never refunds
+/// twice.
+async fn create_refund(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(number): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let given = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or_default().trim();
+    let key = backend::api::service_key(caller.shop_id, given);
+    let path = format!("/orders/{number}/refunds");
+    write(&state, &caller, &headers, (Method::POST, path), &body, async |state: &AppState, caller: &ApiCaller| {
+        let asked: RefundBody = json_body(&body)?;
+        let lines = asked.lines.iter().map(|l| (l.product_id, l.quantity)).collect();
+        let input = backend::refunds::MerchantRefundInput { lines, amount: asked.amount, reason: asked.reason, key, ..Default::default() };
+        let id = backend::refunds::refund_by_merchant(&state.pool, &state.provider, &caller.merchant, caller.shop_id, number.trim(), input).await?;
+        Ok(json!({ "refund": refund_of(state, caller, &number, id).await? }))
+    })
+    .await
+}
+
+/// One refund of one of the shop's orders.
+async fn refund_of(state: &AppState, caller: &ApiCaller, number: &str, id: i64) -> Result<Value, backend::Error> {
+    let view = backend::refunds::view(&state.pool, backend::refunds::Viewer::Shop(caller.shop_id), number.trim()).await?;
+    let refund = view.refunds.into_iter().find(|r| r.id == id).ok_or_else(|| backend::Error::NotFound("The refund".into()))?;
+    serde_json::to_value(refund).map_err(|e| backend::Error::internal(e.to_string()))
+}
+
+/// `GET /orders/{number}/refunds`: the order's refunds and after-sales requests, with what is
+/// paid, refunded and still refundable.
+async fn list_refunds(State(state): State<AppState>, Extension(caller): Extension<ApiCaller>, Path(number): Path<String>) -> Response {
+    match backend::refunds::view(&state.pool, backend::refunds::Viewer::Shop(caller.shop_id), number.trim()).await {
+        Ok(v) => Json(json!({
+            "data": v.refunds,
+            "requests": v.requests,
+            "paid": v.paid,
+            "refunded": v.refunded,
+            "committed": v.committed,
+        }))
+        .into_response(),
+        Err(err) => refused(err),
+    }
+}
+
+/// `GET /orders/{number}/refunds/{id}`.
+async fn get_refund(State(state): State<AppState>, Extension(caller): Extension<ApiCaller>, Path((number, id)): Path<(String, i64)>) -> Response {
+    match refund_of(&state, &caller, &number, id).await {
+        Ok(refund) => Json(json!({ "refund": refund })).into_response(),
+        Err(err) => refused(err),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct AfterQuery {
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+/// `GET /settlements?after=<id>`: the shop's settled orders, oldest first (gross, refunded,
+/// commission, reserve, net, the payout that carried it).
+async fn settlements(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    query: Result<Query<AfterQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else { return error(StatusCode::BAD_REQUEST, "bad_request", "The query string could not be read.", None) };
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=100).contains(&limit) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "out_of_range", "limit must be from 1 to 100.", Some("limit"));
+    }
+    match backend::api::settlements(&state.pool, caller.shop_id, query.after.unwrap_or(0), limit + 1).await {
+        Ok(mut list) => {
+            let has_more = list.len() as i64 > limit;
+            list.truncate(limit as usize);
+            Json(json!({ "data": list, "has_more": has_more })).into_response()
+        }
+        Err(err) => refused(err),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StatementQuery {
+    #[serde(default)]
+    currency: String,
+}
+
+/// `GET /statements/{day}?currency=USD`: the shop's statement of a UTC day (opening, lines,
+/// closing), in its currency unless another is named.
+async fn statement(
+    State(state): State<AppState>,
+    Extension(caller): Extension<ApiCaller>,
+    Path(day): Path<String>,
+    query: Result<Query<StatementQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(query)) = query else { return error(StatusCode::BAD_REQUEST, "bad_request", "The query string could not be read.", None) };
+    let Ok(day) = time::Date::parse(day.trim(), time::macros::format_description!("[year]-[month]-[day]")) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "date_format", "Give the day as YYYY-MM-DD.", Some("day"));
+    };
+    let currency = if query.currency.trim().is_empty() {
+        match backend::db::catalog::shop_by_id(&state.pool, caller.shop_id).await {
+            Ok(Some(shop)) => shop.currency,
+            Ok(None) => return refused(backend::Error::NotFound("The shop".into())),
+            Err(err) => return refused(err.into()),
+        }
+    } else {
+        match domain::money::Currency::parse(query.currency.trim()) {
+            Some(c) => c,
+            None => {
+                return error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "choose_from_list",
+                    "currency must be an ISO 4217 code Paydesk uses.",
+                    Some("currency"),
+                );
+            }
+        }
+    };
+    match backend::settlement::statement_of(&state.pool, caller.shop_id, currency, day).await {
+        Ok(s) => Json(json!({ "statement": s })).into_response(),
+        Err(err) => refused(err),
+    }
+}
+
+/// `GET /payouts/{id}`.
+async fn get_payout(State(state): State<AppState>, Extension(caller): Extension<ApiCaller>, Path(id): Path<i64>) -> Response {
+    match backend::payouts::list(&state.pool, &caller.merchant).await {
+        Ok(list) => match list.into_iter().find(|p| p.id == id) {
+            Some(p) => Json(json!({ "payout": p })).into_response(),
+            None => refused(backend::Error::NotFound("The payout".into())),
+        },
+        Err(err) => refused(err),
+    }
 }
 
 /// A merchant action through the API: the order as it stands afterwards.

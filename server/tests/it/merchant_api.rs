@@ -169,3 +169,67 @@ async fn a_key_past_its_minute_limit_is_told_when_to_come_back(pool: PgPool) {
     assert!((1..=60).contains(&retry));
     assert_eq!(limited.headers.get("ratelimit-remaining").unwrap(), "0");
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn payment_requests_refunds_settlements_statements_and_payouts_over_the_api(pool: PgPool) {
+    let app = app(pool.clone());
+    // An unpaid order: asked to be paid by a deadline, then the request withdrawn.
+    let unpaid = shop_order(&app, &pool, "pr", "4242424242424242").await;
+    let (key, _) = create_key(&app, &unpaid.merchant, "ERP", "read_write").await;
+    let path = format!("/orders/{}/payment_request", unpaid.number);
+    let bad = api(&app, "POST", &path, Some(&key), Some("req-0"), r#"{"minutes": 1}"#).await;
+    assert_eq!((bad.status, bad.json()["error"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("minutes")), "{}", bad.body);
+    let asked = api(&app, "POST", &path, Some(&key), Some("req-1"), r#"{"minutes": 90}"#).await;
+    assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+    let withdrawn = api(&app, "POST", &format!("{path}/withdraw"), Some(&key), Some("req-2"), "").await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
+    let events: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.number = $1 AND e.event IN ('payment_requested', 'payment_request_withdrawn')",
+    )
+    .bind(&unpaid.number)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(events >= 1, "the request and its withdrawal are on the order");
+
+    // A paid order refunded in part through the API: the key is the refund's too.
+    let (o, key) = paid_order_and_key(&app, &pool, "rf").await;
+    let refunds = format!("/orders/{}/refunds", o.number);
+    let body = r#"{"amount": "5.00", "reason": "Box arrived dented"}"#;
+    let made = api(&app, "POST", &refunds, Some(&key), Some("refund-1"), body).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let refund = made.json()["refund"].clone();
+    assert_eq!((refund["amount"]["minor"].as_i64(), refund["reason"].as_str()), (Some(500), Some("Box arrived dented")), "{refund}");
+    let again = api(&app, "POST", &refunds, Some(&key), Some("refund-1"), body).await;
+    assert_eq!(again.headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
+    let too_much = api(&app, "POST", &refunds, Some(&key), Some("refund-2"), r#"{"amount": "99.00", "reason": "All of it"}"#).await;
+    assert_eq!(
+        (too_much.status, too_much.json()["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("refund_exceeds_paid")),
+        "{}",
+        too_much.body
+    );
+    let listed = api(&app, "GET", &refunds, Some(&key), None, "").await.json();
+    assert_eq!(listed["data"].as_array().unwrap().len(), 1, "refunded once: {listed}");
+    let id = refund["id"].as_i64().unwrap();
+    assert_eq!(api(&app, "GET", &format!("{refunds}/{id}"), Some(&key), None, "").await.json()["refund"]["id"], id);
+    assert_eq!(api(&app, "GET", &format!("{refunds}/{}", id + 1000), Some(&key), None, "").await.status, StatusCode::NOT_FOUND);
+
+    // Another shop's key sees nothing of it; a read-only key cannot refund.
+    let (other, other_key) = paid_order_and_key(&app, &pool, "rf-other").await;
+    assert_eq!(api(&app, "GET", &refunds, Some(&other_key), None, "").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(api(&app, "POST", &refunds, Some(&other_key), Some("x-1"), body).await.status, StatusCode::NOT_FOUND);
+    let (read_only, _) = create_key(&app, &o.merchant, "Reports", "read").await;
+    assert_eq!(api(&app, "POST", &refunds, Some(&read_only), Some("x-2"), body).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(api(&app, "GET", &format!("/orders/{}/refunds", other.number), Some(&key), None, "").await.status, StatusCode::NOT_FOUND);
+
+    // Settlements, a day's statement, payouts.
+    let settled = api(&app, "GET", "/settlements", Some(&key), None, "").await;
+    assert_eq!((settled.status, settled.json()["data"].clone()), (StatusCode::OK, serde_json::json!([])));
+    let today = time::OffsetDateTime::now_utc().date();
+    let statement = api(&app, "GET", &format!("/statements/{today}"), Some(&key), None, "").await;
+    assert_eq!(statement.status, StatusCode::OK, "{}", statement.body);
+    assert_eq!(statement.json()["statement"]["currency"], "USD");
+    assert_eq!(api(&app, "GET", "/statements/yesterday", Some(&key), None, "").await.json()["error"]["code"], "date_format");
+    assert_eq!(api(&app, "GET", "/payouts/1", Some(&key), None, "").await.status, StatusCode::NOT_FOUND);
+}
